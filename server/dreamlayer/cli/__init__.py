@@ -1,0 +1,36 @@
+"""The ``dreamlayer`` command. Each subcommand lives in its own module and imports torch only when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import DreamlayerError
+from . import dream_cmd, models_cmd
+
+SUBCOMMANDS = (dream_cmd, models_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dreamlayer", description="DeepDream for artists.")
+    parser.add_argument("--version", action="version", version=f"dreamlayer {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in SUBCOMMANDS:
+        module.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except DreamlayerError as exc:
+        print(f"dreamlayer: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
+    except KeyboardInterrupt:
+        print("dreamlayer: stopped.", file=sys.stderr)
+        return 130

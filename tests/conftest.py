@@ -1,0 +1,34 @@
+"""Shared fixtures: the real default model, loaded once per session, and small pictures made from the shipped cat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from dreamlayer.engine import load_model
+
+REPO = Path(__file__).resolve().parents[1]
+CAT = REPO / "examples" / "chelsea.png"
+
+# CI and the developers' machines have two cores; more threads than that only adds contention.
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+
+@pytest.fixture(scope="session")
+def net():
+    return load_model("lite0", "cpu")
+
+
+def cat_rgb(width: int, height: int) -> np.ndarray:
+    """The shipped cat photo at (width, height), float RGB in 0..1."""
+    image = Image.open(CAT).convert("RGB").resize((width, height), Image.BICUBIC)
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+@pytest.fixture
+def small_cat() -> np.ndarray:
+    return cat_rgb(160, 112)

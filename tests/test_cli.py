@@ -1,0 +1,105 @@
+"""The `dreamlayer` command as a user runs it: real files, real model, short clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dreamlayer.cli import main
+from dreamlayer.images import read_params
+from dreamlayer.params import DreamParams
+
+from .conftest import CAT, cat_rgb
+
+FAST = ["--octaves", "2", "--steps", "3", "--step-size", "4", "--jitter", "8", "--seed", "5"]
+
+
+@pytest.fixture
+def rgba_png(tmp_path):
+    rgb = (cat_rgb(128, 96) * 255).astype(np.uint8)
+    alpha = np.tile(np.linspace(0, 255, 128).astype(np.uint8), (96, 1))
+    path = tmp_path / "in.png"
+    Image.fromarray(np.dstack([rgb, alpha]), "RGBA").save(path)
+    return path
+
+
+def test_dream_keeps_size_and_alpha_and_records_settings(rgba_png, tmp_path):
+    out = tmp_path / "out.png"
+    assert main(["dream", str(rgba_png), str(out), *FAST]) == 0
+    result, source = Image.open(out), Image.open(rgba_png)
+    assert result.mode == "RGBA" and result.size == source.size
+    assert np.array_equal(np.asarray(result)[..., 3], np.asarray(source)[..., 3])
+    assert np.abs(np.asarray(result, np.int16)[..., :3] - np.asarray(source, np.int16)[..., :3]).mean() > 2
+    params = DreamParams.from_mapping(read_params(out))
+    assert (params.octaves, params.steps, params.seed, params.jitter) == (2, 3, 5, 8)
+    assert params.scale == 0.5  # derived from the picture's size and recorded
+
+
+def test_settings_in_a_png_reproduce_it(rgba_png, tmp_path):
+    first, again = tmp_path / "first.png", tmp_path / "again.png"
+    assert main(["dream", str(rgba_png), str(first), *FAST, "--preset", "gentle"]) == 0
+    assert main(["dream", str(rgba_png), str(again), "--params-from", str(first)]) == 0
+    assert read_params(first) == read_params(again)
+    assert np.array_equal(np.asarray(Image.open(first)), np.asarray(Image.open(again)))
+
+
+def test_mask_and_preserve_colors_from_the_command_line(tmp_path):
+    source = tmp_path / "cat.jpg"
+    Image.fromarray((cat_rgb(128, 96) * 255).astype(np.uint8)).save(source, quality=95)
+    mask = np.zeros((96, 128), np.uint8)
+    mask[:, 64:] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    out = tmp_path / "out.png"
+    assert main(["dream", str(source), str(out), *FAST, "--mask", str(tmp_path / "mask.png"), "--preserve-colors"]) == 0
+    before, after = np.asarray(Image.open(source), np.int16), np.asarray(Image.open(out), np.int16)
+    assert np.abs(after[:, :64] - before[:, :64]).max() <= 1
+    assert np.abs(after[:, 64:] - before[:, 64:]).mean() > 2
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.png", "out.png"], "There is no file 'missing.png'."),
+        (["{junk}", "out.png"], "it is not a PNG, JPEG, WebP or TIFF picture."),
+        (["{cat}", "out.png", "--model", "alexnet"], "Unknown model 'alexnet'. Choose one of: lite0,"),
+        (["{cat}", "out.png", "--layer", "mixed4c"], "Model 'lite0' has no layer 'mixed4c'."),
+        (["{cat}", "out.png", "--steps", "0"], "'steps' must be between 1 and 200, not 0."),
+        (["{cat}", "out.png", "--model", "vgg16"], "Run `dreamlayer models pull vgg16`"),
+        (["{cat}", "out.gif"], "use one of .png"),
+        (["{cat}", "out.png", "--mask", "{junk}"], "it is not a PNG"),
+    ],
+)
+def test_errors_are_one_clear_line(args, message, tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # no downloaded models
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"this is not a picture at all")
+    args = [a.format(cat=CAT, junk=junk) for a in args]
+    run = subprocess.run([sys.executable, "-m", "dreamlayer", "dream", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_models_lists_layers_and_offline_state(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "lite0" in out and "[embedded]" in out and "* block10" in out
+    assert "not downloaded: dreamlayer models pull googlenet" in out
+
+
+def test_version_is_fast_and_needs_no_torch():
+    code = "import sys; from dreamlayer.cli import main; main(['--version'])"
+    run = subprocess.run([sys.executable, "-c", code + "\n"], capture_output=True, text=True)
+    assert "dreamlayer 0." in run.stdout
+    check = subprocess.run(
+        [sys.executable, "-c", "import sys; import dreamlayer.cli; assert 'torch' not in sys.modules"],
+        capture_output=True, text=True,
+    )
+    assert check.returncode == 0, check.stderr

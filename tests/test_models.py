@@ -1,0 +1,78 @@
+"""The model registry: the embedded weights are real, and torchvision models load offline from the torch cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from dreamlayer.engine import layer_table, load_model
+from dreamlayer.engine.models import MODELS, check_params
+from dreamlayer.errors import InvalidParameter, ModelNotDownloaded, UnknownLayer, UnknownModel
+from dreamlayer.params import DreamParams
+
+from .conftest import cat_rgb
+
+IMAGENET_CATS = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian cat
+
+
+def test_embedded_weights_classify_a_cat_as_a_cat(net):
+    x = torch.from_numpy(cat_rgb(224, 224)).permute(2, 0, 1)[None]
+    with torch.no_grad():
+        probs = net.net((x - 0.5) / 0.5).softmax(1)[0]
+    assert probs[list(IMAGENET_CATS)].sum() > 0.8
+    assert probs.argmax().item() in IMAGENET_CATS
+
+
+def test_default_layer_is_block10_with_112_channels_at_stride_16():
+    info = layer_table("lite0")["block10"]
+    assert (info.channels, info.stride) == (112, 16)
+    assert MODELS["lite0"].default_layer == "block10"
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_model_names_its_default_layer(name):
+    spec = MODELS[name]
+    table = layer_table(name)
+    assert spec.default_layer in table
+    assert all(info.channels > 0 and info.min_size >= info.stride for info in table.values())
+
+
+def test_features_stop_at_the_deepest_wanted_layer(net):
+    x = torch.rand(1, 3, 96, 96)
+    found = net.features(x, ["block3", "block10"])
+    assert set(found) == {"block3", "block10"}
+    assert found["block10"].shape == (1, 112, 6, 6)
+
+
+def test_torchvision_model_without_weights_names_the_pull_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(ModelNotDownloaded, match="dreamlayer models pull googlenet"):
+        load_model("googlenet")
+
+
+def test_torchvision_model_loads_from_a_state_dict_in_the_torch_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    spec = MODELS["googlenet"]
+    torch.manual_seed(0)
+    reference = spec.build()
+    path = spec.weights_path()
+    assert path.parent == tmp_path / "hub" / "checkpoints"
+    path.parent.mkdir(parents=True)
+    torch.save(reference.state_dict(), path)
+
+    loaded = load_model("googlenet")
+    x = torch.rand(1, 3, 128, 128)
+    got = loaded.features(x, ["inception4c"])["inception4c"]
+    assert got.shape[1] == layer_table("googlenet")["inception4c"].channels
+    assert torch.equal(loaded.net.conv1.conv.weight, reference.conv1.conv.weight)
+    assert np.isfinite(got.numpy()).all()
+
+
+def test_unknown_model_layer_and_channel_are_refused_before_loading():
+    with pytest.raises(UnknownModel, match="lite0"):
+        check_params(DreamParams(model="alexnet"))
+    with pytest.raises(UnknownLayer, match="block10"):
+        check_params(DreamParams(layer="mixed4c"))
+    with pytest.raises(InvalidParameter, match="112 channels"):
+        check_params(DreamParams(channels="3,200"))
