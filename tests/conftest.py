@@ -32,3 +32,13 @@ def cat_rgb(width: int, height: int) -> np.ndarray:
 @pytest.fixture
 def small_cat() -> np.ndarray:
     return cat_rgb(160, 112)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The dream server as `dreamlayer serve` runs it (waitress, loopback, no token), on a free port."""
+    from .live_server import start_server
+
+    live = start_server()
+    yield live
+    live.stop()

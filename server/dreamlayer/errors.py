@@ -29,5 +29,9 @@ class ImageReadError(DreamlayerError):
     code = "unreadable_image"
 
 
+class ImageTooLarge(ImageReadError):
+    code = "image_too_large"
+
+
 class Cancelled(DreamlayerError):
     code = "cancelled"

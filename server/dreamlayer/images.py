@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from . import __version__
-from .errors import ImageReadError
+from .errors import ImageReadError, ImageTooLarge
 
 METADATA_KEY = "dreamlayer"
 # Formats we decode; everything else (EPS and PDF above all, which would run Ghostscript) is refused.
@@ -31,6 +31,7 @@ Image.MAX_IMAGE_PIXELS = None
 class Picture(NamedTuple):
     rgb: np.ndarray  # (H, W, 3) float32 in 0..1
     alpha: np.ndarray | None  # (H, W) float32 in 0..1, or None when the source had no alpha
+    source_format: str | None = None  # PNG, JPEG, WEBP or TIFF when decoded from a file
 
     @property
     def size(self) -> tuple[int, int]:
@@ -45,13 +46,12 @@ def open_image(source: str | Path | bytes, max_pixels: int = CLI_MAX_PIXELS) -> 
         raise ImageReadError(f"There is no file {name}.")
     try:
         image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source, formats=READABLE_FORMATS)
-    except (Image.UnidentifiedImageError, OSError):
+    except Exception:  # noqa: BLE001 - UnidentifiedImageError, OSError, and worse for hostile bytes
         raise ImageReadError(f"Can't read {name}: it is not a PNG, JPEG, WebP or TIFF picture.") from None
     width, height = image.size
     if width * height > max_pixels:
-        raise ImageReadError(
-            f"{name.capitalize()} is {width}×{height}, more than the {max_pixels:,} pixels allowed here."
-        )
+        image.close()
+        raise ImageTooLarge(f"{name[0].upper() + name[1:]} is {width}×{height}, more than the {max_pixels:,} pixels allowed here.")
     return image
 
 
@@ -68,18 +68,18 @@ def _decode(image: Image.Image) -> Picture:
             # 16-bit and float grey: keep the precision rather than truncate to 8 bits.
             grey = np.asarray(image, dtype=np.float32)
             grey = grey / (65535.0 if image.mode != "F" else max(1.0, float(grey.max())))
-            return Picture(np.repeat(grey[..., None], 3, axis=2).clip(0, 1), None)
+            return Picture(np.repeat(grey[..., None], 3, axis=2).clip(0, 1), None, image.format)
         data = np.asarray(image.convert("RGBA" if has_alpha else "RGB"), dtype=np.float32) / 255.0
-    except (OSError, ValueError, SyntaxError) as exc:
+    except Exception as exc:  # noqa: BLE001 - hostile bytes make Pillow's decoders raise all kinds of errors
         raise ImageReadError(f"Can't read the picture: the file is damaged or cut short ({exc}).") from None
     if has_alpha:
-        return Picture(np.ascontiguousarray(data[..., :3]), np.ascontiguousarray(data[..., 3]))
-    return Picture(data, None)
+        return Picture(np.ascontiguousarray(data[..., :3]), np.ascontiguousarray(data[..., 3]), image.format)
+    return Picture(data, None, image.format)
 
 
-def load_mask(source: str | Path | bytes, size: tuple[int, int]) -> np.ndarray:
+def load_mask(source: str | Path | bytes, size: tuple[int, int], max_pixels: int = CLI_MAX_PIXELS) -> np.ndarray:
     """A grey picture as a float 0..1 map (white = dream), which must match the picture's (width, height)."""
-    with open_image(source) as image:
+    with open_image(source, max_pixels) as image:
         if image.size != size:
             raise ImageReadError(
                 f"The mask is {image.size[0]}×{image.size[1]} but the picture is {size[0]}×{size[1]}; they must match."
@@ -91,22 +91,37 @@ def to_uint8(values: np.ndarray) -> np.ndarray:
     return (np.clip(values, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def save_picture(picture: Picture, path: str | Path, params: dict[str, Any] | None = None) -> None:
-    """Write RGB(A) to any format Pillow knows by the file's extension; PNGs also get the parameters."""
+# File extensions we write, and the Pillow format of each.
+FORMAT_BY_SUFFIX = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
+
+
+def encode_picture(picture: Picture, image_format: str, params: dict[str, Any] | None = None) -> bytes:
+    """Encode RGB(A) as PNG, JPEG, WebP or TIFF; alpha is kept where the format can hold it, and PNGs also
+    carry the dream's parameters."""
     rgb = to_uint8(picture.rgb)
-    path = Path(path)
-    keep_alpha = picture.alpha is not None and path.suffix.lower() not in (".jpg", ".jpeg")
+    keep_alpha = picture.alpha is not None and image_format != "JPEG"
     pixels = np.dstack([rgb, to_uint8(picture.alpha)]) if keep_alpha else rgb
     image = Image.fromarray(pixels, "RGBA" if keep_alpha else "RGB")
-    options: dict[str, Any] = {}
-    if path.suffix.lower() == ".png" and params is not None:
+    options: dict[str, Any] = {"quality": 95} if image_format in ("JPEG", "WEBP") else {}
+    if image_format == "PNG" and params is not None:
         info = PngImagePlugin.PngInfo()
         info.add_text(METADATA_KEY, json.dumps({"version": __version__, "params": params}, sort_keys=True))
         options["pnginfo"] = info
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def save_picture(picture: Picture, path: str | Path, params: dict[str, Any] | None = None) -> None:
+    """Write a picture in the format its file extension names."""
+    path = Path(path)
+    image_format = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if image_format is None:
+        raise ImageReadError(f"Can't write '{path}': use one of {', '.join(FORMAT_BY_SUFFIX)}.")
     try:
-        image.save(path, **options)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ImageReadError(f"Can't write '{path}': {exc}.") from None
+        path.write_bytes(encode_picture(picture, image_format, params))
+    except OSError as exc:
+        raise ImageReadError(f"Can't write '{path}': {exc.strerror or exc}.") from None
 
 
 def read_params(path: str | Path) -> dict[str, Any]:

@@ -7,10 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
+from ..client import ClientError
 from ..errors import DreamlayerError
-from . import dream_cmd, models_cmd
+from . import dream_cmd, models_cmd, serve_cmd
 
-SUBCOMMANDS = (dream_cmd, models_cmd)
+SUBCOMMANDS = (dream_cmd, models_cmd, serve_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args) or 0
-    except DreamlayerError as exc:
+    except (DreamlayerError, ClientError) as exc:
         print(f"dreamlayer: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like

@@ -8,7 +8,6 @@ from pathlib import Path
 from ..errors import ImageReadError
 from .params_args import add_param_flags, given_params
 
-WRITABLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -19,24 +18,34 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--mask", metavar="IMG", help="grey picture, same size: white dreams, black stays as it was")
     parser.add_argument("--params-from", metavar="PNG", help="start from the settings stored in a dreamlayer PNG")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    parser.add_argument("--server", metavar="URL", help="let a running `dreamlayer serve` do the work, e.g. http://127.0.0.1:37326")
+    parser.add_argument("--token", help="access token for --server, when the server requires one")
     add_param_flags(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..images import FORMAT_BY_SUFFIX, Picture, load_mask, load_picture, read_params, save_picture
+
+    output = Path(args.output)
+    if output.suffix.lower() not in FORMAT_BY_SUFFIX:
+        raise ImageReadError(f"Can't write '{output}': use one of {', '.join(FORMAT_BY_SUFFIX)}.")
+    if not output.parent.is_dir():
+        raise ImageReadError(f"Can't write '{output}': the folder '{output.parent}' does not exist.")
+
+    if args.server:
+        from .remote import dream_on_server
+
+        settings = dict(read_params(args.params_from)) if args.params_from else {"preset": args.preset}
+        dream_on_server(args, {**settings, **given_params(args)}, output)
+        return 0
+
     from tqdm import tqdm
 
     from ..engine import dream, load_model, pick_device
     from ..engine.models import check_params
-    from ..images import Picture, load_mask, load_picture, read_params, save_picture
     from ..params import DreamParams
     from ..presets import preset_params
-
-    output = Path(args.output)
-    if output.suffix.lower() not in WRITABLE_SUFFIXES:
-        raise ImageReadError(f"Can't write '{output}': use one of {', '.join(WRITABLE_SUFFIXES)}.")
-    if not output.parent.is_dir():
-        raise ImageReadError(f"Can't write '{output}': the folder '{output.parent}' does not exist.")
 
     picture = load_picture(args.input)
     base = DreamParams.from_mapping(read_params(args.params_from)) if args.params_from else preset_params(args.preset)

@@ -1,0 +1,283 @@
+"""The dreamlayer protocol client: submit a dream, follow it, cancel it, fetch the result.
+
+Standard library only (urllib, json, struct, zlib), because the Krita and GIMP plugins run it inside the editor's
+embedded Python, which has no requests, numpy or Pillow. The plugins ship a copy of this very file, unchanged;
+``dreamlayer dream --server URL`` uses it too. It talks to the server described in the README and in
+``/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+import zlib
+from typing import Any, Callable, Iterator, NamedTuple
+
+DEFAULT_PORT = 37326  # D-R-E-A-M on a phone keypad; clear of ComfyUI (8188), A1111 (7860) and Ollama (11434)
+DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+FINAL_STATES = ("done", "failed", "cancelled")
+BYTES_PER_CHANNEL = {"u8": 1, "u16": 2, "f16": 2, "f32": 4}
+
+
+class ClientError(Exception):
+    """Something went wrong talking to the server; ``str()`` is a message for the artist."""
+
+    def __init__(self, message: str, code: str = "client_error", status: int = 0):
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+class ServerUnavailable(ClientError):
+    """The server could not be reached at all."""
+
+
+class JobFailed(ClientError):
+    """The dream ended in failure or was cancelled."""
+
+
+class RawImage(NamedTuple):
+    """Uncompressed pixels, row by row, top to bottom, little-endian."""
+
+    width: int
+    height: int
+    data: bytes
+    layout: str = "RGBA"  # RGBA, BGRA or RGB
+    depth: str = "u8"  # u8, u16, f16 or f32
+
+    def expected_size(self) -> int:
+        return self.width * self.height * len(self.layout) * BYTES_PER_CHANNEL[self.depth]
+
+
+class RawMask(NamedTuple):
+    """One value per pixel, 0 = leave alone, full = dream; ``u8`` (0..255) or ``f32`` (0..1)."""
+
+    data: bytes
+    depth: str = "u8"
+
+
+class Progress(NamedTuple):
+    step: int
+    total: int
+    octave: int
+    octaves: int
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.total if self.total else 0.0
+
+
+class JobStatus(NamedTuple):
+    id: str
+    state: str  # queued, running, done, failed, cancelled
+    progress: Progress
+    eta_seconds: float | None
+    error: dict | None  # {"code": ..., "message": ...}
+    raw: dict
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @classmethod
+    def from_json(cls, data: dict) -> JobStatus:
+        p = data.get("progress") or {}
+        progress = Progress(p.get("step", 0), p.get("total", 0), p.get("octave", 0), p.get("octaves", 0))
+        return cls(data["id"], data["state"], progress, data.get("eta_seconds"), data.get("error"), data)
+
+
+class DreamClient:
+    """One server, addressed by its base URL, with an optional bearer token."""
+
+    def __init__(self, url: str = DEFAULT_URL, token: str | None = None, timeout: float = 30.0):
+        self.url = normalize_url(url)
+        self.token = token or None
+        self.timeout = timeout
+
+    # -- the API ---------------------------------------------------------------------------------------------
+    def health(self) -> dict:
+        return self._json("GET", "/v1/health")
+
+    def models(self) -> dict:
+        return self._json("GET", "/v1/models")
+
+    def submit(
+        self,
+        image: RawImage | bytes,
+        params: dict[str, Any] | None = None,
+        mask: RawMask | bytes | None = None,
+        guide: bytes | None = None,
+        filename: str = "image.png",
+    ) -> JobStatus:
+        """Queue a dream. ``image`` is raw pixels or an encoded picture file; ``guide`` an encoded picture."""
+        fields: dict[str, Any] = {k: _field(v) for k, v in (params or {}).items() if v is not None}
+        files = []
+        if isinstance(image, RawImage):
+            if len(image.data) != image.expected_size():
+                raise ClientError(f"Raw image is {len(image.data)} bytes; {image.width}×{image.height} {image.layout} {image.depth} needs {image.expected_size()}.")
+            fields.update(width=image.width, height=image.height, layout=image.layout, depth=image.depth)
+            files.append(("image", "image.raw", "application/octet-stream", image.data))
+        else:
+            files.append(("image", filename, "application/octet-stream" if filename.endswith(".raw") else _mime(filename), image))
+        if isinstance(mask, RawMask):
+            fields["mask_depth"] = mask.depth
+            files.append(("mask", "mask.raw", "application/octet-stream", mask.data))
+        elif mask is not None:
+            files.append(("mask", "mask.png", "image/png", mask))
+        if guide is not None:
+            files.append(("guide", "guide.png", _mime("guide.png"), guide))
+        body, content_type = _multipart(fields, files)
+        return JobStatus.from_json(self._json("POST", "/v1/dreams", body, {"Content-Type": content_type}))
+
+    def status(self, job_id: str) -> JobStatus:
+        return JobStatus.from_json(self._json("GET", f"/v1/jobs/{_quote(job_id)}"))
+
+    def cancel(self, job_id: str) -> JobStatus:
+        return JobStatus.from_json(self._json("DELETE", f"/v1/jobs/{_quote(job_id)}"))
+
+    def preview(self, job_id: str) -> bytes | None:
+        """The latest octave's picture as PNG bytes, or None before the first octave is done."""
+        try:
+            return self._request("GET", f"/v1/jobs/{_quote(job_id)}/preview")[0]
+        except ClientError as exc:
+            if exc.code == "preview_not_ready":
+                return None
+            raise
+
+    def result(self, job_id: str) -> RawImage | bytes:
+        """The result in the form of the upload: RawImage for raw pixels, else the encoded file's bytes."""
+        body, headers = self._request("GET", f"/v1/jobs/{_quote(job_id)}/result")
+        if headers.get("Content-Type", "").startswith("application/octet-stream"):
+            return RawImage(
+                int(headers["X-Dreamlayer-Width"]), int(headers["X-Dreamlayer-Height"]), body,
+                headers["X-Dreamlayer-Layout"], headers["X-Dreamlayer-Depth"],
+            )
+        return body
+
+    def events(self, job_id: str) -> Iterator[JobStatus]:
+        """Follow a job through Server-Sent Events until it ends."""
+        request = self._build("GET", f"/v1/jobs/{_quote(job_id)}/events", None, {"Accept": "text/event-stream"})
+        with self._open(request) as response:
+            data = []
+            for raw_line in response:
+                line = raw_line.decode("utf-8").rstrip("\r\n")
+                if line.startswith("data:"):
+                    data.append(line[5:].strip())
+                elif not line and data:
+                    status = JobStatus.from_json(json.loads("\n".join(data)))
+                    data = []
+                    yield status
+                    if status.finished:
+                        return
+
+    def wait(
+        self,
+        job_id: str,
+        on_progress: Callable[[JobStatus], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        poll_seconds: float = 0.25,
+    ) -> JobStatus:
+        """Poll until the job ends; cancels it if ``should_cancel()`` turns true. Raises JobFailed unless done."""
+        while True:
+            status = self.status(job_id)
+            if on_progress is not None:
+                on_progress(status)
+            if status.finished:
+                break
+            if should_cancel is not None and should_cancel():
+                self.cancel(job_id)
+            time.sleep(poll_seconds)
+        if status.state != "done":
+            error = status.error or {"code": status.state, "message": "The dream was cancelled."}
+            raise JobFailed(error.get("message", status.state), error.get("code", status.state))
+        return status
+
+    # -- HTTP plumbing ---------------------------------------------------------------------------------------
+    def _build(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> urllib.request.Request:
+        headers = dict(headers)
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return urllib.request.Request(self.url + path, data=body, headers=headers, method=method)
+
+    def _open(self, request: urllib.request.Request):
+        try:
+            return urllib.request.urlopen(request, timeout=self.timeout)
+        except urllib.error.HTTPError as exc:
+            raise _error_from_response(exc) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ServerUnavailable(
+                f"Can't reach the dreamlayer server at {self.url} ({reason}). Is `dreamlayer serve` running?",
+                "server_unavailable",
+            ) from None
+
+    def _request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[bytes, dict[str, str]]:
+        with self._open(self._build(method, path, body, headers or {})) as response:
+            return response.read(), dict(response.headers.items())
+
+    def _json(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> dict:
+        data, _ = self._request(method, path, body, headers)
+        return json.loads(data.decode("utf-8"))
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``host:port`` or a full URL; a wildcard bind address means this machine."""
+    url = url.strip().rstrip("/")
+    if "://" not in url:
+        url = "http://" + url
+    parts = urllib.parse.urlsplit(url)
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "[::]": "[::1]"}.get(parts.hostname or "", None)
+    if host is not None:
+        url = urllib.parse.urlunsplit(parts._replace(netloc=f"{host}:{parts.port or DEFAULT_PORT}"))
+    return url
+
+
+def _error_from_response(exc: urllib.error.HTTPError) -> ClientError:
+    try:
+        error = json.loads(exc.read().decode("utf-8"))["error"]
+        return ClientError(error["message"], error["code"], exc.code)
+    except (ValueError, KeyError, TypeError):
+        return ClientError(f"The server answered {exc.code} {exc.reason}.", "http_error", exc.code)
+
+
+def _quote(job_id: str) -> str:
+    return urllib.parse.quote(job_id, safe="")
+
+
+def _field(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _mime(filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower()
+    return {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp", "tif": "image/tiff", "tiff": "image/tiff"}.get(ext, "application/octet-stream")
+
+
+def _multipart(fields: dict[str, Any], files: list[tuple[str, str, str, bytes]]) -> tuple[bytes, str]:
+    boundary = "dreamlayer-" + uuid.uuid4().hex
+    chunks = []
+    for name, value in fields.items():
+        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, filename, mime, data in files:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\nContent-Type: {mime}\r\n\r\n'
+        chunks += [head.encode(), data, b"\r\n"]
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def encode_png(width: int, height: int, rgba: bytes) -> bytes:
+    """An 8-bit RGBA PNG from raw bytes, for sending a guide picture from an editor without Pillow."""
+    stride = width * 4
+    rows = b"".join(b"\x00" + rgba[y * stride : (y + 1) * stride] for y in range(height))
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b"")

@@ -1,0 +1,102 @@
+"""The worker's side of a dream job: models kept warm, the engine run, GPU out-of-memory handled, results encoded."""
+
+from __future__ import annotations
+
+import gc
+import io
+import logging
+import threading
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..engine import DreamNet, dream, load_model
+from ..engine.devices import DEFAULT_TILE
+from ..errors import DreamlayerError
+from ..images import Picture, encode_picture, to_uint8
+from .jobs import Job, JobQueue, Result
+from .pixels import encode_raw
+from .uploads import DreamRequest
+
+log = logging.getLogger("dreamlayer.server")
+SMALLEST_RETRY_TILE = 256
+
+
+class GpuOutOfMemory(DreamlayerError):
+    code = "gpu_out_of_memory"
+
+
+class DreamRunner:
+    """Runs dream jobs on one device. Models are loaded once and kept; only the worker thread calls ``__call__``."""
+
+    def __init__(self, device: torch.device, warm_model: str | None = "lite0"):
+        self.device = device
+        self._nets: dict[str, DreamNet] = {}
+        self._lock = threading.Lock()
+        if warm_model:
+            self.net(warm_model)
+
+    def net(self, name: str) -> DreamNet:
+        with self._lock:
+            if name not in self._nets:
+                self._nets[name] = load_model(name, self.device)
+            return self._nets[name]
+
+    @property
+    def loaded_models(self) -> list[str]:
+        with self._lock:
+            return list(self._nets)
+
+    def __call__(self, job: Job, queue: JobQueue) -> Result:
+        request: DreamRequest = job.request
+        net = self.net(request.params.model)
+
+        def run(params):
+            return dream(
+                net, request.picture.rgb, params, mask=request.mask, guide=request.guide,
+                progress=lambda p: queue.report_progress(job, p),
+                preview=lambda _octave, image: queue.report_preview(job, _preview_png(image)),
+                cancelled=job.cancel_requested.is_set,
+            )
+
+        params, rgb = request.params, None
+        for attempt in range(2):
+            try:
+                rgb = run(params)
+                break
+            except torch.OutOfMemoryError:
+                # Retry outside the except block: a held exception keeps the failed step's tensors alive.
+                pass
+            _release_gpu_memory()
+            if attempt == 0:
+                smaller = max(SMALLEST_RETRY_TILE, (params.tile or DEFAULT_TILE) // 2)
+                log.warning("job %s ran out of GPU memory; retrying with %d-pixel tiles", job.id, smaller)
+                params = params.replace(tile=smaller)
+        if rgb is None:
+            raise GpuOutOfMemory("The GPU ran out of memory, even with smaller tiles. Try a smaller picture or a larger feature scale.")
+        return encode_result(request, Picture(rgb, request.picture.alpha), params.to_dict())
+
+
+def encode_result(request: DreamRequest, picture: Picture, params: dict) -> Result:
+    """The result in the form of the upload: raw bytes in the same layout and depth, or the same file format."""
+    if request.raw_format is not None:
+        fmt = request.raw_format
+        headers = {"X-Dreamlayer-Width": str(fmt.width), "X-Dreamlayer-Height": str(fmt.height),
+                   "X-Dreamlayer-Layout": fmt.layout, "X-Dreamlayer-Depth": fmt.depth}
+        return Result(encode_raw(picture, fmt), "application/octet-stream", headers)
+    image_format = request.image_format or "PNG"
+    return Result(encode_picture(picture, image_format, params), Image.MIME[image_format])
+
+
+def _preview_png(image: torch.Tensor) -> bytes:
+    pixels = to_uint8(image.permute(1, 2, 0).float().cpu().numpy())
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels), "RGB").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _release_gpu_memory() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

@@ -1,0 +1,209 @@
+"""The job queue: a bounded line of dreams in front of the one worker thread that owns the GPU.
+
+Jobs live in memory only. Finished ones are kept for a time-to-live (and at most ``max_kept`` of them), then
+purged, so memory stays bounded over thousands of jobs. Cancelling a queued job means it never starts; a running
+job sees its cancel flag at the next gradient step.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine import Progress
+from ..errors import Cancelled, DreamlayerError
+from .errors import ApiError
+
+log = logging.getLogger("dreamlayer.server")
+
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+FINAL_STATES = (DONE, FAILED, CANCELLED)
+
+
+@dataclass
+class Result:
+    body: bytes
+    mimetype: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    request: Any  # what the runner needs; dropped once the job ends, to free the picture
+    created: float = field(default_factory=time.time)
+    state: str = QUEUED
+    started: float | None = None
+    finished: float | None = None
+    progress: Progress | None = None
+    error: dict[str, str] | None = None
+    preview: bytes | None = None
+    result: Result | None = None
+    version: int = 0  # bumped on every change, so event streams know when to send
+    cancel_requested: threading.Event = field(default_factory=threading.Event)
+
+
+Runner = Callable[[Job, "JobQueue"], Result]
+
+
+class JobQueue:
+    def __init__(self, runner: Runner, max_queued: int = 8, result_ttl: float = 600.0, max_kept: int = 64):
+        self._runner = runner
+        self.max_queued, self.result_ttl, self.max_kept = max_queued, result_ttl, max_kept
+        self._changed = threading.Condition()
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._pending: deque[Job] = deque()
+        self._running: Job | None = None
+        self._accepting = True
+        self._durations: deque[float] = deque(maxlen=20)
+        self._worker = threading.Thread(target=self._work, name="dreamlayer-worker", daemon=True)
+
+    # -- used by the routes ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._worker.start()
+
+    def submit(self, request: Any, kind: str = "dream") -> Job:
+        with self._changed:
+            if not self._accepting:
+                raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
+            self._purge()
+            if len(self._pending) >= self.max_queued:
+                raise ApiError(
+                    503, "queue_full", f"The dream server already has {len(self._pending)} dreams waiting. Try again shortly.",
+                    {"Retry-After": str(self._retry_after())},
+                )
+            job = Job(secrets.token_hex(16), kind, request)
+            self._jobs[job.id] = job
+            self._pending.append(job)
+            self._changed.notify_all()
+            return job
+
+    def get(self, job_id: str) -> Job:
+        with self._changed:
+            self._purge()
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise ApiError(404, "unknown_job", "No such job: it never existed, or it ended long enough ago to be forgotten.")
+        return job
+
+    def cancel(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        with self._changed:
+            if job.state == QUEUED:
+                self._pending.remove(job)
+                self._end(job, CANCELLED)
+            elif job.state == RUNNING:
+                job.cancel_requested.set()
+            return job
+
+    def describe(self, job: Job) -> dict[str, Any]:
+        """The job's public status, as the API returns it."""
+        with self._changed:
+            p = job.progress
+            progress = {"step": p.step, "total": p.total, "octave": p.octave, "octaves": p.octaves} if p else {"step": 0, "total": 0, "octave": 0, "octaves": 0}
+            eta = None
+            if job.state == RUNNING and p and p.step and job.started:
+                elapsed = time.time() - job.started
+                eta = round(elapsed / p.step * (p.total - p.step), 2)
+            position = self._pending.index(job) + 1 if job.state == QUEUED else 0
+            return {
+                "id": job.id, "kind": job.kind, "state": job.state, "progress": progress, "eta_seconds": eta,
+                "queue_position": position, "error": job.error, "created": job.created, "started": job.started,
+                "finished": job.finished, "has_preview": job.preview is not None,
+            }
+
+    def wait_for_change(self, job: Job, seen_version: int, timeout: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: job.version != seen_version, timeout)
+
+    def stats(self) -> dict[str, Any]:
+        with self._changed:
+            return {"queued": len(self._pending), "running": self._running.id if self._running else None, "kept": len(self._jobs)}
+
+    @property
+    def accepting(self) -> bool:
+        return self._accepting
+
+    def shutdown(self, timeout: float = 8.0) -> None:
+        """Refuse new jobs, cancel the waiting ones and the running one, and wait for the worker to stop."""
+        with self._changed:
+            self._accepting = False
+            while self._pending:
+                self._end(self._pending.popleft(), CANCELLED)
+            if self._running is not None:
+                self._running.cancel_requested.set()
+            self._changed.notify_all()
+        if self._worker.is_alive():
+            self._worker.join(timeout)
+
+    # -- used by the runner ------------------------------------------------------------------------------------
+    def report_progress(self, job: Job, progress: Progress) -> None:
+        with self._changed:
+            job.progress = progress
+            job.version += 1
+            self._changed.notify_all()
+
+    def report_preview(self, job: Job, png: bytes) -> None:
+        with self._changed:
+            job.preview = png
+            job.version += 1
+            self._changed.notify_all()
+
+    # -- the worker ----------------------------------------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._pending or not self._accepting, timeout=30.0)
+                self._purge()
+                if not self._accepting:
+                    return
+                if not self._pending:
+                    continue
+                job = self._running = self._pending.popleft()
+                job.state, job.started = RUNNING, time.time()
+                job.version += 1
+                self._changed.notify_all()
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        try:
+            result = self._runner(job, self)
+        except Cancelled:
+            outcome, result, error = CANCELLED, None, None
+        except DreamlayerError as exc:
+            outcome, result, error = FAILED, None, {"code": exc.code, "message": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - the worker must survive anything a job does
+            log.exception("job %s failed", job.id)
+            outcome, result, error = FAILED, None, {"code": "internal_error", "message": f"The dream failed unexpectedly: {exc}"}
+        else:
+            outcome, error = DONE, None
+        with self._changed:
+            job.result, job.error = result, error
+            self._durations.append(time.time() - (job.started or time.time()))
+            self._end(job, outcome)
+            self._running = None
+
+    def _end(self, job: Job, state: str) -> None:
+        job.state, job.finished, job.request = state, time.time(), None
+        job.version += 1
+        self._changed.notify_all()
+
+    def _purge(self) -> None:
+        now = time.time()
+        finished = [j for j in self._jobs.values() if j.state in FINAL_STATES]
+        expired = {j.id for j in finished if now - (j.finished or now) > self.result_ttl}
+        expired |= {j.id for j in finished[: max(0, len(finished) - self.max_kept)]}
+        for job_id in expired:
+            del self._jobs[job_id]
+
+    def _retry_after(self) -> int:
+        average = sum(self._durations) / len(self._durations) if self._durations else 5.0
+        return max(1, math.ceil(average))

@@ -1,0 +1,126 @@
+"""The v1 HTTP API. Each view is short: it validates, then hands work to the job queue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
+
+from .. import __version__
+from ..engine.models import MODELS, layer_table
+from ..params import DreamParams
+from ..presets import PRESET_DESCRIPTIONS, PRESETS, preset_params
+from .errors import ApiError
+from .jobs import DONE, FINAL_STATES, Job
+from .openapi import build_spec
+from .services import services
+from .uploads import parse_dream_request
+
+v1 = Blueprint("v1", __name__, url_prefix="/v1")
+# An event stream sends a comment at least this often, so proxies and clients know it is alive.
+KEEPALIVE_SECONDS = 15.0
+
+
+def _status(job: Job) -> dict:
+    body = services().queue.describe(job)
+    body["urls"] = {name: url_for(f"v1.{view}", job_id=job.id) for name, view in
+                    (("self", "job_status"), ("events", "job_events"), ("preview", "job_preview"), ("result", "job_result"))}
+    return body
+
+
+@v1.get("/health")
+def health():
+    """Version, device, loaded models and queue length."""
+    s = services()
+    return jsonify(version=__version__, device=str(s.runner.device), models_loaded=s.runner.loaded_models,
+                   queue=s.queue.stats(), accepting=s.queue.accepting)
+
+
+@v1.get("/models")
+def models():
+    """Models with their layers, the presets, and every setting's range, for filling a plugin's UI."""
+    listing = [{
+        "name": spec.name, "title": spec.title, "available": spec.available(), "default_layer": spec.default_layer,
+        "layers": [{"name": i.name, "channels": i.channels, "stride": i.stride} for i in layer_table(spec.name).values()],
+    } for spec in MODELS.values()]
+    presets = {name: {"description": PRESET_DESCRIPTIONS[name], "params": preset_params(name).to_dict()} for name in PRESETS}
+    settings = {f.name: {"type": f.type, "help": f.metadata["help"], "min": f.metadata["min"], "max": f.metadata["max"],
+                         "choices": list(f.metadata["choices"]) or None} for f in DreamParams.fields()}
+    return jsonify(models=listing, presets=presets, defaults=DreamParams().to_dict(), settings=settings)
+
+
+@v1.get("/openapi.json")
+def openapi():
+    """This API's OpenAPI 3 description."""
+    return jsonify(build_spec())
+
+
+@v1.post("/dreams")
+def submit_dream():
+    """Queue a dream; answers 202 with the job's id and URLs."""
+    s = services()
+    if not s.queue.accepting:
+        raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
+    job = s.queue.submit(parse_dream_request(request, s.limits))
+    response = jsonify(_status(job))
+    response.status_code = 202
+    response.headers["Location"] = url_for("v1.job_status", job_id=job.id)
+    return response
+
+
+@v1.get("/jobs/<job_id>")
+def job_status(job_id: str):
+    """A job's state, progress, ETA and error."""
+    return jsonify(_status(services().queue.get(job_id)))
+
+
+@v1.delete("/jobs/<job_id>")
+def cancel_job(job_id: str):
+    """Cancel: a queued job never starts; a running one stops within one step."""
+    return jsonify(_status(services().queue.cancel(job_id)))
+
+
+@v1.get("/jobs/<job_id>/events")
+def job_events(job_id: str):
+    """The job's status as Server-Sent Events, one per change, until it ends."""
+    queue = services().queue
+    job = queue.get(job_id)
+
+    def stream() -> Iterator[str]:
+        yield ": dreamlayer\n\n"  # flushes the headers at once
+        seen = -1
+        while True:
+            if job.version != seen:
+                seen = job.version
+                status = _status(job)
+                yield f"event: status\ndata: {json.dumps(status)}\n\n"
+                if status["state"] in FINAL_STATES:
+                    return
+            else:
+                yield ": keepalive\n\n"
+            queue.wait_for_change(job, seen, KEEPALIVE_SECONDS)
+
+    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@v1.get("/jobs/<job_id>/preview")
+def job_preview(job_id: str):
+    """The picture after the latest finished octave, as PNG."""
+    job = services().queue.get(job_id)
+    if job.preview is None:
+        raise ApiError(404, "preview_not_ready", "No octave has finished yet.")
+    return Response(job.preview, mimetype="image/png")
+
+
+@v1.get("/jobs/<job_id>/result")
+def job_result(job_id: str):
+    """The dreamed picture, in the form and depth of the upload."""
+    job = services().queue.get(job_id)
+    if job.state != DONE or job.result is None:
+        if job.error:
+            raise ApiError(409, "job_failed", job.error["message"])
+        code, message = ("job_cancelled", "The dream was cancelled.") if job.state == "cancelled" else ("not_finished", "The dream is not finished yet.")
+        raise ApiError(409, code, message)
+    return Response(job.result.body, mimetype=job.result.mimetype, headers=job.result.headers)

@@ -1,0 +1,24 @@
+"""What the app holds while it runs (the job queue, the runner, the limits), kept in ``app.extensions``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from .dreaming import DreamRunner
+from .jobs import JobQueue
+from .uploads import Limits
+
+EXTENSION_KEY = "dreamlayer"
+
+
+@dataclass
+class Services:
+    queue: JobQueue
+    runner: DreamRunner
+    limits: Limits
+
+
+def services() -> Services:
+    return current_app.extensions[EXTENSION_KEY]
