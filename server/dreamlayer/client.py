@@ -21,6 +21,10 @@ from typing import Any, Callable, Iterator, NamedTuple
 DEFAULT_PORT = 37326  # D-R-E-A-M on a phone keypad; clear of ComfyUI (8188), A1111 (7860) and Ollama (11434)
 DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 FINAL_STATES = ("done", "failed", "cancelled")
+# The network sees a picture at about this long side whatever its size, so a preset gives features of the same
+# size relative to the picture at any resolution; small pictures are not blown up more than 1/MIN_FEATURE_SCALE.
+REFERENCE_SIDE = 1024
+MIN_FEATURE_SCALE = 0.5
 BYTES_PER_CHANNEL = {"u8": 1, "u16": 2, "f16": 2, "f32": 4}
 
 
@@ -222,6 +226,14 @@ class DreamClient:
     def _json(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> dict:
         data, _ = self._request(method, path, body, headers)
         return json.loads(data.decode("utf-8"))
+
+
+def feature_scale(width: int, height: int) -> float:
+    """Picture pixels per network pixel for a picture (or, in an editor, the whole document) of this size.
+
+    Editors pass the document's size, so a dreamed selection gets features the same size as a dreamed canvas.
+    """
+    return round(max(max(width, height) / REFERENCE_SIDE, MIN_FEATURE_SCALE), 4)
 
 
 def normalize_url(url: str) -> str:

@@ -13,13 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .client import feature_scale
 from .errors import InvalidParameter
 
-# The network sees the image at this long side when no feature scale is given, whatever the image's size, so a
-# preset gives features of the same size relative to the picture at any resolution.
-REFERENCE_SIDE = 1024
-# Small images are not blown up more than this, to keep them cheap; below 512 px the look gets coarser.
-MIN_AUTO_SCALE = 0.5
 PRECISIONS = ("fp32", "bf16", "fp16")
 
 
@@ -80,9 +76,8 @@ class DreamParams:
         )
 
 
-def default_scale(width: int, height: int) -> float:
-    """The feature scale for a picture (or, in an editor, the whole document) of this size."""
-    return round(max(max(width, height) / REFERENCE_SIDE, MIN_AUTO_SCALE), 4)
+# One formula, shared with the editor plugins through the stdlib-only client.
+default_scale = feature_scale
 
 
 def _parse(f: dataclasses.Field, value: Any) -> Any:

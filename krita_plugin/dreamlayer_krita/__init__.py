@@ -1,0 +1,43 @@
+"""dreamlayer for Krita: dream the active layer or selection into a new layer, through a local dreamlayer server.
+
+Scripts (and Krita's Scripter) can call ``dreamlayer_krita.dream(document, node, **params)``: it runs the same path
+as the Dream button, waits until the layer is added, and returns the new node (or raises DreamError).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from krita import DockWidgetFactory, DockWidgetFactoryBase, Krita
+
+from .controller import controller
+from .qt import process_events
+from .task import DreamError
+
+__all__ = ["DreamError", "dream"]
+
+
+def dream(document, node, server_url: str | None = None, **params: Any):
+    """Dream ``node`` (inside the document's selection, if any) into a new layer above it; returns the new node."""
+    task = controller().dream(document, node, {"preset": "classic", **params}, server_url)
+    while not task.done:
+        process_events()
+        time.sleep(0.01)
+    if task.error is not None:
+        raise DreamError(task.error)
+    return task.new_layer
+
+
+def _register() -> None:
+    from .docker import DreamDocker
+    from .extension import DreamExtension
+
+    app = Krita.instance()
+    app.addExtension(DreamExtension(app))
+    # Krita 5's bindings spell the enum value unscoped, Krita 6's scoped.
+    right = getattr(DockWidgetFactoryBase, "DockRight", None) or DockWidgetFactoryBase.DockPosition.DockRight
+    app.addDockWidgetFactory(DockWidgetFactory("dreamlayer_docker", right, DreamDocker))
+
+
+_register()

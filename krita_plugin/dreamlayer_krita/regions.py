@@ -1,0 +1,69 @@
+"""Host-neutral pixel bookkeeping for the Krita adapter: no Krita, no Qt, so it is tested on its own.
+
+Krita hands out a layer's pixels in its own byte order: integer depths as B, G, R, A and float depths as
+R, G, B, A (libkis Node.pixelData). The server accepts both layouts, so bytes travel untouched both ways.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+# Krita colour depth -> (layout, depth) of the raw upload.
+RAW_FORMATS = {"U8": ("BGRA", "u8"), "U16": ("BGRA", "u16"), "F16": ("RGBA", "f16"), "F32": ("RGBA", "f32")}
+
+
+class UnsupportedDocument(Exception):
+    """The document or layer cannot be dreamed; the message says why and what to do."""
+
+
+class Bounds(NamedTuple):
+    x: int
+    y: int
+    width: int
+    height: int
+
+    @property
+    def empty(self) -> bool:
+        return self.width <= 0 or self.height <= 0
+
+    def intersect(self, other: "Bounds") -> "Bounds":
+        x0, y0 = max(self.x, other.x), max(self.y, other.y)
+        x1, y1 = min(self.x + self.width, other.x + other.width), min(self.y + self.height, other.y + other.height)
+        return Bounds(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+
+def raw_format(color_model: str, color_depth: str) -> tuple[str, str]:
+    if color_model != "RGBA":
+        raise UnsupportedDocument(
+            f"dreamlayer works on RGB images, and this one is {color_model}. "
+            "Convert it with Image > Convert Image Color Space, then dream again."
+        )
+    try:
+        return RAW_FORMATS[color_depth]
+    except KeyError:
+        raise UnsupportedDocument(f"The colour depth {color_depth} is not supported; use 8 or 16-bit integer, or 16 or 32-bit float.") from None
+
+
+def region_to_dream(document: Bounds, layer: Bounds, selection: Bounds | None) -> Bounds:
+    """The part of the document sent to the server: the selection's bounding box, else the layer's, on the canvas."""
+    region = (selection if selection is not None else layer).intersect(document)
+    if region.empty:
+        where = "selection" if selection is not None else "layer"
+        raise UnsupportedDocument(f"The {where} is empty or outside the canvas: there is nothing to dream.")
+    return region
+
+
+def mask_is_everything(mask: bytes) -> bool:
+    """A fully selected region needs no mask."""
+    return mask.count(255) == len(mask)
+
+
+def layer_name(preset: str, existing: set[str]) -> str:
+    """'Dream (classic)', then 'Dream (classic) 2', ... so layers stay distinguishable."""
+    base = f"Dream ({preset})"
+    if base not in existing:
+        return base
+    n = 2
+    while f"{base} {n}" in existing:
+        n += 1
+    return f"{base} {n}"

@@ -1,0 +1,119 @@
+"""Installing and packaging the editor plugins, each with a copy of the shared protocol client.
+
+The plugins' sources are read from the checkout dreamlayer was installed from (``pip install -e .``): the
+``krita_plugin/`` and ``gimp_plugin/`` folders beside ``server/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+import zipfile
+from pathlib import Path
+
+from .errors import DreamlayerError
+
+REPO = Path(__file__).resolve().parents[2]
+CLIENT = Path(__file__).with_name("client.py")
+
+
+class PluginError(DreamlayerError):
+    code = "plugin_error"
+
+
+def _source(editor: str) -> Path:
+    folder = REPO / f"{editor}_plugin"
+    if not folder.is_dir():
+        raise PluginError(f"The {editor} plugin's files are not here ({folder}). Install dreamlayer from its source folder with `pip install -e .`.")
+    return folder
+
+
+def _home() -> Path:
+    return Path(os.path.expanduser("~"))
+
+
+def krita_plugin_dirs() -> list[Path]:
+    """Every pykrita folder of this user: the native Krita's, and Flatpak Krita's when it is installed."""
+    if sys.platform == "win32":
+        return [Path(os.environ.get("APPDATA", _home() / "AppData" / "Roaming")) / "krita" / "pykrita"]
+    if sys.platform == "darwin":
+        return [_home() / "Library" / "Application Support" / "krita" / "pykrita"]
+    data = Path(os.environ.get("XDG_DATA_HOME") or _home() / ".local" / "share")
+    folders = [data / "krita" / "pykrita"]
+    flatpak = _home() / ".var" / "app" / "org.kde.krita"
+    if flatpak.is_dir():
+        folders.append(flatpak / "data" / "krita" / "pykrita")
+    return folders
+
+
+def gimp_plugin_dirs() -> list[Path]:
+    """The plug-ins folder of every GIMP 3.x config present (3.0, 3.2, ...), or 3.0's when none exists yet.
+
+    Each GIMP 3 minor version has its own config folder and copies the previous one only on its first start, so
+    installing into all of them is what makes the plug-in appear in whichever GIMP 3 the user runs.
+    """
+    if sys.platform == "win32":
+        bases = [Path(os.environ.get("APPDATA", _home() / "AppData" / "Roaming")) / "GIMP"]
+    elif sys.platform == "darwin":
+        bases = [_home() / "Library" / "Application Support" / "GIMP"]
+    else:
+        bases = [Path(os.environ.get("XDG_CONFIG_HOME") or _home() / ".config") / "GIMP"]
+        flatpak = _home() / ".var" / "app" / "org.gimp.GIMP"
+        if flatpak.is_dir():
+            bases.append(flatpak / "config" / "GIMP")
+    folders = [version / "plug-ins" for base in bases if base.is_dir() for version in sorted(base.glob("3.*")) if version.is_dir()]
+    return folders or [bases[0] / "3.0" / "plug-ins"]
+
+
+def _copy_krita(dest: Path) -> list[Path]:
+    source = _source("krita")
+    package = dest / "dreamlayer_krita"
+    if package.exists():
+        shutil.rmtree(package)
+    shutil.copytree(source / "dreamlayer_krita", package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy2(CLIENT, package / "client.py")
+    shutil.copy2(source / "dreamlayer.desktop", dest / "dreamlayer.desktop")
+    return [dest / "dreamlayer.desktop", package]
+
+
+def _copy_gimp(dest: Path) -> list[Path]:
+    source = _source("gimp") / "dreamlayer"
+    folder = dest / "dreamlayer"
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy2(CLIENT, folder / "client.py")
+    for script in folder.glob("dreamlayer*.py"):
+        script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return [folder]
+
+
+def install(editor: str, dest: str | Path | None = None) -> list[Path]:
+    """Copy the plugin into the editor's user plugin folder(s), or into ``dest``; returns what was written."""
+    copy = {"krita": _copy_krita, "gimp": _copy_gimp}[editor]
+    targets = [Path(dest)] if dest else (krita_plugin_dirs() if editor == "krita" else gimp_plugin_dirs())
+    written = []
+    for target in targets:
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            written += copy(target)
+        except OSError as exc:
+            raise PluginError(f"Can't install into '{target}': {exc.strerror or exc}.") from None
+    return written
+
+
+def package(editor: str, output: str | Path) -> Path:
+    """A zip of the plugin: for Krita's Tools > Scripts > Import Python Plugin from File, or to unzip into GIMP's plug-ins."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as staging:
+        install(editor, staging)
+        output = Path(output)
+        with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(staging).rglob("*")):
+                if path.is_file():
+                    info = zipfile.ZipInfo.from_file(path, path.relative_to(staging).as_posix())
+                    archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    return output

@@ -1,0 +1,159 @@
+"""Runs inside real Krita (kritarunner), against a real dream server; writes what it saw as JSON for pytest.
+
+Stdlib only, like the plugin: Krita's Python has no numpy. Configured by environment variables:
+DREAMLAYER_TEST_SERVER (URL), DREAMLAYER_TEST_OUT (JSON path), DREAMLAYER_TEST_PLUGINS (the pykrita folder
+the plugin was installed into).
+"""
+
+import array
+import json
+import os
+import struct
+import sys
+import traceback
+
+W, H = 96, 64
+SELECTION = (24, 16, 48, 32)  # x, y, w, h
+FEATHER = 6
+
+
+def encode(values, depth):
+    """Floats in 0..1, channel-interleaved in Krita's order, to Krita's bytes for a depth."""
+    if depth == "U8":
+        return bytes(int(v * 255 + 0.5) for v in values)
+    if depth == "U16":
+        return array.array("H", (int(v * 65535 + 0.5) for v in values)).tobytes()
+    if depth == "F16":
+        return struct.pack(f"<{len(values)}e", *values)
+    return array.array("f", values).tobytes()
+
+
+def source_pixels(depth):
+    values = []
+    for y in range(H):
+        for x in range(W):
+            r, g, b = (x * 7 % 64) / 80 + 0.1, (y * 5 % 48) / 70 + 0.2, ((x + y) % 32) / 50 + 0.15
+            b_, g_, r_ = (b, g, r) if depth in ("U8", "U16") else (r, g, b)  # integer depths are B,G,R,A
+            values += [b_, g_, r_, 1.0]
+    return encode(values, depth)
+
+
+def feathered_mask():
+    x0, y0, w, h = SELECTION
+    out = bytearray(W * H)
+    for y in range(H):
+        for x in range(W):
+            inside = min(x - x0, x0 + w - 1 - x, y - y0, y0 + h - 1 - y)
+            if inside >= 0:
+                out[y * W + x] = min(255, int(255 * (inside + 1) / FEATHER))
+    return bytes(out)
+
+
+def run_case(krita, dreamlayer_krita, depth, server):
+    from krita import Selection
+
+    doc = krita.createDocument(W, H, f"dream-{depth}", "RGBA", depth, "", 72.0)
+    root = doc.rootNode()
+    source = doc.createNode("Source", "paintlayer")
+    root.addChildNode(source, None)
+    pixel = {"U8": 4, "U16": 8, "F16": 8, "F32": 16}[depth]
+    source.setPixelData(source_pixels(depth), 0, 0, W, H)
+    selection = Selection()
+    selection.setPixelData(feathered_mask(), 0, 0, W, H)
+    doc.setSelection(selection)
+    before = bytes(source.pixelData(0, 0, W, H))
+    names_before = [n.name() for n in root.childNodes()]
+
+    layer = dreamlayer_krita.dream(doc, source, server_url=server, octaves=1, steps=4, step_size=6, seed=3, preset="classic")
+
+    after = bytes(source.pixelData(0, 0, W, H))
+    names = [n.name() for n in root.childNodes()]
+    new = bytes(layer.pixelData(0, 0, W, H))
+    x0, y0, w, h = SELECTION
+    mask = feathered_mask()
+
+    def px(data, x, y):
+        return data[(y * W + x) * pixel:(y * W + x + 1) * pixel]
+
+    core = [(x, y) for y in range(y0 + FEATHER, y0 + h - FEATHER) for x in range(x0 + FEATHER, x0 + w - FEATHER)]
+    outside_box = [(x, y) for y in range(H) for x in range(W) if not (x0 <= x < x0 + w and y0 <= y < y0 + h)]
+    unselected_in_box = [(x, y) for y in range(y0, y0 + h) for x in range(x0, x0 + w) if mask[y * W + x] == 0]
+    bounds = layer.bounds()
+    return {
+        "depth": depth, "layer_depth": layer.colorDepth(), "names_before": names_before, "names": names,
+        "new_name": layer.name(), "new_index": names.index(layer.name()), "source_index": names.index("Source"),
+        "bounds": [bounds.x(), bounds.y(), bounds.width(), bounds.height()],
+        "source_unchanged": before == after,
+        "core_changed": sum(px(new, x, y) != px(before, x, y) for x, y in core) / len(core),
+        "outside_box_transparent": all(px(new, x, y) == bytes(pixel) for x, y in outside_box),
+        "unselected_untouched_or_clear": all(px(new, x, y) in (px(before, x, y), bytes(pixel)) for x, y in unselected_in_box),
+    }
+
+
+def exercise_docker(server):
+    """Build the docker and feed it what the server sends: catches PyQt5/PyQt6 differences in the UI code."""
+    from dreamlayer_krita.client import DreamClient, JobStatus
+    from dreamlayer_krita.controller import controller
+    from dreamlayer_krita.docker import DreamDocker
+
+    docker = DreamDocker()
+    info = DreamClient(server).models()
+    docker._server_info(info)
+    docker.model.setCurrentText("lite0")
+    docker._progress(JobStatus.from_json({"id": "x", "state": "running", "eta_seconds": 3.0,
+                                          "progress": {"step": 5, "total": 10, "octave": 2, "octaves": 4}}))
+    import base64
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+    docker._preview(png)
+    docker.steps.setValue(7)
+    docker._store()
+    ctl = controller()
+    return {
+        "presets": [docker.preset.itemText(i) for i in range(docker.preset.count())],
+        "layers": docker.layer.count(), "bar": [docker.bar.value(), docker.bar.maximum()],
+        "message": docker.message.text(), "has_preview": not docker.preview.pixmap().isNull(),
+        "saved_steps": ctl.settings.steps, "settings_path": ctl.settings_path,
+        "settings_file": open(ctl.settings_path).read(),
+    }
+
+
+def run_all(*_args):
+    server, out = os.environ["DREAMLAYER_TEST_SERVER"], os.environ["DREAMLAYER_TEST_OUT"]
+    results = {"python": sys.version.split()[0]}
+    try:
+        sys.path.insert(0, os.environ["DREAMLAYER_TEST_PLUGINS"])
+        from krita import Krita
+
+        import dreamlayer_krita
+        from dreamlayer_krita import qt
+
+        krita = Krita.instance()
+        results["krita"], results["qt6"] = krita.version(), qt.QT6
+        results["cases"] = [run_case(krita, dreamlayer_krita, depth, server) for depth in ("U8", "U16", "F16", "F32")]
+
+        doc = krita.createDocument(W, H, "down", "RGBA", "U8", "", 72.0)
+        layer = doc.createNode("Source", "paintlayer")
+        doc.rootNode().addChildNode(layer, None)
+        layer.setPixelData(source_pixels("U8"), 0, 0, W, H)
+        count = len(doc.rootNode().childNodes())
+        try:
+            dreamlayer_krita.dream(doc, layer, server_url="http://127.0.0.1:9")
+            results["server_down"] = {"error": None}
+        except dreamlayer_krita.DreamError as exc:
+            results["server_down"] = {"error": str(exc), "layers_added": len(doc.rootNode().childNodes()) - count}
+
+        results["docker"] = exercise_docker(server)
+
+        grey = krita.createDocument(W, H, "grey", "GRAYA", "U8", "", 72.0)
+        grey_layer = grey.createNode("Grey", "paintlayer")
+        grey.rootNode().addChildNode(grey_layer, None)
+        try:
+            dreamlayer_krita.dream(grey, grey_layer, server_url=server)
+            results["grey"] = {"error": None}
+        except dreamlayer_krita.DreamError as exc:
+            results["grey"] = {"error": str(exc), "layers": len(grey.rootNode().childNodes())}
+    except Exception:  # report everything to pytest rather than die inside Krita
+        results["crash"] = traceback.format_exc()
+    with open(out, "w") as f:
+        json.dump(results, f, indent=1)
+    return 0
