@@ -113,3 +113,60 @@ def test_settings_persist_and_bad_values_fall_back(krita_modules, tmp_path, capl
     Path(path).write_text("{not json")
     assert store.load(path) == store.Settings()
     assert os.path.basename(path) == "settings.json"
+
+
+@pytest.fixture
+def gimp_core(tmp_path, monkeypatch):
+    """The GIMP plug-in's host-neutral helpers, as installed."""
+    plugins.install("gimp", tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path / "dreamlayer"))
+    monkeypatch.delitem(sys.modules, "dreamlayer_core", raising=False)
+    return importlib.import_module("dreamlayer_core")
+
+
+def test_install_gimp_into_every_gimp3_config(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    for version in ("2.10", "3.0", "3.2"):
+        (tmp_path / ".config" / "GIMP" / version).mkdir(parents=True)
+    assert main(["install-plugin", "gimp"]) == 0
+    for version in ("3.0", "3.2"):
+        script = tmp_path / ".config" / "GIMP" / version / "plug-ins" / "dreamlayer" / "dreamlayer.py"
+        assert script.is_file() and os.access(script, os.X_OK)
+        assert (script.parent / "client.py").read_bytes() == Path(plugins.CLIENT).read_bytes()
+    assert not (tmp_path / ".config" / "GIMP" / "2.10" / "plug-ins").exists()
+    assert "Filters > Artistic > DeepDream" in capsys.readouterr().out
+
+
+def test_install_gimp_without_any_config_goes_to_30_and_flatpak_gets_its_own(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    plugins.install("gimp")  # GIMP never started yet: 3.0's folder, which 3.2 copies on its first start
+    assert (tmp_path / ".config/GIMP/3.0/plug-ins/dreamlayer/dreamlayer.py").is_file()
+    flatpak = tmp_path / ".var/app/org.gimp.GIMP/config/GIMP/3.2"
+    flatpak.mkdir(parents=True)
+    plugins.install("gimp")
+    assert (flatpak / "plug-ins/dreamlayer/dreamlayer.py").is_file()
+
+
+def test_gimp_helpers(gimp_core):
+    assert gimp_core.pixel_format("U8_NON_LINEAR") == ("R'G'B'A u8", "RGBA", "u8")
+    assert gimp_core.pixel_format("U16_LINEAR") == ("R'G'B'A float", "RGBA", "f32")
+    assert gimp_core.pixel_format("HALF_PERCEPTUAL")[2] == "f32"
+    gimp_core.check_base_type("RGB")
+    with pytest.raises(gimp_core.DreamError, match="indexed"):
+        gimp_core.check_base_type("INDEXED")
+    values = {"preset": "deep", "model": "lite0", "layer": "", "octaves": 3, "steps": 5, "step-size": 2.0,
+              "preserve-colors": True, "seed": -1}
+    assert gimp_core.dream_params(values) == {"preset": "deep", "model": "lite0", "octaves": 3, "steps": 5,
+                                              "step_size": 2.0, "preserve_colors": True}
+    assert gimp_core.dream_params({**values, "seed": 4, "layer": "block8"})["seed"] == 4
+    assert gimp_core.layer_name("deep", {"Dream (deep)"}) == "Dream (deep) #2"
+
+
+def test_package_gimp_zip(tmp_path):
+    out = tmp_path / "g.zip"
+    assert main(["package-plugin", "gimp", "--output", str(out)]) == 0
+    archive = zipfile.ZipFile(out)
+    assert {"dreamlayer/dreamlayer.py", "dreamlayer/client.py", "dreamlayer/dreamlayer_core.py"} <= set(archive.namelist())
+    assert (archive.getinfo("dreamlayer/dreamlayer.py").external_attr >> 16) & 0o111
