@@ -41,11 +41,18 @@ class LiveServer:
 
     def stop(self) -> None:
         self.queue.shutdown(timeout=10)
-        self.server.close()
-        for channel in list(self.server._map.values()):  # idle keep-alive connections would keep the loop alive
-            channel.close()
-        self.server.task_dispatcher.shutdown()
+
+        def close_everything() -> None:
+            # Runs on waitress's own loop thread (closing sockets from here would race its select()). Idle
+            # keep-alive connections are closed too, or they would keep the loop alive.
+            for channel in list(self.server._map.values()):
+                if channel is not self.server and channel is not self.server.trigger:
+                    channel.close()
+            self.server.close()
+
+        self.server.trigger.pull_trigger(close_everything)
         self.thread.join(5)
+        self.server.task_dispatcher.shutdown()
         assert not self.thread.is_alive()
 
 

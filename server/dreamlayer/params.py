@@ -80,6 +80,15 @@ class DreamParams:
 default_scale = feature_scale
 
 
+def parse_bool(text: str) -> bool:
+    """yes/no, true/false, on/off, 1/0, as forms and command lines send them."""
+    if text.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(text)
+
+
 def _parse(f: dataclasses.Field, value: Any) -> Any:
     if value is None or not isinstance(value, str):
         return value
@@ -87,11 +96,7 @@ def _parse(f: dataclasses.Field, value: Any) -> Any:
     kind = f.type if isinstance(f.type, str) else f.type.__name__
     try:
         if kind.startswith("bool"):
-            if text.lower() in ("1", "true", "yes", "on"):
-                return True
-            if text.lower() in ("0", "false", "no", "off", ""):
-                return False
-            raise ValueError(text)
+            return parse_bool(text)
         if "None" in kind and text.lower() in ("", "none", "auto"):
             return None
         if kind.startswith("int"):

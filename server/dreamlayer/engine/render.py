@@ -16,11 +16,11 @@ import numpy as np
 import torch
 
 from ..errors import Cancelled
-from ..params import DreamParams
+from ..params import DreamParams, parse_layers
 from .color import keep_colors
 from .devices import DEFAULT_TILE, autocast
 from .gradients import laplacian_normalize, normalized_step
-from .models import DreamNet
+from .models import DreamNet, get_spec, layer_table
 from .objectives import Objective, build_objective
 from .resize import octave_sizes, resize, work_size
 from .tiling import tiled_gradient
@@ -62,8 +62,7 @@ def dream(
     guide_t = None if guide is None else _to_batch(guide, net.device)
 
     objective = build_objective(net, params, original, guide_t)
-    min_side = max(net.layer_info(layer).min_size for layer in objective.layers)
-    sizes = octave_sizes(work_size(height, width, params.scale, min_side), params.octaves, params.octave_scale, min_side)
+    sizes = octave_plan(params, width, height)
     tile = params.tile or DEFAULT_TILE
     rng = random.Random(params.seed)
 
@@ -90,6 +89,14 @@ def dream(
     if mask_t is not None:
         result = original + mask_t * (result - original)
     return _from_batch(result, as_numpy)
+
+
+def octave_plan(params: DreamParams, width: int, height: int) -> list[tuple[int, int]]:
+    """The (height, width) of each octave a dream runs through, smallest first; needs no weights."""
+    spec = get_spec(params.model)
+    layers = [name for name, _ in parse_layers(params.layer)] or [spec.default_layer]
+    min_side = max(layer_table(spec.name)[name].min_size for name in layers)
+    return octave_sizes(work_size(height, width, params.scale, min_side), params.octaves, params.octave_scale, min_side)
 
 
 def _ascend(

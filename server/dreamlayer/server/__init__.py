@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PIXELS": 8192 * 8192,
     # Network pixels × steps. The classic preset costs ~20 M; this allows ~100 of those in one job.
     "MAX_COST": 2_000_000_000,
+    "MAX_ZOOM_PIXELS": 64 * 2**20,  # frames × pixels of one zoom (its frames are kept as PNGs for fetching)
     "MAX_QUEUED": 8,
     "RESULT_TTL": 600.0,
     "MAX_KEPT": 64,
@@ -43,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
 
     runner = runner or DreamRunner(pick_device(app.config["DEVICE"]), app.config["WARM_MODEL"])
     queue = JobQueue(runner, app.config["MAX_QUEUED"], app.config["RESULT_TTL"], app.config["MAX_KEPT"])
-    app.extensions[EXTENSION_KEY] = Services(queue, runner, Limits(app.config["MAX_PIXELS"], app.config["MAX_COST"]))
+    app.extensions[EXTENSION_KEY] = Services(queue, runner, Limits(app.config["MAX_PIXELS"], app.config["MAX_COST"], app.config["MAX_ZOOM_PIXELS"]))
     init_security(app)
     register_error_handlers(app)
     app.register_blueprint(v1)

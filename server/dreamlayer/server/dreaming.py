@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import io
 import logging
+import tempfile
 import threading
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -13,11 +15,13 @@ from PIL import Image
 
 from ..engine import DreamNet, dream, load_model
 from ..engine.devices import DEFAULT_TILE
+from ..engine.zoom import noise_picture, zoom_frames
 from ..errors import DreamlayerError
 from ..images import Picture, encode_picture, to_uint8
+from ..video import MIME_TYPES, FrameWriter
 from .jobs import Job, JobQueue, Result
 from .pixels import encode_raw
-from .uploads import DreamRequest
+from .uploads import DreamRequest, ZoomRequest
 
 log = logging.getLogger("dreamlayer.server")
 SMALLEST_RETRY_TILE = 256
@@ -49,6 +53,23 @@ class DreamRunner:
             return list(self._nets)
 
     def __call__(self, job: Job, queue: JobQueue) -> Result:
+        return self.zoom(job, queue) if job.kind == "zoom" else self.dream(job, queue)
+
+    def zoom(self, job: Job, queue: JobQueue) -> Result:
+        """Stream the frames to a video file in a scratch folder, keep each as PNG for fetching, return the film."""
+        request: ZoomRequest = job.request
+        net = self.net(request.params.model)
+        start = request.start if request.start is not None else noise_picture(request.width, request.height, request.params.seed)
+        with tempfile.TemporaryDirectory(prefix="dreamlayer-zoom-") as scratch:
+            path = Path(scratch) / f"zoom.{request.video_format}"
+            with FrameWriter(path, request.fps) as writer:
+                for frame in zoom_frames(net, start, request.params, request.settings,
+                                         progress=lambda p: queue.report_progress(job, p), cancelled=job.cancel_requested.is_set):
+                    writer.write(frame)
+                    queue.report_frame(job, _preview_png(torch.from_numpy(frame).permute(2, 0, 1)))
+            return Result(path.read_bytes(), MIME_TYPES[request.video_format])
+
+    def dream(self, job: Job, queue: JobQueue) -> Result:
         request: DreamRequest = job.request
         net = self.net(request.params.model)
 

@@ -46,6 +46,7 @@ class Job:
     progress: Progress | None = None
     error: dict[str, str] | None = None
     preview: bytes | None = None
+    frames: list[bytes] = field(default_factory=list)  # zoom jobs: each finished frame as PNG
     result: Result | None = None
     version: int = 0  # bumped on every change, so event streams know when to send
     cancel_requested: threading.Event = field(default_factory=threading.Event)
@@ -117,7 +118,7 @@ class JobQueue:
             return {
                 "id": job.id, "kind": job.kind, "state": job.state, "progress": progress, "eta_seconds": eta,
                 "queue_position": position, "error": job.error, "created": job.created, "started": job.started,
-                "finished": job.finished, "has_preview": job.preview is not None,
+                "finished": job.finished, "has_preview": job.preview is not None, "frames_done": len(job.frames),
             }
 
     def wait_for_change(self, job: Job, seen_version: int, timeout: float) -> None:
@@ -148,6 +149,13 @@ class JobQueue:
     def report_progress(self, job: Job, progress: Progress) -> None:
         with self._changed:
             job.progress = progress
+            job.version += 1
+            self._changed.notify_all()
+
+    def report_frame(self, job: Job, png: bytes) -> None:
+        with self._changed:
+            job.frames.append(png)
+            job.preview = png
             job.version += 1
             self._changed.notify_all()
 

@@ -49,6 +49,16 @@ def build_spec() -> dict[str, Any]:
         "mask_depth": {"type": "string", "enum": list(MASK_DEPTHS)},
         "preset": {"type": "string", "enum": list(PRESETS)},
     }
+    zoom_fields = {
+        "image": {"type": "string", "format": "binary", "description": "picture to start from; without it, noise"},
+        "width": {"type": "integer", "minimum": 16, "maximum": 8192}, "height": {"type": "integer", "minimum": 16, "maximum": 8192},
+        "frames": {"type": "integer", "minimum": 1, "maximum": 100000}, "zoom": {"type": "number", "minimum": 1.0, "maximum": 2.0},
+        "rotate": {"type": "number", "minimum": -45, "maximum": 45}, "drift_x": {"type": "number", "minimum": -256, "maximum": 256},
+        "drift_y": {"type": "number", "minimum": -256, "maximum": 256}, "steps_per_frame": {"type": "integer", "minimum": 1, "maximum": 200},
+        "blend": {"type": "number", "minimum": 0, "maximum": 0.9}, "stabilize": {"type": "boolean"},
+        "fps": {"type": "number", "minimum": 1, "maximum": 120}, "format": {"type": "string", "enum": ["mp4", "webm", "gif", "webp"]},
+        "preset": {"type": "string", "enum": list(PRESETS)},
+    }
     job_status = {
         "type": "object",
         "required": ["id", "kind", "state", "progress", "eta_seconds", "error", "queue_position"],
@@ -60,7 +70,7 @@ def build_spec() -> dict[str, Any]:
             "eta_seconds": {"type": ["number", "null"]}, "queue_position": {"type": "integer", "minimum": 0},
             "error": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ErrorBody"}]},
             "created": {"type": "number"}, "started": {"type": ["number", "null"]}, "finished": {"type": ["number", "null"]},
-            "has_preview": {"type": "boolean"},
+            "has_preview": {"type": "boolean"}, "frames_done": {"type": "integer", "minimum": 0},
             "urls": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     }
@@ -84,6 +94,26 @@ def build_spec() -> dict[str, Any]:
                     **_COMMON,
                 },
             }},
+            "/v1/zooms": {"post": {
+                "summary": "Queue a zoom film (from a picture, or from noise of width × height)",
+                "requestBody": {"required": True, "content": {
+                    "multipart/form-data": {"schema": {"type": "object", "properties": {**zoom_fields, **settings}}},
+                    "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+                        k: v for k, v in {**zoom_fields, **settings}.items() if k != "image"}}},
+                }},
+                "responses": {
+                    "202": _json("Queued", "JobStatus"), "400": _error("A malformed request"), "413": _TOO_LARGE,
+                    "415": _error("Not a form"), "422": _error("Bad settings or an unreadable picture"),
+                    "503": {**_error("The queue is full or the server is stopping"), "headers": {"Retry-After": {"schema": {"type": "string"}}}},
+                    **_COMMON,
+                },
+            }},
+            "/v1/jobs/{job_id}/frames/{index}": {
+                "parameters": [*_JOB_ID, {"name": "index", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}],
+                "get": {"summary": "One finished frame of a zoom, as PNG", "responses": {
+                    "200": {"description": "PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+                    "404": _error("Unknown job, or that frame is not made yet"), **_COMMON}},
+            },
             "/v1/jobs/{job_id}": {
                 "parameters": _JOB_ID,
                 "get": {"summary": "A job's state and progress", "responses": {"200": _json("Status", "JobStatus"), "404": _error("Unknown or purged job"), **_COMMON}},
@@ -98,7 +128,8 @@ def build_spec() -> dict[str, Any]:
             "/v1/jobs/{job_id}/result": {"parameters": _JOB_ID, "get": {"summary": "The result, in the form and depth of the upload", "responses": {
                 "200": {"description": "raw pixels (X-Dreamlayer-* headers) or the upload's file format", "content": {
                     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-                    **{mime: {"schema": {"type": "string", "format": "binary"}} for mime in ("image/png", "image/jpeg", "image/webp", "image/tiff")}}},
+                    **{mime: {"schema": {"type": "string", "format": "binary"}} for mime in (
+                        "image/png", "image/jpeg", "image/webp", "image/tiff", "image/gif", "video/mp4", "video/webm")}}},
                 "404": _error("Unknown or purged job"), "409": _error("Not finished, failed or cancelled"), **_COMMON}}},
             "/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}, **_COMMON}}},
         },

@@ -15,7 +15,7 @@ from .errors import ApiError
 from .jobs import DONE, FINAL_STATES, Job
 from .openapi import build_spec
 from .services import services
-from .uploads import parse_dream_request
+from .uploads import parse_dream_request, parse_zoom_request
 
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
 # An event stream sends a comment at least this often, so proxies and clients know it is alive.
@@ -27,6 +27,18 @@ def _status(job: Job) -> dict:
     body["urls"] = {name: url_for(f"v1.{view}", job_id=job.id) for name, view in
                     (("self", "job_status"), ("events", "job_events"), ("preview", "job_preview"), ("result", "job_result"))}
     return body
+
+
+def _enqueue(parse, kind: str):
+    """Refuse early while stopping, parse and validate the upload, queue it, answer 202."""
+    s = services()
+    if not s.queue.accepting:
+        raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
+    job = s.queue.submit(parse(request, s.limits), kind=kind)
+    response = jsonify(_status(job))
+    response.status_code = 202
+    response.headers["Location"] = url_for("v1.job_status", job_id=job.id)
+    return response
 
 
 @v1.get("/health")
@@ -59,14 +71,22 @@ def openapi():
 @v1.post("/dreams")
 def submit_dream():
     """Queue a dream; answers 202 with the job's id and URLs."""
-    s = services()
-    if not s.queue.accepting:
-        raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
-    job = s.queue.submit(parse_dream_request(request, s.limits))
-    response = jsonify(_status(job))
-    response.status_code = 202
-    response.headers["Location"] = url_for("v1.job_status", job_id=job.id)
-    return response
+    return _enqueue(parse_dream_request, "dream")
+
+
+@v1.post("/zooms")
+def submit_zoom():
+    """Queue a zoom film; answers 202 with the job's id and URLs. Frames can be fetched while it runs."""
+    return _enqueue(parse_zoom_request, "zoom")
+
+
+@v1.get("/jobs/<job_id>/frames/<int:index>")
+def job_frame(job_id: str, index: int):
+    """Frame ``index`` (from 0) of a zoom, as PNG, as soon as it is made."""
+    job = services().queue.get(job_id)
+    if index >= len(job.frames):
+        raise ApiError(404, "frame_not_ready", f"Frame {index} is not made yet ({len(job.frames)} so far).")
+    return Response(job.frames[index], mimetype="image/png")
 
 
 @v1.get("/jobs/<job_id>")

@@ -19,13 +19,15 @@ import numpy as np
 from flask import Request
 from werkzeug.datastructures import FileStorage
 
-from ..engine.models import check_params, get_spec, layer_table
-from ..engine.resize import octave_sizes, work_size
+from ..engine.models import check_params, get_spec
+from ..engine.render import octave_plan
 from ..errors import ImageTooLarge, InvalidParameter, ModelNotDownloaded
 from ..images import Picture, load_mask, load_picture
-from ..params import DreamParams, parse_layers
+from ..params import DreamParams, parse_bool
 from ..presets import DEFAULT_PRESET, preset_params
 from .errors import ApiError
+from ..engine.zoom import ZoomSettings
+from ..video import MIME_TYPES
 from .pixels import DTYPES, LAYOUTS, MASK_DEPTHS, RawFormat, decode_raw, decode_raw_mask
 
 # Fields that describe the upload rather than the dream.
@@ -45,7 +47,23 @@ class DreamRequest:
 @dataclass(frozen=True)
 class Limits:
     max_pixels: int
-    max_cost: int  # network pixels × steps, summed over octaves
+    max_cost: int  # network pixels × steps, summed over octaves (and over frames, for a zoom)
+    max_zoom_pixels: int = 64 * 2**20  # frames × pixels of one zoom: its frames are kept, as PNGs, for fetching
+
+
+@dataclass
+class ZoomRequest:
+    start: np.ndarray | None  # None: start from noise
+    width: int
+    height: int
+    params: DreamParams  # resolved
+    settings: ZoomSettings
+    fps: float
+    video_format: str  # mp4, webm, gif or webp
+
+
+ZOOM_FIELDS = {"frames": int, "zoom": float, "rotate": float, "drift_x": float, "drift_y": float,
+               "steps_per_frame": int, "blend": float, "stabilize": bool}
 
 
 def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
@@ -63,7 +81,7 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     else:
         raise ApiError(415, "unsupported_media_type", "Send the picture as multipart/form-data or application/octet-stream.")
 
-    params = _params(fields)
+    params = _params({k: v for k, v in fields.items() if k not in FORMAT_FIELDS}, fields.get("preset", DEFAULT_PRESET))
     if raw_image:
         fmt = _raw_format(fields)
         if fmt.width * fmt.height > limits.max_pixels:
@@ -95,13 +113,53 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     return DreamRequest(picture, params, mask_array, guide_array, fmt, image_format)
 
 
+def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
+    """``POST /v1/zooms``: multipart or urlencoded fields, an optional starting ``image``, else ``width``×``height`` of noise."""
+    if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise ApiError(415, "unsupported_media_type", "Send a zoom as multipart/form-data or a form.")
+    fields, image = request.form, request.files.get("image")
+    known = set(ZOOM_FIELDS) | {"fps", "format", "width", "height", "preset"}
+    settings = ZoomSettings(**{name: _typed(fields[name], kind, name) for name, kind in ZOOM_FIELDS.items() if name in fields}).validated()
+    fps = _typed(fields.get("fps", "24"), float, "fps")
+    if not 1 <= fps <= 120:
+        raise InvalidParameter("'fps' must be between 1 and 120.")
+    video_format = fields.get("format", "mp4")
+    if video_format not in MIME_TYPES:
+        raise InvalidParameter(f"'format' must be one of {', '.join(MIME_TYPES)}, not '{video_format}'.")
+    if image is not None:
+        start = load_picture(image.read(), limits.max_pixels).rgb
+        height, width = start.shape[:2]
+    else:
+        start = None
+        width, height = _typed(fields.get("width", "512"), int, "width"), _typed(fields.get("height", "512"), int, "height")
+        if not (16 <= width <= 8192 and 16 <= height <= 8192):
+            raise InvalidParameter("A noise start must be 16 to 8192 pixels a side.")
+    if settings.frames * width * height > limits.max_zoom_pixels:
+        raise InvalidParameter(
+            f"This zoom is too big for this server ({settings.frames} frames of {width}×{height}); "
+            f"frames × pixels may be at most {limits.max_zoom_pixels:,}. Use fewer frames or a smaller size.")
+    params = _params({k: v for k, v in fields.items() if k not in known}, fields.get("preset", DEFAULT_PRESET))
+    params = params.replace(steps=settings.steps_per_frame).resolved(width, height)
+    cost = settings.frames * dream_cost(params, width, height)
+    if cost > limits.max_cost:
+        raise InvalidParameter(f"This zoom is too big for this server ({cost:,} pixel-steps; the limit is {limits.max_cost:,}). "
+                               "Use fewer frames, steps or octaves, or a larger feature scale.")
+    return ZoomRequest(start, width, height, params, settings, fps, video_format)
+
+
+def _typed(text: str, kind: type, name: str):
+    try:
+        return parse_bool(text) if kind is bool else kind(text)
+    except ValueError:
+        raise InvalidParameter(f"'{name}' must be a {'whole number' if kind is int else 'number' if kind is float else 'yes or no'}, not '{text}'.") from None
+
+
 def _is_raw(part: FileStorage) -> bool:
     return part.mimetype == "application/octet-stream"
 
 
-def _params(fields: Mapping[str, str]) -> DreamParams:
-    settings = {k: v for k, v in fields.items() if k not in FORMAT_FIELDS}
-    params = DreamParams.from_mapping(settings, preset_params(fields.get("preset", DEFAULT_PRESET)))
+def _params(settings: Mapping[str, str], preset: str) -> DreamParams:
+    params = DreamParams.from_mapping(settings, preset_params(preset))
     check_params(params)
     if not get_spec(params.model).available():
         raise ModelNotDownloaded(f"The '{params.model}' model is not downloaded on the server. Run `dreamlayer models pull {params.model}` there.")
@@ -125,13 +183,7 @@ def _raw_format(fields: Mapping[str, str]) -> RawFormat:
 
 def dream_cost(params: DreamParams, width: int, height: int) -> int:
     """Network pixels × steps over all octaves: what a dream costs, whatever the picture's size."""
-    min_side = max(layer_table(params.model)[name].min_size for name in _layer_names(params))
-    sizes = octave_sizes(work_size(height, width, params.scale, min_side), params.octaves, params.octave_scale, min_side)
-    return sum(h * w for h, w in sizes) * params.steps
-
-
-def _layer_names(params: DreamParams) -> list[str]:
-    return [name for name, _ in parse_layers(params.layer)] or [get_spec(params.model).default_layer]
+    return sum(h * w for h, w in octave_plan(params, width, height)) * params.steps
 
 
 def _check_cost(params: DreamParams, width: int, height: int, max_cost: int) -> None:

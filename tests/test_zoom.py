@@ -1,0 +1,158 @@
+"""Zoom films: frames, progression, no drift, encoders, the CLI and the server job."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import av
+import numpy as np
+import pytest
+import requests
+from PIL import Image
+
+from dreamlayer.engine.zoom import ZoomSettings, noise_picture, zoom_frames, zoom_step
+from dreamlayer.errors import InvalidParameter
+from dreamlayer.params import DreamParams
+from dreamlayer.video import FrameWriter
+
+from .conftest import cat_rgb
+
+FAST = DreamParams(octaves=1, steps=2, scale=1.0, jitter=4, seed=2)
+
+
+def corr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def centre_enlarged(frame: np.ndarray, zoom: float) -> np.ndarray:
+    height, width = frame.shape[:2]
+    h, w = round(height / zoom), round(width / zoom)
+    y, x = (height - h) // 2, (width - w) // 2
+    crop = Image.fromarray((frame[y:y + h, x:x + w] * 255).astype(np.uint8))
+    return np.asarray(crop.resize((width, height), Image.BILINEAR), np.float32) / 255
+
+
+def test_frame_count_and_size(net):
+    frames = list(zoom_frames(net, noise_picture(96, 80, 1), FAST, ZoomSettings(frames=5, steps_per_frame=2)))
+    assert len(frames) == 5
+    assert all(f.shape == (80, 96, 3) and f.dtype == np.float32 for f in frames)
+
+
+def test_zoom_is_progressive(net):
+    settings = ZoomSettings(frames=6, zoom=1.1, steps_per_frame=2)
+    frames = list(zoom_frames(net, cat_rgb(128, 96), FAST, settings))
+    for k in range(len(frames) - 1):
+        zoomed = centre_enlarged(frames[k], settings.zoom)
+        assert corr(zoomed, frames[k + 1]) > 0.8
+        assert corr(zoomed, frames[k + 1]) > corr(frames[k], frames[k + 1])  # it moved the way it should
+
+
+def test_zoom_step_zooms_rotates_and_drifts():
+    import torch
+
+    def spot_centre(frame):
+        rows, cols = torch.nonzero(frame[0, 0] > 0.5, as_tuple=True)
+        return rows.float().mean().item(), cols.float().mean().item()
+
+    frame = torch.zeros(1, 3, 64, 64)
+    frame[..., 30:34, 42:46] = 1.0  # a spot right of the centre (31.5, 31.5)
+    assert spot_centre(frame) == (31.5, 43.5)
+    row, col = spot_centre(zoom_step(frame, ZoomSettings(zoom=1.5)))
+    assert abs(row - 31.5) < 1 and abs(col - (31.5 + 12 * 1.5)) < 1  # enlarged about the centre
+    row, col = spot_centre(zoom_step(frame, ZoomSettings(zoom=1.0, drift_x=4.0)))
+    assert abs(col - 39.5) < 1  # drifted 4 pixels (the view moves right, the content left)
+    row, col = spot_centre(zoom_step(frame, ZoomSettings(zoom=1.0, rotate=90.0)))
+    assert abs(row - 19.5) < 1 and abs(col - 31.5) < 1  # a quarter turn counter-clockwise: from 3 to 12 o'clock
+
+
+def test_no_drift_over_200_small_frames(net):
+    settings = ZoomSettings(frames=200, zoom=1.03, steps_per_frame=1)
+    stats = np.array([[f.mean(axis=(0, 1)), f.std(axis=(0, 1))] for f in zoom_frames(net, noise_picture(64, 64, 3), FAST, settings)])
+    first, last = stats[:10].mean(axis=0), stats[-10:].mean(axis=0)
+    assert np.abs(last[0] - first[0]).max() < 0.03  # per-channel mean: no brightening, darkening or colour cast
+    assert (np.abs(last[1] / first[1] - 1) < 0.1).all()  # per-channel spread: no washing out or blowing up
+
+
+def test_settings_are_checked():
+    with pytest.raises(InvalidParameter, match="zoom"):
+        ZoomSettings(zoom=3.0).validated()
+    with pytest.raises(InvalidParameter, match="blend"):
+        ZoomSettings(blend=1.0).validated()
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".webm", ".gif", ".webp", ""])
+def test_films_decode_to_the_frame_count(tmp_path, suffix):
+    path = tmp_path / f"film{suffix}"
+    colours = [(200, 40, 40), (40, 200, 40), (40, 40, 200), (220, 220, 40), (30, 30, 30)]
+    with FrameWriter(path, fps=12) as writer:
+        for colour in colours:
+            writer.write(np.full((48, 64, 3), colour, np.uint8))
+    if suffix in (".mp4", ".webm"):
+        decoded = [f.to_ndarray(format="rgb24") for f in av.open(str(path)).decode(video=0)]
+    elif suffix:
+        with Image.open(path) as image:
+            decoded = []
+            for i in range(image.n_frames):
+                image.seek(i)
+                decoded.append(np.asarray(image.convert("RGB")))
+    else:
+        decoded = [np.asarray(Image.open(p)) for p in sorted(path.glob("frame_*.png"))]
+    assert len(decoded) == len(colours)
+    for frame, colour in zip(decoded, colours):
+        assert np.abs(frame.reshape(-1, 3).mean(0) - colour).max() < 12
+
+
+def test_cli_zoom_from_noise_and_clear_errors(tmp_path):
+    out = tmp_path / "zoom.mp4"
+    run = subprocess.run([sys.executable, "-m", "dreamlayer", "zoom", "--noise", "96x64", str(out), "--frames", "4",
+                          "--octaves", "1", "--steps-per-frame", "2", "--scale", "1", "--seed", "1"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "4/4" in run.stderr  # the progress bar
+    stream = av.open(str(out)).streams.video[0]
+    assert (stream.frames, stream.width, stream.height) == (4, 96, 64)
+    for args, message in ((["--noise", "96x64", str(tmp_path / "z.avi")], "use .mp4"),
+                          (["--noise", "big", str(out)], "--noise takes a size"),
+                          ([str(out)], "either a picture")):
+        bad = subprocess.run([sys.executable, "-m", "dreamlayer", "zoom", *args], capture_output=True, text=True, timeout=120)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
+
+
+def _wait(url: str, job_id: str, states=("done", "failed", "cancelled"), timeout=120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = requests.get(f"{url}/v1/jobs/{job_id}", timeout=5).json()
+        if status["state"] in states:
+            return status
+        time.sleep(0.05)
+    raise AssertionError(status)
+
+
+def test_server_zoom_streams_frames_and_returns_the_film(server):
+    fields = {"width": "96", "height": "64", "frames": "3", "octaves": "1", "steps_per_frame": "2", "scale": "1", "format": "gif"}
+    r = requests.post(f"{server.url}/v1/zooms", data=fields, timeout=10)
+    assert r.status_code == 202, r.text
+    job = _wait(server.url, r.json()["id"])
+    assert job["state"] == "done" and job["frames_done"] == 3
+    frame = requests.get(f"{server.url}/v1/jobs/{job['id']}/frames/2", timeout=5)
+    assert frame.headers["Content-Type"] == "image/png"
+    film = requests.get(f"{server.url}/v1/jobs/{job['id']}/result", timeout=5)
+    assert film.headers["Content-Type"] == "image/gif"
+    missing = requests.get(f"{server.url}/v1/jobs/{job['id']}/frames/3", timeout=5)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "frame_not_ready"
+
+
+def test_server_zoom_can_be_cancelled_and_is_capped(server):
+    fields = {"width": "128", "height": "128", "frames": "400", "steps_per_frame": "3", "octaves": "1", "scale": "1"}
+    r = requests.post(f"{server.url}/v1/zooms", data=fields, timeout=10)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+    deadline = time.monotonic() + 60
+    while requests.get(f"{server.url}/v1/jobs/{job_id}", timeout=5).json()["frames_done"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    requests.delete(f"{server.url}/v1/jobs/{job_id}", timeout=5)
+    final = _wait(server.url, job_id)
+    assert final["state"] == "cancelled" and final["frames_done"] < 400
+    too_big = requests.post(f"{server.url}/v1/zooms", data={**fields, "frames": "20000", "width": "1024", "height": "1024"}, timeout=10)
+    assert too_big.status_code == 422 and "too big" in too_big.json()["error"]["message"]
