@@ -15,12 +15,23 @@ from .controller import controller
 from .qt import process_events
 from .task import DreamError
 
-__all__ = ["DreamError", "dream"]
+__all__ = ["DreamError", "dream", "zoom"]
 
 
 def dream(document, node, server_url: str | None = None, **params: Any):
     """Dream ``node`` (inside the document's selection, if any) into a new layer above it; returns the new node."""
-    task = controller().dream(document, node, {"preset": "classic", **params}, server_url)
+    return _wait(controller().dream(document, node, {"preset": "classic", **params}, server_url))
+
+
+def zoom(document, node=None, server_url: str | None = None, **params: Any):
+    """A zoom film of ``node`` (or of noise at the canvas size when None) as a new animated layer; returns it.
+
+    ``params`` are the server's zoom fields (frames, zoom, rotate, steps_per_frame, fps...) and dream settings.
+    """
+    return _wait(controller().zoom(document, node, {"preset": "classic", **params}, server_url))
+
+
+def _wait(task):
     while not task.done:
         process_events()
         time.sleep(0.01)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .client import RawImage, RawMask
-from .regions import Bounds, UnsupportedDocument, layer_name, mask_is_everything, raw_format, region_to_dream
+from .client import RawImage, RawMask, encode_png
+from .regions import Bounds, UnsupportedDocument, layer_name, mask_is_everything, raw_format, region_to_dream, to_rgba8
 
 
 class Region(NamedTuple):
@@ -43,5 +43,35 @@ def add_result_layer(document, source, region: Bounds, pixels: bytes, preset: st
     layer = document.createNode(layer_name(preset, existing), "paintlayer")
     layer.setPixelData(pixels, *region)
     source.parentNode().addChildNode(layer, source)
+    document.refreshProjection()
+    return layer
+
+
+def layer_png(document, node) -> bytes:
+    """The layer over the whole canvas as an 8-bit PNG: where a zoom starts from."""
+    if node.type() != "paintlayer":
+        raise UnsupportedDocument("Select a paint layer to zoom into, or start from noise.")
+    layout, depth = raw_format(node.colorModel(), node.colorDepth())
+    width, height = document.width(), document.height()
+    return encode_png(width, height, to_rgba8(bytes(node.pixelData(0, 0, width, height)), layout, depth))
+
+
+def import_frames_as_layer(document, source, files: list[str], fps: float | None):
+    """The frames as one new animated layer (a frame per animation frame), above the source when there is one."""
+    root = document.rootNode()
+    before = {node.uniqueId() for node in root.childNodes()}
+    if source is not None:
+        document.setActiveNode(source)
+    if fps:
+        document.setFramesPerSecond(int(round(fps)))
+    if not document.importAnimation(files, 0, 1):
+        raise UnsupportedDocument("Krita could not import the zoom's frames.")
+    added = [node for node in root.childNodes() if node.uniqueId() not in before]
+    layer = added[0]
+    layer.setName(layer_name("zoom", {node.name() for node in root.childNodes()}))
+    document.setFullClipRangeStartTime(0)
+    document.setFullClipRangeEndTime(len(files) - 1)
+    if fps:  # again: importing may reset it
+        document.setFramesPerSecond(int(round(fps)))
     document.refreshProjection()
     return layer

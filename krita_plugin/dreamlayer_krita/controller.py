@@ -11,7 +11,8 @@ from krita import Krita
 from . import settings as settings_store
 from .client import ClientError, DreamClient
 from .qt import QObject, app_data_dir, pyqtSignal
-from .task import DreamError, DreamTask
+from .regions import UnsupportedDocument
+from .task import DreamError, DreamTask, ServerTask, ZoomTask
 
 
 class Controller(QObject):
@@ -26,7 +27,7 @@ class Controller(QObject):
         super().__init__()
         self.settings_path = settings_path
         self.settings = settings_store.load(settings_path)
-        self.task: DreamTask | None = None
+        self.task: ServerTask | None = None
         self._checked.connect(self._on_checked)
 
     def save_settings(self) -> None:
@@ -47,10 +48,31 @@ class Controller(QObject):
             self.message.emit(str(exc))
             return None
 
+    def zoom_active(self, from_noise: bool = False) -> ZoomTask | None:
+        """The Zoom action: a zoom film of the active layer (or of noise) with the docker's settings."""
+        document = Krita.instance().activeDocument()
+        if document is None:
+            self.message.emit("Open an image first.")
+            return None
+        try:
+            return self.zoom(document, None if from_noise else document.activeNode(), self.settings.zoom_params())
+        except DreamError as exc:
+            self.message.emit(str(exc))
+            return None
+
     def dream(self, document, node, params: dict[str, Any], server_url: str | None = None) -> DreamTask:
+        return self._start(DreamTask, document, node, params, server_url)
+
+    def zoom(self, document, node, params: dict[str, Any], server_url: str | None = None) -> ZoomTask:
+        return self._start(ZoomTask, document, node, params, server_url)
+
+    def _start(self, kind, document, node, params: dict[str, Any], server_url: str | None):
         if self.task is not None and not self.task.done:
             raise DreamError("A dream is already running; wait for it or cancel it.")
-        task = DreamTask(self.client(server_url), document, node, params)
+        try:
+            task = kind(self.client(server_url), document, node, params)
+        except UnsupportedDocument as exc:
+            raise DreamError(str(exc)) from None
         task.progress.connect(self.progress)
         task.preview.connect(self.preview)
         task.finished.connect(lambda layer: self._ended(f"Added the layer '{layer.name()}'."))

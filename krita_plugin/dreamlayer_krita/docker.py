@@ -40,10 +40,19 @@ class DreamDocker(DockWidget):
         self.seed = self._spin(-1, 2**31 - 1, s.seed)
         self.seed.setSpecialValueText("random")
 
+        self.zoom_frames = self._spin(1, 2000, s.zoom_frames)
+        self.zoom_factor = QtWidgets.QDoubleSpinBox()
+        self.zoom_factor.setRange(1.0, 2.0)
+        self.zoom_factor.setSingleStep(0.01)
+        self.zoom_factor.setDecimals(3)
+        self.zoom_factor.setValue(s.zoom_factor)
+        self.zoom_noise = QtWidgets.QCheckBox("Zoom starts from noise")
+
         for label, widget in (("Server", self.url), ("", self.status), ("Preset", self.preset), ("Model", self.model),
                               ("Layer", self.layer), ("Octaves", self.octaves), ("Steps", self.steps),
                               ("Step size", self.step_size), ("Strongest channels", self.channels), ("", self.preserve),
-                              ("Seed", self.seed)):
+                              ("Seed", self.seed), ("Zoom frames", self.zoom_frames), ("Zoom per frame", self.zoom_factor),
+                              ("", self.zoom_noise)):
             form.addRow(label, widget)
 
         self.dream_button = QtWidgets.QPushButton("Dream")
@@ -51,8 +60,12 @@ class DreamDocker(DockWidget):
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.ctl.cancel)
+        self.zoom_button = QtWidgets.QPushButton("Zoom film")
+        self.zoom_button.setToolTip("A dream zoom of the layer (or of noise) as a new animated layer")
+        self.zoom_button.clicked.connect(self._zoom)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.dream_button)
+        buttons.addWidget(self.zoom_button)
         buttons.addWidget(self.cancel_button)
         self.bar = QtWidgets.QProgressBar()
         self.bar.setRange(0, 1)
@@ -98,6 +111,7 @@ class DreamDocker(DockWidget):
         s.layer = "" if self.layer.currentText() == "(default)" else self.layer.currentText()
         s.octaves, s.steps, s.step_size = self.octaves.value(), self.steps.value(), self.step_size.value()
         s.strongest_channels, s.preserve_colors, s.seed = self.channels.value(), self.preserve.isChecked(), self.seed.value()
+        s.zoom_frames, s.zoom_factor = self.zoom_frames.value(), self.zoom_factor.value()
         self.ctl.save_settings()
 
     def _url_changed(self) -> None:
@@ -110,8 +124,14 @@ class DreamDocker(DockWidget):
         self.preview.clear()
         self.ctl.dream_active()
 
+    def _zoom(self) -> None:
+        self._store()
+        self.preview.clear()
+        self.ctl.zoom_active(from_noise=self.zoom_noise.isChecked())
+
     def _running(self, running: bool) -> None:
         self.dream_button.setEnabled(not running)
+        self.zoom_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         if not running:
             self.bar.setRange(0, 1)
@@ -122,8 +142,12 @@ class DreamDocker(DockWidget):
         self.bar.setRange(0, total)
         self.bar.setValue(status.progress.step)
         eta = f", about {status.eta_seconds:.0f} s left" if status.eta_seconds else ""
-        place = f"waiting, number {status.raw.get('queue_position')} in line" if status.state == "queued" else \
-            f"octave {status.progress.octave} of {status.progress.octaves}{eta}"
+        if status.state == "queued":
+            place = f"waiting, number {status.raw.get('queue_position')} in line"
+        elif status.raw.get("kind") == "zoom":
+            place = f"frame {status.progress.octave} of {status.progress.octaves}{eta}"
+        else:
+            place = f"octave {status.progress.octave} of {status.progress.octaves}{eta}"
         self.message.setText(f"Dreaming: {place}")
 
     def _preview(self, png: bytes) -> None:

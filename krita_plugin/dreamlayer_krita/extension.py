@@ -1,4 +1,4 @@
-"""Krita's entry points: the Dream and Cancel actions (in Tools > Scripts, shortcut-configurable)."""
+"""Krita's entry points: the Dream, Zoom and Cancel actions (in Tools > Scripts, shortcut-configurable)."""
 
 from __future__ import annotations
 
@@ -14,5 +14,9 @@ class DreamExtension(Extension):
     def createActions(self, window) -> None:
         dream = window.createAction("dreamlayer_dream", "Dream (dreamlayer)", "tools/scripts")
         dream.triggered.connect(lambda: controller().dream_active())
+        zoom = window.createAction("dreamlayer_zoom", "Zoom film of the layer (dreamlayer)", "tools/scripts")
+        zoom.triggered.connect(lambda: controller().zoom_active())
+        noise = window.createAction("dreamlayer_zoom_noise", "Zoom film from noise (dreamlayer)", "tools/scripts")
+        noise.triggered.connect(lambda: controller().zoom_active(from_noise=True))
         cancel = window.createAction("dreamlayer_cancel", "Cancel dream (dreamlayer)", "tools/scripts")
         cancel.triggered.connect(lambda: controller().cancel())

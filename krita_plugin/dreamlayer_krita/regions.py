@@ -6,6 +6,7 @@ R, G, B, A (libkis Node.pixelData). The server accepts both layouts, so bytes tr
 
 from __future__ import annotations
 
+import struct
 from typing import NamedTuple
 
 # Krita colour depth -> (layout, depth) of the raw upload.
@@ -51,6 +52,22 @@ def region_to_dream(document: Bounds, layer: Bounds, selection: Bounds | None) -
         where = "selection" if selection is not None else "layer"
         raise UnsupportedDocument(f"The {where} is empty or outside the canvas: there is nothing to dream.")
     return region
+
+
+def to_rgba8(data: bytes, layout: str, depth: str) -> bytes:
+    """Raw pixels in Krita's layout and depth as 8-bit RGBA, for a PNG (the start picture of a zoom)."""
+    if depth == "u8":
+        src = data
+    elif depth == "u16":
+        src = data[1::2]  # little-endian: the high byte of each channel
+    else:
+        count = len(data) // (2 if depth == "f16" else 4)
+        values = struct.unpack(f"<{count}{'e' if depth == 'f16' else 'f'}", data)
+        src = bytes(min(255, max(0, int(v * 255 + 0.5))) if v == v else 0 for v in values)
+    out = bytearray(len(src))
+    for target, channel in enumerate("RGBA"):
+        out[target::4] = src[layout.index(channel)::4]
+    return bytes(out)
 
 
 def mask_is_everything(mask: bytes) -> bool:

@@ -29,6 +29,11 @@ class Settings:
     strongest_channels: int = 0  # 0: the whole layer
     preserve_colors: bool = False
     seed: int = -1  # -1: a new random seed each time
+    zoom_frames: int = 48
+    zoom_factor: float = 1.05
+    zoom_rotate: float = 0.0
+    zoom_steps: int = 5  # dream steps per octave per frame
+    zoom_fps: float = 24.0
 
     def dream_params(self) -> dict[str, Any]:
         """The settings as the server's dream fields."""
@@ -42,6 +47,14 @@ class Settings:
             params["channels"] = f"strongest:{self.strongest_channels}"
         if self.seed >= 0:
             params["seed"] = self.seed
+        return params
+
+
+    def zoom_params(self) -> dict[str, Any]:
+        """The settings as the server's zoom fields."""
+        params = {k: v for k, v in self.dream_params().items() if k != "steps"}
+        params.update(frames=self.zoom_frames, zoom=self.zoom_factor, rotate=self.zoom_rotate,
+                      steps_per_frame=self.zoom_steps, fps=self.zoom_fps)
         return params
 
 

@@ -137,6 +137,27 @@ class DreamClient:
         body, content_type = _multipart(fields, files)
         return JobStatus.from_json(self._json("POST", "/v1/dreams", body, {"Content-Type": content_type}))
 
+    def submit_zoom(self, params: dict[str, Any], start_png: bytes | None = None, width: int = 512, height: int = 512) -> JobStatus:
+        """Queue a zoom film from a picture (PNG bytes) or from noise of width × height. ``params`` holds the zoom
+        fields (frames, zoom, rotate, steps_per_frame, format...) and any dream settings."""
+        fields: dict[str, Any] = {k: _field(v) for k, v in params.items() if v is not None}
+        files = []
+        if start_png is not None:
+            files.append(("image", "start.png", "image/png", start_png))
+        else:
+            fields.update(width=width, height=height)
+        body, content_type = _multipart(fields, files)
+        return JobStatus.from_json(self._json("POST", "/v1/zooms", body, {"Content-Type": content_type}))
+
+    def frame(self, job_id: str, index: int) -> bytes | None:
+        """Frame ``index`` (from 0) of a zoom as PNG bytes, or None if it is not made yet."""
+        try:
+            return self._request("GET", f"/v1/jobs/{_quote(job_id)}/frames/{int(index)}")[0]
+        except ClientError as exc:
+            if exc.code == "frame_not_ready":
+                return None
+            raise
+
     def status(self, job_id: str) -> JobStatus:
         return JobStatus.from_json(self._json("GET", f"/v1/jobs/{_quote(job_id)}"))
 

@@ -1,8 +1,8 @@
-"""Runs inside real Krita (kritarunner), against a real dream server; writes what it saw as JSON for pytest.
+"""Runs inside real Krita (started by the dreamlayer_krita_tests plugin), against a real dream server, with the
+dreamlayer plugin installed and enabled as a user would; writes what it saw as JSON for pytest.
 
 Stdlib only, like the plugin: Krita's Python has no numpy. Configured by environment variables:
-DREAMLAYER_TEST_SERVER (URL), DREAMLAYER_TEST_OUT (JSON path), DREAMLAYER_TEST_PLUGINS (the pykrita folder
-the plugin was installed into).
+DREAMLAYER_TEST_SERVER (URL) and DREAMLAYER_TEST_OUT (JSON path).
 """
 
 import array
@@ -49,10 +49,28 @@ def feathered_mask():
     return bytes(out)
 
 
+def show(krita, doc):
+    """Open a view on the document, as a user has: undo and animation import act on the active view."""
+    window = krita.activeWindow()
+    window.showView(window.addView(doc))
+    doc.waitForDone()
+
+
+def undo_redo(krita, doc):
+    """Undo once and redo once: what the layer stack looks like after each."""
+    krita.action("edit_undo").trigger()
+    doc.waitForDone()
+    after_undo = [n.name() for n in doc.rootNode().childNodes()]
+    krita.action("edit_redo").trigger()
+    doc.waitForDone()
+    return after_undo, [n.name() for n in doc.rootNode().childNodes()]
+
+
 def run_case(krita, dreamlayer_krita, depth, server):
     from krita import Selection
 
     doc = krita.createDocument(W, H, f"dream-{depth}", "RGBA", depth, "", 72.0)
+    show(krita, doc)
     root = doc.rootNode()
     source = doc.createNode("Source", "paintlayer")
     root.addChildNode(source, None)
@@ -79,7 +97,9 @@ def run_case(krita, dreamlayer_krita, depth, server):
     outside_box = [(x, y) for y in range(H) for x in range(W) if not (x0 <= x < x0 + w and y0 <= y < y0 + h)]
     unselected_in_box = [(x, y) for y in range(y0, y0 + h) for x in range(x0, x0 + w) if mask[y * W + x] == 0]
     bounds = layer.bounds()
+    after_undo, after_redo = undo_redo(krita, doc)
     return {
+        "after_undo": after_undo, "after_redo": after_redo,
         "depth": depth, "layer_depth": layer.colorDepth(), "names_before": names_before, "names": names,
         "new_name": layer.name(), "new_index": names.index(layer.name()), "source_index": names.index("Source"),
         "bounds": [bounds.x(), bounds.y(), bounds.width(), bounds.height()],
@@ -88,6 +108,32 @@ def run_case(krita, dreamlayer_krita, depth, server):
         "outside_box_transparent": all(px(new, x, y) == bytes(pixel) for x, y in outside_box),
         "unselected_untouched_or_clear": all(px(new, x, y) in (px(before, x, y), bytes(pixel)) for x, y in unselected_in_box),
     }
+
+
+def zoom_cases(krita, dreamlayer_krita, server):
+    """A zoom from noise and one from a layer, each into a new animated layer with a frame per animation frame."""
+    out = {}
+    for start in ("noise", "layer"):
+        doc = krita.createDocument(W, H, f"zoom-{start}", "RGBA", "U16" if start == "layer" else "U8", "", 72.0)
+        show(krita, doc)
+        source = None
+        if start == "layer":
+            source = doc.createNode("Source", "paintlayer")
+            doc.rootNode().addChildNode(source, None)
+            source.setPixelData(source_pixels("U16"), 0, 0, W, H)
+        layer = dreamlayer_krita.zoom(doc, source, server_url=server, frames=4, octaves=1, steps_per_frame=2, scale=1, fps=12)
+        names = [n.name() for n in doc.rootNode().childNodes()]
+        keyframes = [t for t in range(8) if layer.hasKeyframeAtTime(t)]
+        frames = []
+        for t in keyframes:
+            doc.setCurrentTime(t)
+            doc.waitForDone()
+            doc.refreshProjection()
+            frames.append(bytes(layer.pixelData(0, 0, W, H)))
+        out[start] = {"names": names, "name": layer.name(), "animated": layer.animated(), "keyframes": keyframes,
+                      "fps": doc.framesPerSecond(), "end": doc.fullClipRangeEndTime(), "distinct_frames": len(set(frames)),
+                      "nonempty": any(any(f) for f in frames)}
+    return out
 
 
 def exercise_docker(server):
@@ -121,14 +167,17 @@ def run_all(*_args):
     server, out = os.environ["DREAMLAYER_TEST_SERVER"], os.environ["DREAMLAYER_TEST_OUT"]
     results = {"python": sys.version.split()[0]}
     try:
-        sys.path.insert(0, os.environ["DREAMLAYER_TEST_PLUGINS"])
         from krita import Krita
 
-        import dreamlayer_krita
+        import dreamlayer_krita  # already loaded by Krita itself, from the user's pykrita folder
         from dreamlayer_krita import qt
 
         krita = Krita.instance()
         results["krita"], results["qt6"] = krita.version(), qt.QT6
+        results["plugin_file"] = dreamlayer_krita.__file__
+        results["actions"] = {name: krita.action(name) is not None for name in
+                              ("dreamlayer_dream", "dreamlayer_zoom", "dreamlayer_zoom_noise", "dreamlayer_cancel")}
+        results["dockers"] = [d.windowTitle() for d in krita.dockers()]
         results["cases"] = [run_case(krita, dreamlayer_krita, depth, server) for depth in ("U8", "U16", "F16", "F32")]
 
         doc = krita.createDocument(W, H, "down", "RGBA", "U8", "", 72.0)
@@ -143,6 +192,7 @@ def run_all(*_args):
             results["server_down"] = {"error": str(exc), "layers_added": len(doc.rootNode().childNodes()) - count}
 
         results["docker"] = exercise_docker(server)
+        results["zoom"] = zoom_cases(krita, dreamlayer_krita, server)
 
         grey = krita.createDocument(W, H, "grey", "GRAYA", "U8", "", 72.0)
         grey_layer = grey.createNode("Grey", "paintlayer")
