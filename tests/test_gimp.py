@@ -75,3 +75,14 @@ def test_grayscale_images_get_a_clear_error(gimp_results):
     _, results = gimp_results
     assert results["grey"]["status"] == "execution-error" and results["grey"]["layers"] == 1
     assert "needs an RGB image" in results["grey"]["error"] and "Image > Mode > RGB" in results["grey"]["error"]
+
+
+@pytest.mark.parametrize("start", ["zoom_noise", "zoom_layer"])
+def test_zoom_makes_a_new_image_whose_layers_are_the_frames(gimp_results, start):
+    _, results = gimp_results
+    zoom = results[start]
+    assert zoom["status"] == "success", zoom["error"]
+    assert zoom["size"] == [96, 64]
+    assert zoom["names"] == [f"Frame {n} (83ms)" for n in (4, 3, 2, 1)]  # frame 1 at the bottom: GIMP's animation order
+    assert zoom["distinct"] == 4
+    assert zoom["source_layers"] == 1  # the source image is left as it was

@@ -162,6 +162,10 @@ def test_gimp_helpers(gimp_core):
                                               "step_size": 2.0, "preserve_colors": True}
     assert gimp_core.dream_params({**values, "seed": 4, "layer": "block8"})["seed"] == 4
     assert gimp_core.layer_name("deep", {"Dream (deep)"}) == "Dream (deep) #2"
+    zoom = {"preset": "classic", "frames": 10, "zoom": 1.1, "rotate": 2.0, "steps-per-frame": 3, "fps": 25.0, "seed": 7}
+    assert gimp_core.zoom_params(zoom) == {"preset": "classic", "frames": 10, "zoom": 1.1, "rotate": 2.0,
+                                           "steps_per_frame": 3, "fps": 25.0, "format": "webp", "seed": 7}
+    assert gimp_core.frame_layer_name(0, 25.0) == "Frame 1 (40ms)"
 
 
 def test_package_gimp_zip(tmp_path):

@@ -7,17 +7,20 @@ stdlib-only client, and writes the result as a new layer above the source, in on
 
 import os
 import sys
+import tempfile
 
 import gi
 
 gi.require_version("Gimp", "3.0")
 gi.require_version("GimpUi", "3.0")
 gi.require_version("Gegl", "0.4")
-from gi.repository import GLib, GObject, Gegl, Gimp, GimpUi  # noqa: E402
+from gi.repository import Gio, GLib, GObject, Gegl, Gimp, GimpUi  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from client import DEFAULT_URL, ClientError, DreamClient, RawImage, RawMask, feature_scale  # noqa: E402
-from dreamlayer_core import PROCEDURE, DreamError, check_base_type, dream_params, layer_name, pixel_format  # noqa: E402
+from client import DEFAULT_URL, ClientError, DreamClient, RawImage, RawMask, encode_png, feature_scale  # noqa: E402
+from dreamlayer_core import (  # noqa: E402
+    PROCEDURE, ZOOM_PROCEDURE, DreamError, check_base_type, dream_params, frame_layer_name, layer_name, pixel_format, zoom_params,
+)
 
 RW = GObject.ParamFlags.READWRITE
 
@@ -74,14 +77,46 @@ def dream(image, drawable, values):
     return layer
 
 
+def zoom(image, drawable, values):
+    """A zoom film of the layer (or of noise at the image's size) as a new image whose layers are the frames."""
+    check_base_type(image.get_base_type().value_nick.upper())
+    if values["from-noise"]:
+        start, width, height = None, image.get_width(), image.get_height()
+    else:
+        width, height = drawable.get_width(), drawable.get_height()
+        pixels = drawable.get_buffer().get(Gegl.Rectangle.new(0, 0, width, height), 1.0, "R'G'B'A u8", Gegl.AbyssPolicy.CLAMP)
+        start = encode_png(width, height, bytes(pixels))
+    params = zoom_params(values)
+    params.setdefault("scale", feature_scale(image.get_width(), image.get_height()))
+    client = DreamClient(values["server-url"])
+    Gimp.progress_init("Dreaming a zoom...")
+    job = client.submit_zoom(params, start, width, height)
+    client.wait(job.id, on_progress=lambda status: Gimp.progress_update(status.progress.fraction), poll_seconds=0.2)
+    film = Gimp.Image.new(width, height, Gimp.ImageBaseType.RGB)
+    film.undo_disable()  # a new image: nothing to undo while building it
+    with tempfile.TemporaryDirectory(prefix="dreamlayer-zoom-") as scratch:
+        for index in range(values["frames"]):
+            path = os.path.join(scratch, f"frame_{index:05d}.png")
+            with open(path, "wb") as f:
+                f.write(client.frame(job.id, index))
+            layer = Gimp.file_load_layer(Gimp.RunMode.NONINTERACTIVE, film, Gio.File.new_for_path(path))
+            layer.set_name(frame_layer_name(index, values["fps"]))
+            film.insert_layer(layer, None, 0)  # GIMP's animations play bottom to top
+    film.undo_enable()
+    Gimp.progress_end()
+    return film
+
+
 class DreamlayerPlugIn(Gimp.PlugIn):
     def do_query_procedures(self):
-        return [PROCEDURE]
+        return [PROCEDURE, ZOOM_PROCEDURE]
 
     def do_set_i18n(self, name):
         return False
 
     def do_create_procedure(self, name):
+        if name == ZOOM_PROCEDURE:
+            return self._create_zoom(name)
         procedure = Gimp.ImageProcedure.new(self, name, Gimp.PDBProcType.PLUGIN, self.run, None)
         procedure.set_image_types("RGB*, GRAY*, INDEXED*")
         procedure.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE)
@@ -103,15 +138,50 @@ class DreamlayerPlugIn(Gimp.PlugIn):
         procedure.add_int_argument("seed", "Seed", "-1 for a new random dream each time", -1, 2**31 - 1, -1, RW)
         return procedure
 
-    def run(self, procedure, run_mode, image, drawables, config, run_data):
+    def _create_zoom(self, name):
+        procedure = Gimp.ImageProcedure.new(self, name, Gimp.PDBProcType.PLUGIN, self.run_zoom, None)
+        procedure.set_image_types("RGB*, GRAY*, INDEXED*")
+        procedure.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE | Gimp.ProcedureSensitivityMask.NO_DRAWABLES)
+        procedure.set_menu_label("DeepDream Zoom...")
+        procedure.add_menu_path("<Image>/Filters/Artistic")
+        procedure.set_documentation(
+            "A dream zoom film as a new image, one layer per frame",
+            "Dreams, zooms in a little and dreams again, from the layer or from noise; the frames become the layers "
+            "of a new image, ready for File > Export As GIF or WebP animation. Needs `dreamlayer serve`.", name)
+        procedure.set_attribution("dreamlayer", "dreamlayer", "2026")
+        procedure.add_string_argument("server-url", "Server URL", "Where `dreamlayer serve` listens", DEFAULT_URL, RW)
+        procedure.add_string_argument("preset", "Preset", "classic, gentle or deep", "classic", RW)
+        procedure.add_boolean_argument("from-noise", "Start from noise", "Ignore the layer and start from noise", False, RW)
+        procedure.add_int_argument("frames", "Frames", "Number of frames", 1, 2000, 48, RW)
+        procedure.add_double_argument("zoom", "Zoom per frame", "Enlargement per frame", 1.0, 2.0, 1.05, RW)
+        procedure.add_double_argument("rotate", "Rotation per frame", "Degrees per frame", -45.0, 45.0, 0.0, RW)
+        procedure.add_int_argument("steps-per-frame", "Steps per frame", "Dream steps per octave per frame", 1, 200, 5, RW)
+        procedure.add_double_argument("fps", "Frames per second", "Playback speed, written into the frame names", 1.0, 120.0, 24.0, RW)
+        procedure.add_int_argument("seed", "Seed", "-1 for a new random film each time", -1, 2**31 - 1, -1, RW)
+        procedure.add_image_return_value("film", "Film", "The new image, one layer per frame", True, RW)
+        return procedure
+
+    def run_zoom(self, procedure, run_mode, image, drawables, config, run_data):
+        if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config):
+            return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
+        names = ("server-url", "preset", "from-noise", "frames", "zoom", "rotate", "steps-per-frame", "fps", "seed")
+        values = {name: config.get_property(name) for name in names}
+        try:
+            if not values["from-noise"] and len(drawables) != 1:
+                raise DreamError("Select exactly one layer to zoom into, or start from noise.")
+            film = zoom(image, drawables[0] if drawables else None, values)
+        except (DreamError, ClientError) as exc:
+            return _error(procedure, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a readable message, never a traceback dialog
+            return _error(procedure, f"DeepDream Zoom failed unexpectedly: {exc}")
         if run_mode == Gimp.RunMode.INTERACTIVE:
-            GimpUi.init(PROCEDURE)
-            dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config)
-            dialog.fill(None)
-            if not dialog.run():
-                dialog.destroy()
-                return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
-            dialog.destroy()
+            Gimp.Display.new(film)
+        return Gimp.ValueArray.new_from_values([
+            GObject.Value(Gimp.PDBStatusType, Gimp.PDBStatusType.SUCCESS), GObject.Value(Gimp.Image, film)])
+
+    def run(self, procedure, run_mode, image, drawables, config, run_data):
+        if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config):
+            return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
         names = ("server-url", "preset", "model", "layer", "octaves", "steps", "step-size", "preserve-colors", "seed")
         values = {name: config.get_property(name) for name in names}
         try:
@@ -119,14 +189,26 @@ class DreamlayerPlugIn(Gimp.PlugIn):
                 raise DreamError("Select exactly one layer to dream on.")
             dream(image, drawables[0], values)
         except (DreamError, ClientError) as exc:
-            Gimp.progress_end()
-            return procedure.new_return_values(Gimp.PDBStatusType.EXECUTION_ERROR,
-                                               GLib.Error.new_literal(Gimp.PlugIn.error_quark(), str(exc), 0))
+            return _error(procedure, str(exc))
         except Exception as exc:  # noqa: BLE001 - a readable message, never a traceback dialog
-            Gimp.progress_end()
-            return procedure.new_return_values(Gimp.PDBStatusType.EXECUTION_ERROR, GLib.Error.new_literal(
-                Gimp.PlugIn.error_quark(), f"DeepDream failed unexpectedly: {exc}", 0))
+            return _error(procedure, f"DeepDream failed unexpectedly: {exc}")
         return procedure.new_return_values(Gimp.PDBStatusType.SUCCESS, GLib.Error())
+
+
+def _dialog(procedure, config) -> bool:
+    """The auto-built dialog, which remembers the last values; False when the user cancels."""
+    GimpUi.init(procedure.get_name())
+    dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config)
+    dialog.fill(None)
+    accepted = dialog.run()
+    dialog.destroy()
+    return accepted
+
+
+def _error(procedure, message: str):
+    Gimp.progress_end()
+    return procedure.new_return_values(Gimp.PDBStatusType.EXECUTION_ERROR,
+                                       GLib.Error.new_literal(Gimp.PlugIn.error_quark(), message, 0))
 
 
 Gimp.main(DreamlayerPlugIn.__gtype__, sys.argv)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 PROCEDURE = "python-fu-dreamlayer"
+ZOOM_PROCEDURE = "python-fu-dreamlayer-zoom"
 PRESETS = ("classic", "gentle", "deep")
 
 
@@ -51,3 +52,17 @@ def layer_name(preset: str, existing: set[str]) -> str:
     while f"{base} #{n}" in existing:
         n += 1
     return f"{base} #{n}"
+
+
+def zoom_params(values: dict[str, Any]) -> dict[str, Any]:
+    """The zoom procedure's arguments as the server's zoom fields."""
+    params = {"preset": values["preset"], "frames": values["frames"], "zoom": values["zoom"], "rotate": values["rotate"],
+              "steps_per_frame": values["steps-per-frame"], "fps": values["fps"], "format": "webp"}
+    if values.get("seed", -1) >= 0:
+        params["seed"] = values["seed"]
+    return params
+
+
+def frame_layer_name(index: int, fps: float) -> str:
+    """GIMP's animation convention: the frame's delay in the layer name, as GIF and WebP export read it."""
+    return f"Frame {index + 1} ({round(1000 / fps)}ms)"

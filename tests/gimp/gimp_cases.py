@@ -95,11 +95,38 @@ def selection_case(precision, label):
     return out
 
 
+def zoom_case(from_noise):
+    image, source = make_image()
+    procedure = Gimp.get_pdb().lookup_procedure("python-fu-dreamlayer-zoom")
+    config = procedure.create_config()
+    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    config.set_property("image", image)
+    config.set_core_object_array("drawables", [source])
+    for name, value in {"server-url": SERVER, "frames": 4, "steps-per-frame": 2, "fps": 12.0, "seed": 2,
+                        "from-noise": from_noise}.items():
+        config.set_property(name, value)
+    result = procedure.run(config)
+    status = result.index(0)
+    out = {"status": status.value_nick, "error": Gimp.get_pdb().get_last_error() if status != Gimp.PDBStatusType.SUCCESS else None}
+    if status == Gimp.PDBStatusType.SUCCESS:
+        film = result.index(1)
+        layers = film.get_layers()
+        pixels = [read(layer) for layer in layers]
+        out.update({"size": [film.get_width(), film.get_height()], "names": [layer.get_name() for layer in layers],
+                    "distinct": len(set(pixels)), "source_layers": len(image.get_layers())})
+        film.delete()
+    image.delete()
+    return out
+
+
 results = {"gimp": Gimp.version()}
 try:
     results["u8"] = selection_case(None, "u8")
     results["u16"] = selection_case(Gimp.Precision.U16_NON_LINEAR, "u16")
     results["float"] = selection_case(Gimp.Precision.FLOAT_LINEAR, "float")
+
+    results["zoom_noise"] = zoom_case(True)
+    results["zoom_layer"] = zoom_case(False)
 
     image, source = make_image()
     status, error = run_procedure(image, source, server="http://127.0.0.1:9")
