@@ -10,44 +10,16 @@ comparing versions on the same machine, not a timed test; append them to bench/R
 from __future__ import annotations
 
 import argparse
-import datetime
-import platform
-import subprocess
-import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
+from common import CAT, PeakRss, header
+
 from dreamlayer.engine import dream, load_model, pick_device
 from dreamlayer.presets import preset_params
-
-CAT = Path(__file__).resolve().parents[1] / "examples" / "chelsea.png"
-
-
-class PeakRss:
-    """Samples this process's resident memory every 5 ms; CPU peak memory without extra dependencies."""
-
-    def __enter__(self):
-        self.peak, self._stop = self._rss(), threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self):
-        while not self._stop.wait(0.005):
-            self.peak = max(self.peak, self._rss())
-
-    @staticmethod
-    def _rss() -> int:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * 4096
 
 
 def run_one(net, size: int, scale: float | None, device: torch.device) -> tuple[float, float]:
@@ -74,9 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     device = pick_device(args.device)
     net = load_model("lite0", device)
-    name = torch.cuda.get_device_name() if device.type == "cuda" else f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    print(f"date {datetime.date.today()}  device {name}  torch {torch.__version__}  commit {commit or '?'}")
+    print(header(device))
     print("| image | feature scale | time (s) | peak memory (GiB) |")
     print("|---|---|---|---|")
     for size in args.sizes:

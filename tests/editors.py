@@ -7,9 +7,11 @@ editor fails its tests; on a developer's machine without the editors they are sk
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,3 +69,18 @@ def run_in(suite: str | None, argv: list[str], env: dict[str, str], timeout: flo
         return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
     command = ["chroot", str(CHROOTS / suite), "env", "-i", *[f"{k}={v}" for k, v in env.items()], *argv]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
+def install_as_user(editor: str, home: Path) -> None:
+    """`dreamlayer install-plugin EDITOR` with HOME set to a fresh folder, as a new user would run it."""
+    run = subprocess.run([sys.executable, "-m", "dreamlayer", "install-plugin", editor],
+                         env={"HOME": str(home), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+
+
+def read_results(out: Path, editor: str, run: subprocess.CompletedProcess) -> dict:
+    """The JSON the cases wrote inside the editor; the editor's output when there is none."""
+    assert out.is_file(), f"{editor} wrote no results (exit {run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    results = json.loads(out.read_text())
+    assert "crash" not in results, results["crash"]
+    return results

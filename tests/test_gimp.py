@@ -6,14 +6,11 @@ then runs tests/gimp/gimp_cases.py through python-fu-eval, against a real dream 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .editors import chroot_ready, require, run_in, workspace
+from .editors import chroot_ready, install_as_user, read_results, require, run_in, workspace
 
 CASES = Path(__file__).with_name("gimp") / "gimp_cases.py"
 GIMPS = {"gimp3.0": "trixie", "gimp3.2": "sid"}
@@ -21,20 +18,14 @@ GIMPS = {"gimp3.0": "trixie", "gimp3.2": "sid"}
 
 def run_gimp(suite: str, server_url: str) -> dict:
     with workspace(suite) as (here, there):
-        install = subprocess.run([sys.executable, "-m", "dreamlayer", "install-plugin", "gimp"],
-                                 env={"HOME": str(here / "home"), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
-        assert install.returncode == 0, install.stderr
+        install_as_user("gimp", here / "home")
         plugin = here / "home" / ".config" / "GIMP" / "3.0" / "plug-ins" / "dreamlayer" / "dreamlayer.py"
         assert plugin.is_file() and plugin.stat().st_mode & 0o111
         (here / "cases.py").write_text(CASES.read_text())
         env = {"HOME": str(there / "home"), "DREAMLAYER_TEST_SERVER": server_url, "DREAMLAYER_TEST_OUT": str(there / "out.json")}
         script = f"exec(open({str(there / 'cases.py')!r}).read())"
         run = run_in(suite, ["gimp-console", "-idf", "--batch-interpreter", "python-fu-eval", "-b", script, "--quit"], env, timeout=600)
-        out = here / "out.json"
-        assert out.is_file(), f"GIMP wrote no results (exit {run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-        results = json.loads(out.read_text())
-    assert "crash" not in results, results["crash"]
-    return results
+        return read_results(here / "out.json", "GIMP", run)
 
 
 @pytest.fixture(scope="module", params=list(GIMPS))

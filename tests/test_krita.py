@@ -7,15 +7,13 @@ which drives ``dreamlayer_krita.dream`` and ``zoom`` against a real dream server
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from .editors import chroot_ready, require, run_in, workspace
+from .editors import chroot_ready, install_as_user, read_results, require, run_in, workspace
 
 CASES = Path(__file__).with_name("krita")
 KRITAS = {"krita5": None, "krita6": "sid"}
@@ -26,9 +24,7 @@ def run_krita(suite: str | None, server_url: str) -> dict:
     """Real Krita under Xvfb, with the plugin installed by `dreamlayer install-plugin krita` and enabled."""
     with workspace(suite) as (here, there):
         home = here / "home"
-        install = subprocess.run([sys.executable, "-m", "dreamlayer", "install-plugin", "krita"], env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
-                                 capture_output=True, text=True, timeout=60)
-        assert install.returncode == 0, install.stderr
+        install_as_user("krita", home)
         pykrita = home / ".local" / "share" / "krita" / "pykrita"
         assert (pykrita / "dreamlayer.desktop").is_file() and (pykrita / "dreamlayer_krita" / "client.py").is_file()
         shutil.copytree(CASES / "pykrita", pykrita, dirs_exist_ok=True)  # the runner of the cases
@@ -44,10 +40,7 @@ def run_krita(suite: str | None, server_url: str) -> dict:
                 break
             # Krita (or Xvfb) occasionally dies while starting, before any case ran; that alone earns one retry.
             print(f"Krita ended before writing results (exit {run.returncode}); trying again:\n{run.stderr[-2000:]}", file=sys.stderr)
-        assert out.is_file(), f"Krita wrote no results (exit {run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-        results = json.loads(out.read_text())
-    assert "crash" not in results, results["crash"]
-    return results
+        return read_results(out, "Krita", run)
 
 
 @pytest.fixture(scope="module", params=list(KRITAS))
@@ -118,3 +111,10 @@ def test_docker_fills_from_the_server_and_persists_settings(krita_results):
     assert docker["has_preview"]
     assert docker["saved_steps"] == 7 and '"steps": 7' in docker["settings_file"]
     assert "/pykrita/" not in docker["settings_path"]
+
+
+def test_a_running_dream_can_be_cancelled(krita_results):
+    _, results = krita_results
+    cancel = results["cancel"]
+    assert cancel["saw_running"] and cancel["done"]
+    assert cancel["error"] == "The dream was cancelled." and cancel["layers_added"] == 0

@@ -65,8 +65,27 @@ def test_torchvision_model_loads_from_a_state_dict_in_the_torch_cache(tmp_path, 
     x = torch.rand(1, 3, 128, 128)
     got = loaded.features(x, ["inception4c"])["inception4c"]
     assert got.shape[1] == layer_table("googlenet")["inception4c"].channels
-    assert torch.equal(loaded.net.conv1.conv.weight, reference.conv1.conv.weight)
     assert np.isfinite(got.numpy()).all()
+    # The stored weights, batch norms folded in: the same activations as the model they were saved from.
+    captured = {}
+    reference.eval().inception4c.register_forward_hook(lambda _m, _i, out: captured.setdefault("a", out))
+    with torch.no_grad():
+        reference((x - 0.5) / 0.5)
+    assert torch.allclose(got, captured["a"], atol=1e-4, rtol=1e-4)
+
+
+def test_batchnorm_folding_keeps_the_activations(net):
+    from dreamlayer.engine.efficientnet_lite import EfficientNetLite0
+    from dreamlayer.engine.models import MODELS, fold_batchnorm
+
+    plain = EfficientNetLite0().eval()
+    plain.load_state_dict(torch.load(MODELS["lite0"].weights_path(), weights_only=True))
+    x = torch.rand(1, 3, 96, 96)
+    with torch.no_grad():
+        expected = plain((x - 0.5) / 0.5)
+        assert fold_batchnorm(plain) == 1 + 1 + 16 * 2 + 15  # stem, head, depthwise+project per block, 15 expands
+        assert torch.allclose(plain((x - 0.5) / 0.5), expected, atol=1e-4)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.net.modules())
 
 
 def test_unknown_model_layer_and_channel_are_refused_before_loading():

@@ -159,12 +159,12 @@ def test_gimp_helpers(gimp_core):
     values = {"preset": "deep", "model": "lite0", "layer": "", "octaves": 3, "steps": 5, "step-size": 2.0,
               "preserve-colors": True, "seed": -1}
     assert gimp_core.dream_params(values) == {"preset": "deep", "model": "lite0", "octaves": 3, "steps": 5,
-                                              "step_size": 2.0, "preserve_colors": True}
+                                              "step_size": 2.0, "preserve_colors": True, "lease": 10}
     assert gimp_core.dream_params({**values, "seed": 4, "layer": "block8"})["seed"] == 4
     assert gimp_core.layer_name("deep", {"Dream (deep)"}) == "Dream (deep) #2"
     zoom = {"preset": "classic", "frames": 10, "zoom": 1.1, "rotate": 2.0, "steps-per-frame": 3, "fps": 25.0, "seed": 7}
     assert gimp_core.zoom_params(zoom) == {"preset": "classic", "frames": 10, "zoom": 1.1, "rotate": 2.0,
-                                           "steps_per_frame": 3, "fps": 25.0, "format": "webp", "seed": 7}
+                                           "steps_per_frame": 3, "fps": 25.0, "format": "webp", "lease": 10, "seed": 7}
     assert gimp_core.frame_layer_name(0, 25.0) == "Frame 1 (40ms)"
 
 

@@ -78,6 +78,13 @@ def test_full_queue_gets_503_with_retry_after_and_cancel_works(queue_server):
     assert r.status_code == 409 and r.json()["error"]["code"] == "job_cancelled"
 
 
+def test_an_abandoned_job_with_a_lease_is_cancelled(server):
+    job = submit(server.url, {**LONG, "lease": "1"})
+    time.sleep(3)  # nobody asks about it: its client is gone
+    final = wait_for(server.url, job["id"], ("cancelled", "done", "failed"))
+    assert final["state"] == "cancelled" and final["progress"]["step"] < 200
+
+
 def test_results_are_purged_after_their_time_to_live():
     live = start_server({"RESULT_TTL": 0.5, "MAX_KEPT": 3})
     try:

@@ -117,18 +117,11 @@ class DreamlayerPlugIn(Gimp.PlugIn):
     def do_create_procedure(self, name):
         if name == ZOOM_PROCEDURE:
             return self._create_zoom(name)
-        procedure = Gimp.ImageProcedure.new(self, name, Gimp.PDBProcType.PLUGIN, self.run, None)
-        procedure.set_image_types("RGB*, GRAY*, INDEXED*")
-        procedure.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE)
-        procedure.set_menu_label("DeepDream...")
-        procedure.add_menu_path("<Image>/Filters/Artistic")
-        procedure.set_documentation(
+        procedure = self._procedure(
+            name, self.run, "DeepDream...", Gimp.ProcedureSensitivityMask.DRAWABLE,
             "Dream the layer or selection into a new layer",
             "Sends the layer (within the selection) to a local dreamlayer server and adds the dream as a new layer "
-            "above it. Start the server first with `dreamlayer serve`.", name)
-        procedure.set_attribution("dreamlayer", "dreamlayer", "2026")
-        procedure.add_string_argument("server-url", "Server URL", "Where `dreamlayer serve` listens", DEFAULT_URL, RW)
-        procedure.add_string_argument("preset", "Preset", "classic, gentle or deep", "classic", RW)
+            "above it. Start the server first with `dreamlayer serve`.")
         procedure.add_string_argument("model", "Model", "Network to dream with", "lite0", RW)
         procedure.add_string_argument("layer", "Network layer", "Empty for the model's default", "", RW)
         procedure.add_int_argument("octaves", "Octaves", "Scales the dream is built over", 1, 12, 4, RW)
@@ -138,19 +131,26 @@ class DreamlayerPlugIn(Gimp.PlugIn):
         procedure.add_int_argument("seed", "Seed", "-1 for a new random dream each time", -1, 2**31 - 1, -1, RW)
         return procedure
 
-    def _create_zoom(self, name):
-        procedure = Gimp.ImageProcedure.new(self, name, Gimp.PDBProcType.PLUGIN, self.run_zoom, None)
+    def _procedure(self, name, run, label, sensitivity, blurb, help_text):
+        """What both procedures share: where they sit in the menus, and the server and preset arguments."""
+        procedure = Gimp.ImageProcedure.new(self, name, Gimp.PDBProcType.PLUGIN, run, None)
         procedure.set_image_types("RGB*, GRAY*, INDEXED*")
-        procedure.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE | Gimp.ProcedureSensitivityMask.NO_DRAWABLES)
-        procedure.set_menu_label("DeepDream Zoom...")
+        procedure.set_sensitivity_mask(sensitivity)
+        procedure.set_menu_label(label)
         procedure.add_menu_path("<Image>/Filters/Artistic")
-        procedure.set_documentation(
-            "A dream zoom film as a new image, one layer per frame",
-            "Dreams, zooms in a little and dreams again, from the layer or from noise; the frames become the layers "
-            "of a new image, ready for File > Export As GIF or WebP animation. Needs `dreamlayer serve`.", name)
+        procedure.set_documentation(blurb, help_text, name)
         procedure.set_attribution("dreamlayer", "dreamlayer", "2026")
         procedure.add_string_argument("server-url", "Server URL", "Where `dreamlayer serve` listens", DEFAULT_URL, RW)
         procedure.add_string_argument("preset", "Preset", "classic, gentle or deep", "classic", RW)
+        return procedure
+
+    def _create_zoom(self, name):
+        procedure = self._procedure(
+            name, self.run_zoom, "DeepDream Zoom...",
+            Gimp.ProcedureSensitivityMask.DRAWABLE | Gimp.ProcedureSensitivityMask.NO_DRAWABLES,
+            "A dream zoom film as a new image, one layer per frame",
+            "Dreams, zooms in a little and dreams again, from the layer or from noise; the frames become the layers "
+            "of a new image, ready for File > Export As GIF or WebP animation. Needs `dreamlayer serve`.")
         procedure.add_boolean_argument("from-noise", "Start from noise", "Ignore the layer and start from noise", False, RW)
         procedure.add_int_argument("frames", "Frames", "Number of frames", 1, 2000, 48, RW)
         procedure.add_double_argument("zoom", "Zoom per frame", "Enlargement per frame", 1.0, 2.0, 1.05, RW)

@@ -11,6 +11,9 @@ from typing import Any
 
 PROCEDURE = "python-fu-dreamlayer"
 ZOOM_PROCEDURE = "python-fu-dreamlayer-zoom"
+# GIMP's Cancel button ends the plug-in outright; the server then cancels the job once nobody has asked about it
+# for this many seconds (the plug-in asks several times a second while it runs).
+LEASE_SECONDS = 10
 PRESETS = ("classic", "gentle", "deep")
 
 
@@ -35,7 +38,7 @@ def dream_params(values: dict[str, Any]) -> dict[str, Any]:
     """The procedure's arguments as the server's dream fields; empty strings and negative seeds mean 'default'."""
     params = {
         "preset": values["preset"], "model": values["model"], "octaves": values["octaves"], "steps": values["steps"],
-        "step_size": values["step-size"], "preserve_colors": values["preserve-colors"],
+        "step_size": values["step-size"], "preserve_colors": values["preserve-colors"], "lease": LEASE_SECONDS,
     }
     if values.get("layer"):
         params["layer"] = values["layer"]
@@ -57,7 +60,7 @@ def layer_name(preset: str, existing: set[str]) -> str:
 def zoom_params(values: dict[str, Any]) -> dict[str, Any]:
     """The zoom procedure's arguments as the server's zoom fields."""
     params = {"preset": values["preset"], "frames": values["frames"], "zoom": values["zoom"], "rotate": values["rotate"],
-              "steps_per_frame": values["steps-per-frame"], "fps": values["fps"], "format": "webp"}
+              "steps_per_frame": values["steps-per-frame"], "fps": values["fps"], "format": "webp", "lease": LEASE_SECONDS}
     if values.get("seed", -1) >= 0:
         params["seed"] = values["seed"]
     return params

@@ -13,8 +13,8 @@ if QT6:
     from PyQt6 import QtCore, QtGui, QtWidgets  # noqa: F401
     from PyQt6.QtCore import QObject, pyqtSignal  # noqa: F401
 else:
-    from PyQt5 import QtCore, QtGui, QtWidgets  # noqa: F401
-    from PyQt5.QtCore import QObject, pyqtSignal  # noqa: F401
+    from PyQt5 import QtCore, QtGui, QtWidgets  # type: ignore[no-redef]  # noqa: F401
+    from PyQt5.QtCore import QObject, pyqtSignal  # type: ignore[no-redef]  # noqa: F401
 
 
 def app_data_dir() -> str:

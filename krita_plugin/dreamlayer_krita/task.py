@@ -18,6 +18,8 @@ from .qt import QObject, pyqtSignal
 from .regions import UnsupportedDocument
 
 log = logging.getLogger("dreamlayer_krita")
+# Should Krita die mid-dream, the server cancels the job once nobody has asked about it for this long.
+LEASE_SECONDS = 30
 
 
 class DreamError(Exception):
@@ -95,7 +97,7 @@ class DreamTask(ServerTask):
 
     def __init__(self, client: DreamClient, document, node, params: dict[str, Any]):
         super().__init__(client, document, node)
-        self.params = dict(params)
+        self.params = {"lease": LEASE_SECONDS, **params}
         self.params.setdefault("scale", feature_scale(document.width(), document.height()))
         self._shown_octaves = 0
         try:
@@ -127,7 +129,7 @@ class ZoomTask(ServerTask):
 
     def __init__(self, client: DreamClient, document, node, params: dict[str, Any]):
         super().__init__(client, document, node)
-        self.params = dict(params)
+        self.params = {"lease": LEASE_SECONDS, **params}
         self.params.setdefault("format", "webp")  # the film itself is not used here; webp is the cheapest to make
         self.start_png = layer_png(document, node) if node is not None else None
         self._frames_dir = tempfile.mkdtemp(prefix="dreamlayer-zoom-")

@@ -136,6 +136,33 @@ def zoom_cases(krita, dreamlayer_krita, server):
     return out
 
 
+def cancel_case(krita, server):
+    """Start a long dream the way the Dream button does, cancel it once it runs: no layer, a clear message."""
+    import time
+
+    from dreamlayer_krita.controller import controller
+    from dreamlayer_krita.qt import process_events
+
+    doc = krita.createDocument(256, 256, "cancel", "RGBA", "U8", "", 72.0)
+    show(krita, doc)
+    layer = doc.createNode("Source", "paintlayer")
+    doc.rootNode().addChildNode(layer, None)
+    count = len(doc.rootNode().childNodes())
+    seen = []
+    task = controller().dream(doc, layer, {"preset": "classic", "octaves": 1, "steps": 200, "scale": 1}, server)
+    task.progress.connect(lambda status: seen.append(status.state))
+    started = time.monotonic()
+    while "running" not in seen and time.monotonic() - started < 60:
+        process_events()
+        time.sleep(0.01)
+    controller().cancel()
+    while not task.done and time.monotonic() - started < 120:
+        process_events()
+        time.sleep(0.01)
+    return {"saw_running": "running" in seen, "done": task.done, "error": task.error,
+            "layers_added": len(doc.rootNode().childNodes()) - count, "seconds": time.monotonic() - started}
+
+
 def exercise_docker(server):
     """Build the docker and feed it what the server sends: catches PyQt5/PyQt6 differences in the UI code."""
     from dreamlayer_krita.client import DreamClient, JobStatus
@@ -193,6 +220,7 @@ def run_all(*_args):
 
         results["docker"] = exercise_docker(server)
         results["zoom"] = zoom_cases(krita, dreamlayer_krita, server)
+        results["cancel"] = cancel_case(krita, server)
 
         grey = krita.createDocument(W, H, "grey", "GRAYA", "U8", "", 72.0)
         grey_layer = grey.createNode("Grey", "paintlayer")

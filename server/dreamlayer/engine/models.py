@@ -17,6 +17,7 @@ from typing import NamedTuple
 import torch
 import torchvision.models as tvm
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from ..errors import InvalidParameter, ModelNotDownloaded, UnknownLayer, UnknownModel
 from ..params import DreamParams, parse_channels, parse_layers
@@ -141,9 +142,12 @@ class DreamNet:
     def __init__(self, spec: ModelSpec, net: nn.Module):
         self.spec = spec
         self.net = net.eval().requires_grad_(False)
+        param = next(net.parameters())
+        # oneDNN runs these convolutions about 1.4× faster channels-last on the CPU (bench/RESULTS.md); on GPUs
+        # that is not measured yet, so they keep PyTorch's default layout.
+        self.memory_format = torch.channels_last if param.device.type == "cpu" else torch.contiguous_format
         self._modules = {name: net.get_submodule(path) for name, path in spec.layers.items()}
         self._order = list(spec.layers)  # the registry lists layers in forward order
-        param = next(net.parameters())
         self.device, self.dtype = param.device, param.dtype
         shape = (1, 3, 1, 1)
         self._mean = torch.tensor(spec.mean, device=self.device).view(shape)
@@ -174,7 +178,7 @@ class DreamNet:
 
         handles = [self._modules[name].register_forward_hook(grab(name)) for name in set(wanted)]
         try:
-            self.net((image - self._mean) / self._std)
+            self.net(((image - self._mean) / self._std).contiguous(memory_format=self.memory_format))
         except _StopForward:
             pass
         finally:
@@ -226,7 +230,32 @@ def load_model(name: str = DEFAULT_MODEL, device: torch.device | str = "cpu") ->
         )
     net = spec.build()
     net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    return DreamNet(spec, net.to(device))
+    fold_batchnorm(net.eval())
+    dream_net = DreamNet(spec, net.to(device))
+    dream_net.net.to(memory_format=dream_net.memory_format)
+    return dream_net
+
+
+# (convolution, batch norm) child names that follow each other directly in the registry's networks.
+_CONV_BN_PAIRS = [("_conv_stem", "_bn0"), ("_conv_head", "_bn1"), ("_expand_conv", "_bn0"), ("_depthwise_conv", "_bn1"),
+                  ("_project_conv", "_bn2"), ("conv", "bn"), ("conv1", "bn1"), ("conv2", "bn2"), ("conv3", "bn3"), ("0", "1")]
+
+
+def fold_batchnorm(net: nn.Module) -> int:
+    """Fold each eval-mode batch norm into the convolution before it; returns how many were folded.
+
+    The output is unchanged (to float rounding), and each step skips one elementwise pass forward and one back per
+    folded layer: Lite0's dream runs about 1.35× faster on the CPU.
+    """
+    folded = 0
+    for module in list(net.modules()):
+        for conv_name, bn_name in _CONV_BN_PAIRS:
+            conv, bn = getattr(module, conv_name, None), getattr(module, bn_name, None)
+            if isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d):
+                setattr(module, conv_name, fuse_conv_bn_eval(conv, bn))
+                setattr(module, bn_name, nn.Identity())
+                folded += 1
+    return folded
 
 
 def pull_model(name: str) -> Path:

@@ -15,6 +15,7 @@ from PIL import Image
 
 from ..engine import DreamNet, dream, load_model
 from ..engine.devices import DEFAULT_TILE
+from ..engine.models import layer_table
 from ..engine.zoom import noise_picture, zoom_frames
 from ..errors import DreamlayerError
 from ..images import Picture, encode_picture, to_uint8
@@ -40,6 +41,7 @@ class DreamRunner:
         self._lock = threading.Lock()
         if warm_model:
             self.net(warm_model)
+            layer_table(warm_model)  # computed once here rather than inside the first request
 
     def net(self, name: str) -> DreamNet:
         with self._lock:
@@ -64,7 +66,7 @@ class DreamRunner:
             path = Path(scratch) / f"zoom.{request.video_format}"
             with FrameWriter(path, request.fps) as writer:
                 for frame in zoom_frames(net, start, request.params, request.settings,
-                                         progress=lambda p: queue.report_progress(job, p), cancelled=job.cancel_requested.is_set):
+                                         progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop):
                     writer.write(frame)
                     queue.report_frame(job, _preview_png(torch.from_numpy(frame).permute(2, 0, 1)))
             return Result(path.read_bytes(), MIME_TYPES[request.video_format])
@@ -78,7 +80,7 @@ class DreamRunner:
                 net, request.picture.rgb, params, mask=request.mask, guide=request.guide,
                 progress=lambda p: queue.report_progress(job, p),
                 preview=lambda _octave, image: queue.report_preview(job, _preview_png(image)),
-                cancelled=job.cancel_requested.is_set,
+                cancelled=job.should_stop,
             )
 
         params, rgb = request.params, None

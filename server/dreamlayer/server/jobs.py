@@ -50,6 +50,15 @@ class Job:
     result: Result | None = None
     version: int = 0  # bumped on every change, so event streams know when to send
     cancel_requested: threading.Event = field(default_factory=threading.Event)
+    # With a lease, a job nobody has asked about for that many seconds is cancelled: its client is gone (an
+    # editor plug-in killed by its host's Cancel button, say), so the GPU is not spent on a picture nobody wants.
+    lease: float = 0.0
+    last_seen: float = field(default_factory=time.time)
+
+    def should_stop(self) -> bool:
+        """Asked by the engine at every step."""
+        abandoned = self.lease > 0 and time.time() - self.last_seen > self.lease
+        return self.cancel_requested.is_set() or abandoned
 
 
 Runner = Callable[[Job, "JobQueue"], Result]
@@ -71,7 +80,7 @@ class JobQueue:
     def start(self) -> None:
         self._worker.start()
 
-    def submit(self, request: Any, kind: str = "dream") -> Job:
+    def submit(self, request: Any, kind: str = "dream", lease: float = 0.0) -> Job:
         with self._changed:
             if not self._accepting:
                 raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
@@ -81,7 +90,7 @@ class JobQueue:
                     503, "queue_full", f"The dream server already has {len(self._pending)} dreams waiting. Try again shortly.",
                     {"Retry-After": str(self._retry_after())},
                 )
-            job = Job(secrets.token_hex(16), kind, request)
+            job = Job(secrets.token_hex(16), kind, request, lease=lease)
             self._jobs[job.id] = job
             self._pending.append(job)
             self._changed.notify_all()
@@ -91,6 +100,8 @@ class JobQueue:
         with self._changed:
             self._purge()
             job = self._jobs.get(job_id)
+            if job is not None:
+                job.last_seen = time.time()
         if job is None:
             raise ApiError(404, "unknown_job", "No such job: it never existed, or it ended long enough ago to be forgotten.")
         return job

@@ -48,6 +48,8 @@ def build_spec() -> dict[str, Any]:
         "layout": {"type": "string", "enum": list(LAYOUTS)}, "depth": {"type": "string", "enum": list(DTYPES)},
         "mask_depth": {"type": "string", "enum": list(MASK_DEPTHS)},
         "preset": {"type": "string", "enum": list(PRESETS)},
+        "lease": {"type": "number", "minimum": 0, "maximum": 3600,
+                  "description": "cancel the job when nobody has asked about it for this many seconds (0: never)"},
     }
     zoom_fields = {
         "image": {"type": "string", "format": "binary", "description": "picture to start from; without it, noise"},
@@ -58,6 +60,7 @@ def build_spec() -> dict[str, Any]:
         "blend": {"type": "number", "minimum": 0, "maximum": 0.9}, "stabilize": {"type": "boolean"},
         "fps": {"type": "number", "minimum": 1, "maximum": 120}, "format": {"type": "string", "enum": ["mp4", "webm", "gif", "webp"]},
         "preset": {"type": "string", "enum": list(PRESETS)},
+        "lease": {"type": "number", "minimum": 0, "maximum": 3600},
     }
     job_status = {
         "type": "object",

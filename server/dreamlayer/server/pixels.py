@@ -42,20 +42,33 @@ def decode_raw(data: bytes, fmt: RawFormat) -> Picture:
             f"needs exactly {fmt.byte_count:,}."
         )
     values = np.frombuffer(data, DTYPES[fmt.depth]).reshape(fmt.height, fmt.width, len(fmt.layout))
-    values = np.nan_to_num(values.astype(np.float32) / _scale(fmt.depth), nan=0.0).clip(0, 1)
-    order = [fmt.layout.index(c) for c in "RGB"]
-    alpha = np.ascontiguousarray(values[..., fmt.layout.index("A")]) if "A" in fmt.layout else None
-    return Picture(np.ascontiguousarray(values[..., order]), alpha)
+    integer = DTYPES[fmt.depth].kind == "u"
+
+    def plane(channels: list[int]) -> np.ndarray:
+        """Picked, converted to float32 and scaled in as few passes as a big layer allows."""
+        picked = values[..., channels].astype(np.float32)
+        if integer:
+            return np.multiply(picked, 1.0 / _scale(fmt.depth), out=picked)
+        return np.clip(np.nan_to_num(picked, nan=0.0, copy=False), 0, 1, out=picked)
+
+    rgb = plane([fmt.layout.index(c) for c in "RGB"])
+    alpha = plane([fmt.layout.index("A")])[..., 0] if "A" in fmt.layout else None
+    return Picture(rgb, alpha)
 
 
 def encode_raw(picture: Picture, fmt: RawFormat) -> bytes:
-    planes = {"R": picture.rgb[..., 0], "G": picture.rgb[..., 1], "B": picture.rgb[..., 2]}
-    planes["A"] = picture.alpha if picture.alpha is not None else np.ones(picture.rgb.shape[:2], np.float32)
-    values = np.stack([planes[c] for c in fmt.layout], axis=-1).clip(0, 1) * _scale(fmt.depth)
-    dtype = DTYPES[fmt.depth]
-    if dtype.kind == "u":
-        values = np.rint(values)
-    return values.astype(dtype).tobytes()
+    dtype, scale = DTYPES[fmt.depth], _scale(fmt.depth)
+    out = np.empty((fmt.height, fmt.width, len(fmt.layout)), dtype)
+    planes = {"R": picture.rgb[..., 0], "G": picture.rgb[..., 1], "B": picture.rgb[..., 2], "A": picture.alpha}
+    for index, channel in enumerate(fmt.layout):
+        plane = planes[channel]
+        if plane is None:  # no alpha came in: opaque
+            out[..., index] = scale if dtype.kind == "u" else 1.0
+        elif dtype.kind == "u":
+            out[..., index] = np.clip(plane, 0, 1) * scale + 0.5  # the cast truncates: +0.5 rounds
+        else:
+            out[..., index] = np.clip(plane, 0, 1)
+    return out.tobytes()
 
 
 def decode_raw_mask(data: bytes, width: int, height: int, depth: str) -> np.ndarray:

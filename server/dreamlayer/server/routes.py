@@ -34,7 +34,8 @@ def _enqueue(parse, kind: str):
     s = services()
     if not s.queue.accepting:
         raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
-    job = s.queue.submit(parse(request, s.limits), kind=kind)
+    upload = parse(request, s.limits)
+    job = s.queue.submit(upload, kind=kind, lease=upload.lease)
     response = jsonify(_status(job))
     response.status_code = 202
     response.headers["Location"] = url_for("v1.job_status", job_id=job.id)

@@ -16,6 +16,9 @@ from .services import EXTENSION_KEY
 log = logging.getLogger("dreamlayer.server")
 # Each open event stream holds a thread; leave room for status, cancel and health beside a few streams.
 THREADS = 8
+# Request bodies up to this size stay in memory instead of a temporary file (waitress's default is 512 KiB):
+# a 2048² RGBA layer is 16 MiB and should not go through the disk.
+INBUF_OVERFLOW = 64 * 2**20
 
 
 class InsecureBind(DreamlayerError):
@@ -36,6 +39,7 @@ def make_server(app: Flask, host: str, port: int):
     server = waitress.create_server(
         app, host=host, port=port, threads=THREADS, channel_timeout=30,
         max_request_body_size=app.config["MAX_UPLOAD_BYTES"], clear_untrusted_proxy_headers=True,
+        inbuf_overflow=INBUF_OVERFLOW,
     )
     app.config["HOST"], app.config["PORT"] = host, server.effective_port
     return server

@@ -31,7 +31,8 @@ from ..video import MIME_TYPES
 from .pixels import DTYPES, LAYOUTS, MASK_DEPTHS, RawFormat, decode_raw, decode_raw_mask
 
 # Fields that describe the upload rather than the dream.
-FORMAT_FIELDS = ("width", "height", "layout", "depth", "mask_depth", "preset")
+FORMAT_FIELDS = ("width", "height", "layout", "depth", "mask_depth", "preset", "lease")
+MAX_LEASE = 3600.0
 
 
 @dataclass
@@ -42,6 +43,7 @@ class DreamRequest:
     guide: np.ndarray | None
     raw_format: RawFormat | None  # how to send the result back: raw like this, or...
     image_format: str | None  # ...encoded like this (PNG, JPEG, WEBP, TIFF)
+    lease: float = 0.0  # seconds without a status request before the job counts as abandoned; 0: never
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class ZoomRequest:
     settings: ZoomSettings
     fps: float
     video_format: str  # mp4, webm, gif or webp
+    lease: float = 0.0
 
 
 ZOOM_FIELDS = {"frames": int, "zoom": float, "rotate": float, "drift_x": float, "drift_y": float,
@@ -110,7 +113,7 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
         if _is_raw(guide):
             raise InvalidParameter("Send the guide as a PNG, JPEG, WebP or TIFF picture, not raw pixels.")
         guide_array = load_picture(guide.read(), limits.max_pixels).rgb
-    return DreamRequest(picture, params, mask_array, guide_array, fmt, image_format)
+    return DreamRequest(picture, params, mask_array, guide_array, fmt, image_format, _lease(fields))
 
 
 def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
@@ -118,7 +121,7 @@ def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
     if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raise ApiError(415, "unsupported_media_type", "Send a zoom as multipart/form-data or a form.")
     fields, image = request.form, request.files.get("image")
-    known = set(ZOOM_FIELDS) | {"fps", "format", "width", "height", "preset"}
+    known = set(ZOOM_FIELDS) | {"fps", "format", "width", "height", "preset", "lease"}
     settings = ZoomSettings(**{name: _typed(fields[name], kind, name) for name, kind in ZOOM_FIELDS.items() if name in fields}).validated()
     fps = _typed(fields.get("fps", "24"), float, "fps")
     if not 1 <= fps <= 120:
@@ -144,7 +147,14 @@ def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
     if cost > limits.max_cost:
         raise InvalidParameter(f"This zoom is too big for this server ({cost:,} pixel-steps; the limit is {limits.max_cost:,}). "
                                "Use fewer frames, steps or octaves, or a larger feature scale.")
-    return ZoomRequest(start, width, height, params, settings, fps, video_format)
+    return ZoomRequest(start, width, height, params, settings, fps, video_format, _lease(fields))
+
+
+def _lease(fields: Mapping[str, str]) -> float:
+    lease = _typed(fields.get("lease", "0"), float, "lease")
+    if not 0 <= lease <= MAX_LEASE:
+        raise InvalidParameter(f"'lease' must be between 0 and {MAX_LEASE:.0f} seconds.")
+    return lease
 
 
 def _typed(text: str, kind: type, name: str):
