@@ -147,6 +147,7 @@ def cancel_case(krita, server):
     show(krita, doc)
     layer = doc.createNode("Source", "paintlayer")
     doc.rootNode().addChildNode(layer, None)
+    layer.setPixelData(bytes(range(256)) * (256 * 4), 0, 0, 256, 256)
     count = len(doc.rootNode().childNodes())
     seen = []
     task = controller().dream(doc, layer, {"preset": "classic", "octaves": 1, "steps": 200, "scale": 1}, server)
