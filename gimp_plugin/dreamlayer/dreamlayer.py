@@ -162,37 +162,39 @@ class DreamlayerPlugIn(Gimp.PlugIn):
         return procedure
 
     def run_zoom(self, procedure, run_mode, image, drawables, config, run_data):
-        if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config):
-            return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
-        names = ("server-url", "preset", "from-noise", "frames", "zoom", "rotate", "steps-per-frame", "fps", "seed")
-        values = {name: config.get_property(name) for name in names}
-        try:
+        def work(values):
             if not values["from-noise"] and len(drawables) != 1:
                 raise DreamError("Select exactly one layer to zoom into, or start from noise.")
             film = zoom(image, drawables[0] if drawables else None, values)
-        except (DreamError, ClientError) as exc:
-            return _error(procedure, str(exc))
-        except Exception as exc:  # noqa: BLE001 - a readable message, never a traceback dialog
-            return _error(procedure, f"DeepDream Zoom failed unexpectedly: {exc}")
-        if run_mode == Gimp.RunMode.INTERACTIVE:
-            Gimp.Display.new(film)
-        return Gimp.ValueArray.new_from_values([
-            GObject.Value(Gimp.PDBStatusType, Gimp.PDBStatusType.SUCCESS), GObject.Value(Gimp.Image, film)])
+            if run_mode == Gimp.RunMode.INTERACTIVE:
+                Gimp.Display.new(film)
+            return Gimp.ValueArray.new_from_values([
+                GObject.Value(Gimp.PDBStatusType, Gimp.PDBStatusType.SUCCESS), GObject.Value(Gimp.Image, film)])
+
+        return _guarded(procedure, run_mode, config, work)
 
     def run(self, procedure, run_mode, image, drawables, config, run_data):
-        if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config):
-            return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
-        names = ("server-url", "preset", "model", "layer", "octaves", "steps", "step-size", "preserve-colors", "seed")
-        values = {name: config.get_property(name) for name in names}
-        try:
+        def work(values):
             if len(drawables) != 1:
                 raise DreamError("Select exactly one layer to dream on.")
             dream(image, drawables[0], values)
-        except (DreamError, ClientError) as exc:
-            return _error(procedure, str(exc))
-        except Exception as exc:  # noqa: BLE001 - a readable message, never a traceback dialog
-            return _error(procedure, f"DeepDream failed unexpectedly: {exc}")
-        return procedure.new_return_values(Gimp.PDBStatusType.SUCCESS, GLib.Error())
+            return procedure.new_return_values(Gimp.PDBStatusType.SUCCESS, GLib.Error())
+
+        return _guarded(procedure, run_mode, config, work)
+
+
+def _guarded(procedure, run_mode, config, work):
+    """Both procedures' run: the dialog when interactive, then ``work(values)``, with every failure a GIMP error."""
+    if run_mode == Gimp.RunMode.INTERACTIVE and not _dialog(procedure, config):
+        return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
+    values = {spec.name: config.get_property(spec.name) for spec in procedure.get_arguments()
+              if spec.name not in ("run-mode", "image", "drawables")}
+    try:
+        return work(values)
+    except (DreamError, ClientError) as exc:
+        return _error(procedure, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a readable message, never a traceback dialog
+        return _error(procedure, f"{procedure.get_menu_label().rstrip('.')} failed unexpectedly: {exc}")
 
 
 def _dialog(procedure, config) -> bool:
