@@ -4,9 +4,11 @@ Frames are yielded one at a time, so a caller can stream them to an encoder and 
 the film. Two things keep a long zoom watchable:
 - smoothness: each frame is the previous one zoomed plus a few steps of new dream, optionally blended with the
   undreamed zoom, so nothing flickers;
-- no drift: zoom movies are known to creep brighter, darker, greyer or towards a colour cast over hundreds of
-  frames. Each frame's per-channel mean and standard deviation are measured and pulled back to those of the
-  first dreamed frame.
+- no drift: zoom movies are known to creep brighter, darker, more saturated or towards a colour cast over
+  hundreds of frames. Each frame's per-channel mean is held to that of the first dreamed frame, and its
+  per-channel standard deviation is drawn, a quarter of the way each frame, towards the larger of the first
+  frame's and ``CONTRAST_TARGET``: a film from grey noise builds up to a picture's usual contrast over a few
+  frames, then holds it, neither washing out nor blowing up.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from ..errors import Cancelled, InvalidParameter
 from ..params import DreamParams
 from .models import DreamNet
 from .render import Progress, dream, octave_plan
+
+# Per-channel standard deviation a film from noise grows to, in 0..1 units: about that of a photograph.
+CONTRAST_TARGET = 0.15
+# How much of the way to the target spread each frame goes (in log terms): gentle enough never to pump.
+CONTRAST_PULL = 0.25
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,13 @@ def _stats(frame: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return frame.mean(dim=(2, 3), keepdim=True), frame.std(dim=(2, 3), keepdim=True).clamp_min(1e-3)
 
 
+def stabilize(frame: torch.Tensor, reference: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Hold each channel's mean at the reference's, and pull its spread part of the way to the reference's."""
+    mean, std = _stats(frame)
+    ref_mean, ref_std = reference
+    return ((frame - mean) * (ref_std / std) ** CONTRAST_PULL + ref_mean).clamp(0, 1)
+
+
 def zoom_frames(
     net: DreamNet,
     start: np.ndarray,
@@ -107,11 +121,11 @@ def zoom_frames(
                         progress=frame_progress, cancelled=cancelled)[None]
         out = settings.blend * frame + (1 - settings.blend) * dreamed if settings.blend else dreamed
         if settings.stabilize:
-            mean, std = _stats(out)
             if reference is None:
-                reference = (mean, std)
+                mean, std = _stats(out)
+                reference = (mean, std.clamp_min(CONTRAST_TARGET))
             else:
-                out = ((out - mean) / std * reference[1] + reference[0]).clamp(0, 1)
+                out = stabilize(out, reference)
         yield out[0].permute(1, 2, 0).cpu().numpy()
         frame = zoom_step(out, settings)
 
