@@ -26,7 +26,7 @@ from common import CAT, PeakRss, header  # noqa: E402
 
 from dreamlayer.engine import dream, load_model, pick_device  # noqa: E402
 from dreamlayer.engine.efficientnet_lite import EfficientNetLite0  # noqa: E402
-from dreamlayer.engine.models import MODELS  # noqa: E402
+from dreamlayer.catalog import MODELS  # noqa: E402
 from dreamlayer.params import DreamParams  # noqa: E402
 
 SETTINGS = {"octaves": 4, "octave_scale": 1.4, "steps": 10, "jitter": 32, "step_size": 1.5}

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .catalog import get_model
 from .client import feature_scale
-from .errors import InvalidParameter
+from .errors import InvalidParameter, UnknownLayer
 
 PRECISIONS = ("fp32", "bf16", "fp16")
 
@@ -49,7 +50,8 @@ class DreamParams:
     def from_mapping(cls, values: Mapping[str, Any], base: DreamParams | None = None) -> DreamParams:
         """Build and validate from Python values or strings; unknown names and bad values raise InvalidParameter."""
         known = {f.name: f for f in cls.fields()}
-        unknown = sorted(set(values) - set(known))
+        # Names come from forms and files too: anything, even an empty or non-text name, is refused by name.
+        unknown = sorted(repr(name) if not isinstance(name, str) or not name else name for name in values if name not in known)
         if unknown:
             raise InvalidParameter(f"Unknown setting(s): {', '.join(unknown)}.")
         parsed = {name: _parse(known[name], value) for name, value in values.items()}
@@ -58,8 +60,7 @@ class DreamParams:
     def validated(self) -> DreamParams:
         for f in self.fields():
             _check_range(f, getattr(self, f.name))
-        parse_layers(self.layer)
-        parse_channels(self.channels)
+        check_model_layers(self)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,3 +168,16 @@ def parse_channels(text: str) -> ChannelChoice | None:
         raise InvalidParameter(
             f"Channels must be 'strongest:N' or a list of channel numbers like '3,17,42', not '{text}'."
         ) from None
+
+
+def check_model_layers(params: DreamParams) -> None:
+    """Refuse unknown models and layers, and channel numbers a layer does not have, without loading any weights."""
+    spec = get_model(params.model)
+    choice = parse_channels(params.channels)
+    for name, _ in parse_layers(params.layer) or [(spec.default_layer, 1.0)]:
+        if name not in spec.layers:
+            raise UnknownLayer(f"Model '{spec.name}' has no layer '{name}'. Its layers are: {', '.join(spec.layers)}.")
+        count = spec.layers[name].channels
+        bad = [i for i in (choice.indices if choice else ()) if i >= count]
+        if bad:
+            raise InvalidParameter(f"Layer '{name}' has {count} channels (0 to {count - 1}); {bad[0]} is out of range.")

@@ -43,14 +43,12 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from ..engine import dream, load_model, pick_device
-    from ..engine.models import check_params
     from ..params import DreamParams
     from ..presets import preset_params
 
     picture = load_picture(args.input)
     base = DreamParams.from_mapping(read_params(args.params_from)) if args.params_from else preset_params(args.preset)
     params = DreamParams.from_mapping(given_params(args), base).resolved(*picture.size)
-    check_params(params)
     mask = load_mask(args.mask, picture.size) if args.mask else None
     guide = load_picture(args.guide).rgb if args.guide else None
     net = load_model(params.model, pick_device(args.device))

@@ -40,7 +40,6 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from ..engine import load_model, pick_device
-    from ..engine.models import check_params
     from ..engine.zoom import ZoomSettings, noise_picture, zoom_frames
     from ..images import load_picture
     from ..params import DreamParams
@@ -63,7 +62,6 @@ def run(args: argparse.Namespace) -> int:
         start = load_picture(args.input).rgb
         height, width = start.shape[:2]
     params = DreamParams.from_mapping(given_params(args), preset_params(args.preset)).resolved(width, height)
-    check_params(params)
     if start is None:
         start = noise_picture(width, height, params.seed)
     net = load_model(params.model, pick_device(args.device))

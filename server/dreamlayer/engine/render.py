@@ -20,7 +20,8 @@ from ..params import DreamParams, parse_layers
 from .color import keep_colors
 from .devices import DEFAULT_TILE, autocast
 from .gradients import laplacian_normalize, normalized_step
-from .models import DreamNet, get_spec, layer_table
+from ..catalog import get_model
+from .models import DreamNet
 from .objectives import Objective, build_objective
 from .resize import octave_sizes, resize, work_size
 from .tiling import tiled_gradient
@@ -93,9 +94,9 @@ def dream(
 
 def octave_plan(params: DreamParams, width: int, height: int) -> list[tuple[int, int]]:
     """The (height, width) of each octave a dream runs through, smallest first; needs no weights."""
-    spec = get_spec(params.model)
+    spec = get_model(params.model)
     layers = [name for name, _ in parse_layers(params.layer)] or [spec.default_layer]
-    min_side = max(layer_table(spec.name)[name].min_size for name in layers)
+    min_side = max(spec.layers[name].min_size for name in layers)
     return octave_sizes(work_size(height, width, params.scale, min_side), params.octaves, params.octave_scale, min_side)
 
 

@@ -15,7 +15,6 @@ from PIL import Image
 
 from ..engine import DreamNet, dream, load_model
 from ..engine.devices import DEFAULT_TILE
-from ..engine.models import layer_table
 from ..engine.zoom import noise_picture, zoom_frames
 from ..errors import DreamlayerError
 from ..images import Picture, encode_picture, to_uint8
@@ -41,7 +40,6 @@ class DreamRunner:
         self._lock = threading.Lock()
         if warm_model:
             self.net(warm_model)
-            layer_table(warm_model)  # computed once here rather than inside the first request
 
     def net(self, name: str) -> DreamNet:
         with self._lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-from ..engine.models import MODELS
+from ..catalog import MODELS
 from ..params import DreamParams
 from ..presets import PRESETS
 from .pixels import DTYPES, LAYOUTS, MASK_DEPTHS

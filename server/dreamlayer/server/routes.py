@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
 
 from .. import __version__
-from ..engine.models import MODELS, layer_table
+from ..catalog import MODELS
 from ..params import DreamParams
 from ..presets import PRESET_DESCRIPTIONS, PRESETS, preset_params
 from .errors import ApiError
@@ -55,7 +55,7 @@ def models():
     """Models with their layers, the presets, and every setting's range, for filling a plugin's UI."""
     listing = [{
         "name": spec.name, "title": spec.title, "available": spec.available(), "default_layer": spec.default_layer,
-        "layers": [{"name": i.name, "channels": i.channels, "stride": i.stride} for i in layer_table(spec.name).values()],
+        "layers": [{"name": i.name, "channels": i.channels, "stride": i.stride} for i in spec.layers.values()],
     } for spec in MODELS.values()]
     presets = {name: {"description": PRESET_DESCRIPTIONS[name], "params": preset_params(name).to_dict()} for name in PRESETS}
     settings = {f.name: {"type": f.type, "help": f.metadata["help"], "min": f.metadata["min"], "max": f.metadata["max"],

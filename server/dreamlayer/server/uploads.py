@@ -19,7 +19,7 @@ import numpy as np
 from flask import Request
 from werkzeug.datastructures import FileStorage
 
-from ..engine.models import check_params, get_spec
+from ..catalog import get_model
 from ..engine.render import octave_plan
 from ..errors import ImageTooLarge, InvalidParameter, ModelNotDownloaded
 from ..images import Picture, load_mask, load_picture
@@ -170,8 +170,7 @@ def _is_raw(part: FileStorage) -> bool:
 
 def _params(settings: Mapping[str, str], preset: str) -> DreamParams:
     params = DreamParams.from_mapping(settings, preset_params(preset))
-    check_params(params)
-    if not get_spec(params.model).available():
+    if not get_model(params.model).available():
         raise ModelNotDownloaded(f"The '{params.model}' model is not downloaded on the server. Run `dreamlayer models pull {params.model}` there.")
     return params
 
