@@ -84,3 +84,22 @@ def read_results(out: Path, editor: str, run: subprocess.CompletedProcess) -> di
     results = json.loads(out.read_text())
     assert "crash" not in results, results["crash"]
     return results
+
+
+def read_case_results(out: Path, editor: str, run: subprocess.CompletedProcess) -> dict:
+    """Results written case by case; if the editor died mid-run, they say which case was running."""
+    assert out.is_file(), f"{editor} wrote no results (exit {run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    results = json.loads(out.read_text())
+    if not results["finished"]:
+        results["died"] = (f"{editor} died (exit {run.returncode}) while running the case '{results['running']}':\n"
+                           f"{run.stderr[-3000:]}")
+    return results
+
+
+def case_result(results: dict, name: str) -> dict:
+    if name not in results["cases"]:
+        pytest.fail(results.get("died") or f"the case '{name}' did not run")
+    result = results["cases"][name]
+    if "crash" in result:
+        pytest.fail(f"the case '{name}' raised inside the editor:\n{result['crash']}")
+    return result
