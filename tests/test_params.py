@@ -10,7 +10,7 @@ import pytest
 from dreamlayer.engine.resize import octave_sizes, work_size
 from dreamlayer.engine.tiling import tile_starts
 from dreamlayer.errors import InvalidParameter
-from dreamlayer.images import Picture, read_params, save_picture
+from dreamlayer.images import Picture, SettingsRecord, read_settings, save_picture
 from dreamlayer.params import DreamParams, parse_channels, parse_layers
 from dreamlayer.presets import PRESETS, preset_params
 
@@ -65,8 +65,8 @@ def test_resolved_fills_seed_and_scale_only_when_missing():
 def test_parameters_round_trip_through_png_metadata(tmp_path):
     params = DreamParams(layer="block8=0.5,block10", channels="strongest:4", preserve_colors=True, seed=42, scale=1.25)
     path = tmp_path / "dream.png"
-    save_picture(Picture(np.zeros((8, 8, 3), np.float32), None), path, params.to_dict())
-    assert DreamParams.from_mapping(read_params(path)) == params
+    save_picture(Picture(np.zeros((8, 8, 3), np.float32), None), path, SettingsRecord(params.to_dict()).to_json())
+    assert DreamParams.from_mapping(read_settings(path).params) == params
 
 
 def test_smallest_octave_never_shrinks_below_what_the_layer_needs():

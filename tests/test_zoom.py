@@ -12,7 +12,8 @@ import pytest
 import requests
 from PIL import Image
 
-from dreamlayer.engine.zoom import ZoomSettings, noise_picture, zoom_frames, zoom_step
+from dreamlayer.engine.zoom import noise_picture, zoom_frames, zoom_step
+from dreamlayer.params import ZoomSettings
 from dreamlayer.errors import InvalidParameter
 from dreamlayer.params import DreamParams
 from dreamlayer.video import FrameWriter

@@ -181,3 +181,29 @@ def check_model_layers(params: DreamParams) -> None:
         bad = [i for i in (choice.indices if choice else ()) if i >= count]
         if bad:
             raise InvalidParameter(f"Layer '{name}' has {count} channels (0 to {count - 1}); {bad[0]} is out of range.")
+
+
+@dataclass(frozen=True)
+class ZoomSettings:
+    frames: int = 120
+    zoom: float = 1.05  # enlargement per frame
+    rotate: float = 0.0  # degrees per frame
+    drift_x: float = 0.0  # pixels per frame
+    drift_y: float = 0.0
+    steps_per_frame: int = 5
+    blend: float = 0.0  # 0: the dreamed frame as is; up to 0.9: that share of the undreamed zoomed frame kept
+    stabilize: bool = True  # correct the drift of brightness, contrast and colour
+
+    def validated(self) -> ZoomSettings:
+        checks = [
+            (1 <= self.frames <= 100_000, "'frames' must be between 1 and 100000"),
+            (1.0 <= self.zoom <= 2.0, "'zoom' must be between 1.0 and 2.0"),
+            (-45.0 <= self.rotate <= 45.0, "'rotate' must be between -45 and 45 degrees per frame"),
+            (abs(self.drift_x) <= 256 and abs(self.drift_y) <= 256, "drift must be at most 256 pixels per frame"),
+            (1 <= self.steps_per_frame <= 200, "'steps_per_frame' must be between 1 and 200"),
+            (0.0 <= self.blend <= 0.9, "'blend' must be between 0 and 0.9"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise InvalidParameter(message + ".")
+        return self

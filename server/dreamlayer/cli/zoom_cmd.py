@@ -37,16 +37,15 @@ def _noise_size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from ..engine import load_model, pick_device
-    from ..engine.zoom import ZoomSettings, noise_picture, zoom_frames
+    from ..params import ZoomSettings
     from ..images import load_picture
     from ..params import DreamParams
     from ..presets import preset_params
-    from ..video import FrameWriter, output_kind
+    from ..video import output_kind
+    from .dream_cmd import check_device
 
     output_kind(args.output)  # refuse a bad extension before any work
+    check_device(args.device)
     if (args.input is None) == (args.noise is None):
         raise InvalidParameter("Give either a picture to start from or --noise WxH, not both and not neither.")
     try:
@@ -62,6 +61,13 @@ def run(args: argparse.Namespace) -> int:
         start = load_picture(args.input).rgb
         height, width = start.shape[:2]
     params = DreamParams.from_mapping(given_params(args), preset_params(args.preset)).resolved(width, height)
+
+    from tqdm import tqdm  # torch is imported from here on, once everything has been checked
+
+    from ..engine import load_model, pick_device
+    from ..engine.zoom import noise_picture, zoom_frames
+    from ..video import FrameWriter
+
     if start is None:
         start = noise_picture(width, height, params.seed)
     net = load_model(params.model, pick_device(args.device))

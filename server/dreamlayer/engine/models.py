@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from ..catalog import DEFAULT_MODEL, MODELS, LayerInfo, ModelInfo, get_model
+from ..catalog import DEFAULT_MODEL, LayerInfo, ModelInfo, get_model
 from ..errors import ModelNotDownloaded, UnknownLayer
 from .efficientnet_lite import EfficientNetLite0
 

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..errors import Cancelled, InvalidParameter
-from ..params import DreamParams
+from ..errors import Cancelled
+from ..params import DreamParams, ZoomSettings
 from .models import DreamNet
 from .render import Progress, dream, octave_plan
 
@@ -30,32 +29,6 @@ from .render import Progress, dream, octave_plan
 CONTRAST_TARGET = 0.15
 # How much of the way to the target spread each frame goes (in log terms): gentle enough never to pump.
 CONTRAST_PULL = 0.25
-
-
-@dataclass(frozen=True)
-class ZoomSettings:
-    frames: int = 120
-    zoom: float = 1.05  # enlargement per frame
-    rotate: float = 0.0  # degrees per frame
-    drift_x: float = 0.0  # pixels per frame
-    drift_y: float = 0.0
-    steps_per_frame: int = 5
-    blend: float = 0.0  # 0: the dreamed frame as is; up to 0.9: that share of the undreamed zoomed frame kept
-    stabilize: bool = True  # correct the drift of brightness, contrast and colour
-
-    def validated(self) -> ZoomSettings:
-        checks = [
-            (1 <= self.frames <= 100_000, "'frames' must be between 1 and 100000"),
-            (1.0 <= self.zoom <= 2.0, "'zoom' must be between 1.0 and 2.0"),
-            (-45.0 <= self.rotate <= 45.0, "'rotate' must be between -45 and 45 degrees per frame"),
-            (abs(self.drift_x) <= 256 and abs(self.drift_y) <= 256, "drift must be at most 256 pixels per frame"),
-            (1 <= self.steps_per_frame <= 200, "'steps_per_frame' must be between 1 and 200"),
-            (0.0 <= self.blend <= 0.9, "'blend' must be between 0 and 0.9"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise InvalidParameter(message + ".")
-        return self
 
 
 def noise_picture(width: int, height: int, seed: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from ..engine import DreamNet, dream, load_model
 from ..engine.devices import DEFAULT_TILE
 from ..engine.zoom import noise_picture, zoom_frames
 from ..errors import DreamlayerError
-from ..images import Picture, encode_picture, to_uint8
+from ..images import Picture, SettingsRecord, encode_picture, to_uint8
 from ..video import MIME_TYPES, FrameWriter
 from .jobs import Job, JobQueue, Result
 from .pixels import encode_raw
@@ -96,10 +96,11 @@ class DreamRunner:
                 params = params.replace(tile=smaller)
         if rgb is None:
             raise GpuOutOfMemory("The GPU ran out of memory, even with smaller tiles. Try a smaller picture or a larger feature scale.")
-        return encode_result(request, Picture(rgb, request.picture.alpha), params.to_dict())
+        settings = SettingsRecord(params.to_dict(), request.guide_print, request.mask_print)
+        return encode_result(request, request.picture.with_pixels(rgb), settings)
 
 
-def encode_result(request: DreamRequest, picture: Picture, params: dict) -> Result:
+def encode_result(request: DreamRequest, picture: Picture, settings: SettingsRecord) -> Result:
     """The result in the form of the upload: raw bytes in the same layout and depth, or the same file format."""
     if request.raw_format is not None:
         fmt = request.raw_format
@@ -107,7 +108,7 @@ def encode_result(request: DreamRequest, picture: Picture, params: dict) -> Resu
                    "X-Dreamlayer-Layout": fmt.layout, "X-Dreamlayer-Depth": fmt.depth}
         return Result(encode_raw(picture, fmt), "application/octet-stream", headers)
     image_format = request.image_format or "PNG"
-    return Result(encode_picture(picture, image_format, params), Image.MIME[image_format])
+    return Result(encode_picture(picture, image_format, settings.to_json()), Image.MIME[image_format])
 
 
 def _preview_png(image: torch.Tensor) -> bytes:

@@ -22,11 +22,11 @@ from werkzeug.datastructures import FileStorage
 from ..catalog import get_model
 from ..engine.render import octave_plan
 from ..errors import ImageTooLarge, InvalidParameter, ModelNotDownloaded
-from ..images import Picture, load_mask, load_picture
+from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
 from ..params import DreamParams, parse_bool
 from ..presets import DEFAULT_PRESET, preset_params
 from .errors import ApiError
-from ..engine.zoom import ZoomSettings
+from ..params import ZoomSettings
 from ..video import MIME_TYPES
 from .pixels import DTYPES, LAYOUTS, MASK_DEPTHS, RawFormat, decode_raw, decode_raw_mask
 
@@ -44,6 +44,8 @@ class DreamRequest:
     raw_format: RawFormat | None  # how to send the result back: raw like this, or...
     image_format: str | None  # ...encoded like this (PNG, JPEG, WEBP, TIFF)
     lease: float = 0.0  # seconds without a status request before the job counts as abandoned; 0: never
+    guide_print: Fingerprint | None = None  # recorded with the result's settings
+    mask_print: Fingerprint | None = None
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,9 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     width, height = picture.size
     params = params.resolved(width, height)
     _check_cost(params, width, height, limits.max_cost)
-    mask_array = None
+    mask_array, mask_print, guide_print = None, None, None
     if mask_bytes is not None:
+        mask_print = fingerprint(mask_bytes, (width, height))
         if raw_mask:
             depth = fields.get("mask_depth", "u8")
             if depth not in MASK_DEPTHS:
@@ -112,8 +115,10 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     if guide is not None:
         if _is_raw(guide):
             raise InvalidParameter("Send the guide as a PNG, JPEG, WebP or TIFF picture, not raw pixels.")
-        guide_array = load_picture(guide.read(), limits.max_pixels).rgb
-    return DreamRequest(picture, params, mask_array, guide_array, fmt, image_format, _lease(fields))
+        guide_bytes = guide.read()
+        guide_picture = load_picture(guide_bytes, limits.max_pixels)
+        guide_array, guide_print = guide_picture.rgb, fingerprint(guide_bytes, guide_picture.size)
+    return DreamRequest(picture, params, mask_array, guide_array, fmt, image_format, _lease(fields), guide_print, mask_print)
 
 
 def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
