@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidParameter
-from .params_args import add_param_flags, given_params
+from ..params import DreamParams
+from .params_args import add_knob_flags, add_preset_flag, given
 
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
@@ -30,7 +31,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     parser.add_argument("--server", metavar="URL", help="let a running `dreamlayer serve` do the work, e.g. http://127.0.0.1:37326")
     parser.add_argument("--token", help="access token for --server, when the server requires one")
-    add_param_flags(parser)
+    add_preset_flag(parser)
+    add_knob_flags(parser, "dream settings (each overrides the preset)", DreamParams)
     parser.set_defaults(run=run)
 
 
@@ -47,11 +49,11 @@ def note(message: str) -> None:
 def check_reproducible(source: str, record, guide, mask) -> None:
     """``--params-from`` makes the same picture only with the same guide and mask: refuse without them, warn if
     they differ. ``guide`` and ``mask`` are the given files' fingerprints, or None."""
-    for what, flag, recorded, given in (("guide picture", "--guide", record.guide, guide), ("mask", "--mask", record.mask, mask)):
-        if recorded is not None and given is None:
+    for what, flag, recorded, supplied in (("guide picture", "--guide", record.guide, guide), ("mask", "--mask", record.mask, mask)):
+        if recorded is not None and supplied is None:
             raise InvalidParameter(f"'{source}' was made with a {what} ({recorded.describe()}); "
                                    f"give it with {flag} FILE to make the same picture.")
-        if recorded is not None and given != recorded:
+        if recorded is not None and supplied != recorded:
             note(f"the {what} given is not the one '{source}' was made with ({recorded.describe()}); the result will differ.")
 
 
@@ -60,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
         SettingsRecord, check_keeps_transparency, check_output, fingerprint, load_mask, load_picture, read_settings,
     )
     from ..images.write import parse_color
-    from ..params import DreamParams
-    from ..presets import preset_params
+    from ..params import preset_params
 
     image_format = check_output(args.output)
     check_device(args.device)
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     check_keeps_transparency(picture, image_format, args.flatten, args.output)
     record = read_settings(args.params_from) if args.params_from else None
     base = DreamParams.from_mapping(record.params) if record else preset_params(args.preset)
-    params = DreamParams.from_mapping(given_params(args), base).resolved(*picture.size)
+    params = DreamParams.from_mapping(given(args, DreamParams), base).resolved(*picture.size)
     mask = load_mask(args.mask, picture.size) if args.mask else None
     guide = load_picture(args.guide) if args.guide else None
     prints = {name: fingerprint(Path(path).read_bytes(), size) if path else None

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from ..errors import Cancelled
 from ..params import DreamParams, ZoomSettings
 from .models import DreamNet
-from .render import Progress, dream, octave_plan
+from .render import Progress, dream
 
 # Per-channel standard deviation a film from noise grows to, in 0..1 units: about that of a photograph.
 CONTRAST_TARGET = 0.15
@@ -74,24 +74,23 @@ def zoom_frames(
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Iterator[np.ndarray]:
-    """Yield ``settings.frames`` dreamed frames, (H, W, 3) float32 in 0..1, starting from ``start``."""
+    """Yield ``settings.frames`` dreamed frames, (H, W, 3) float32 in 0..1, starting from ``start``.
+
+    ``progress`` follows each frame's dream (its steps and octaves); which frame it is, the caller knows from the
+    frames it has been given.
+    """
     settings = settings.validated()
     height, width = start.shape[:2]
     params = params.replace(steps=settings.steps_per_frame).resolved(width, height)
     frame = torch.from_numpy(np.ascontiguousarray(start, dtype=np.float32)).permute(2, 0, 1)[None].to(net.device)
     reference = None
-    steps_per_frame = len(octave_plan(params, width, height)) * params.steps
     for index in range(settings.frames):
         if cancelled is not None and cancelled():
             raise Cancelled("The zoom was cancelled.")
 
-        def frame_progress(p: Progress, index: int = index) -> None:
-            if progress is not None:
-                progress(Progress(index * steps_per_frame + p.step, settings.frames * steps_per_frame, index + 1, settings.frames))
-
         # A different seed each frame keeps the jitter from repeating in step with the zoom.
         dreamed = dream(net, frame[0], params.replace(seed=(params.seed + index) % 2**31),
-                        progress=frame_progress, cancelled=cancelled)[None]
+                        progress=progress, cancelled=cancelled)[None]
         out = settings.blend * frame + (1 - settings.blend) * dreamed if settings.blend else dreamed
         if settings.stabilize:
             if reference is None:

@@ -61,13 +61,13 @@ class DreamRunner:
         net = self.net(request.params.model)
         start = request.start if request.start is not None else noise_picture(request.width, request.height, request.params.seed)
         with tempfile.TemporaryDirectory(prefix="dreamlayer-zoom-") as scratch:
-            path = Path(scratch) / f"zoom.{request.video_format}"
-            with FrameWriter(path, request.fps) as writer:
+            path = Path(scratch) / f"zoom.{request.settings.format}"
+            with FrameWriter(path, request.settings.fps) as writer:
                 for frame in zoom_frames(net, start, request.params, request.settings,
                                          progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop):
                     writer.write(frame)
                     queue.report_frame(job, _preview_png(torch.from_numpy(frame).permute(2, 0, 1)))
-            return Result(path.read_bytes(), MIME_TYPES[request.video_format])
+            return Result(path.read_bytes(), MIME_TYPES[request.settings.format])
 
     def dream(self, job: Job, queue: JobQueue) -> Result:
         request: DreamRequest = job.request
@@ -75,7 +75,7 @@ class DreamRunner:
 
         def run(params):
             return dream(
-                net, request.picture.rgb, params, mask=request.mask, guide=request.guide,
+                net, request.picture.rgb, params, mask=request.mask, guide=request.guide, mask_open_sides=request.open_sides,
                 progress=lambda p: queue.report_progress(job, p),
                 preview=lambda _octave, image: queue.report_preview(job, _preview_png(image)),
                 cancelled=job.should_stop,
@@ -101,14 +101,16 @@ class DreamRunner:
 
 
 def encode_result(request: DreamRequest, picture: Picture, settings: SettingsRecord) -> Result:
-    """The result in the form of the upload: raw bytes in the same layout and depth, or the same file format."""
+    """The result in the form of the upload: raw bytes in the same layout and depth, or the same file format;
+    either way with the seed that ran in a header."""
+    seed = {"X-Dreamlayer-Seed": str(request.params.seed)}
     if request.raw_format is not None:
         fmt = request.raw_format
         headers = {"X-Dreamlayer-Width": str(fmt.width), "X-Dreamlayer-Height": str(fmt.height),
-                   "X-Dreamlayer-Layout": fmt.layout, "X-Dreamlayer-Depth": fmt.depth}
+                   "X-Dreamlayer-Layout": fmt.layout, "X-Dreamlayer-Depth": fmt.depth, **seed}
         return Result(encode_raw(picture, fmt), "application/octet-stream", headers)
     image_format = request.image_format or "PNG"
-    return Result(encode_picture(picture, image_format, settings.to_json()), Image.MIME[image_format])
+    return Result(encode_picture(picture, image_format, settings.to_json()), Image.MIME[image_format], seed)
 
 
 def _preview_png(image: torch.Tensor) -> bytes:

@@ -9,8 +9,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context, ur
 
 from .. import __version__
 from ..catalog import MODELS
-from ..params import DreamParams
-from ..presets import PRESET_DESCRIPTIONS, PRESETS, preset_params
+from ..params import describe
 from .errors import ApiError
 from .jobs import DONE, FINAL_STATES, Job
 from .openapi import build_spec
@@ -35,7 +34,7 @@ def _enqueue(parse, kind: str):
     if not s.queue.accepting:
         raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
     upload = parse(request, s.limits)
-    job = s.queue.submit(upload, kind=kind, lease=upload.lease)
+    job = s.queue.submit(upload, kind=kind, lease=upload.lease, settings=upload.job_settings())
     response = jsonify(_status(job))
     response.status_code = 202
     response.headers["Location"] = url_for("v1.job_status", job_id=job.id)
@@ -52,15 +51,19 @@ def health():
 
 @v1.get("/models")
 def models():
-    """Models with their layers, the presets, and every setting's range, for filling a plugin's UI."""
+    """Models with their layers, and (as /v1/settings) every setting and preset, for filling a plugin's knobs."""
     listing = [{
         "name": spec.name, "title": spec.title, "available": spec.available(), "default_layer": spec.default_layer,
         "layers": [{"name": i.name, "channels": i.channels, "stride": i.stride} for i in spec.layers.values()],
     } for spec in MODELS.values()]
-    presets = {name: {"description": PRESET_DESCRIPTIONS[name], "params": preset_params(name).to_dict()} for name in PRESETS}
-    settings = {f.name: {"type": f.type, "help": f.metadata["help"], "min": f.metadata["min"], "max": f.metadata["max"],
-                         "choices": list(f.metadata["choices"]) or None} for f in DreamParams.fields()}
-    return jsonify(models=listing, presets=presets, defaults=DreamParams().to_dict(), settings=settings)
+    settings = describe()
+    return jsonify(models=listing, presets=settings["presets"], settings=settings)
+
+
+@v1.get("/settings")
+def settings():
+    """Every setting (type, default, range or choices, label, help) and every preset's values."""
+    return jsonify(describe())
 
 
 @v1.get("/openapi.json")
