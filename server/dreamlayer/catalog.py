@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .errors import UnknownModel
 
@@ -155,3 +155,10 @@ def get_model(name: str) -> ModelInfo:
         return MODELS[name]
     except KeyError:
         raise UnknownModel(f"Unknown model '{name}'. Choose one of: {', '.join(MODELS)}.") from None
+
+
+def describe_models() -> list[dict[str, Any]]:
+    """The models with their layers, as ``/v1/models`` lists them and the plugins show them."""
+    return [{"name": spec.name, "title": spec.title, "available": spec.available(), "default_layer": spec.default_layer,
+             "layers": [{"name": i.name, "channels": i.channels, "stride": i.stride} for i in spec.layers.values()]}
+            for spec in MODELS.values()]

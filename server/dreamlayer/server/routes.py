@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
 
 from .. import __version__
-from ..catalog import MODELS
+from ..catalog import describe_models
 from ..params import describe
 from .errors import ApiError
 from .jobs import DONE, FINAL_STATES, Job
@@ -52,12 +52,8 @@ def health():
 @v1.get("/models")
 def models():
     """Models with their layers, and (as /v1/settings) every setting and preset, for filling a plugin's knobs."""
-    listing = [{
-        "name": spec.name, "title": spec.title, "available": spec.available(), "default_layer": spec.default_layer,
-        "layers": [{"name": i.name, "channels": i.channels, "stride": i.stride} for i in spec.layers.values()],
-    } for spec in MODELS.values()]
     settings = describe()
-    return jsonify(models=listing, presets=settings["presets"], settings=settings)
+    return jsonify(models=describe_models(), presets=settings["presets"], settings=settings)
 
 
 @v1.get("/settings")
