@@ -214,8 +214,16 @@ class DreamClient:
         body, content_type = _multipart(fields, files)
         return JobStatus.from_json(self._json("POST", "/v1/zooms", body, {"Content-Type": content_type}))
 
+    def submit_video(self, frames: list[bytes], params: dict[str, Any] | None = None) -> JobStatus:
+        """Queue a video: ``frames`` are encoded pictures (PNG...), in order, all one size. ``params`` holds the video
+        fields (steps_per_frame, blend, follow_motion, format...) and any dream settings."""
+        fields: dict[str, Any] = {k: _field(v) for k, v in (params or {}).items() if v is not None}
+        files = [("frame", f"frame_{i:05d}.png", "image/png", data) for i, data in enumerate(frames)]
+        body, content_type = _multipart(fields, files)
+        return JobStatus.from_json(self._json("POST", "/v1/videos", body, {"Content-Type": content_type}))
+
     def frame(self, job_id: str, index: int) -> bytes | None:
-        """Frame ``index`` (from 0) of a zoom as PNG bytes, or None if it is not made yet."""
+        """Frame ``index`` (from 0) of a zoom or video as PNG bytes, or None if it is not made yet."""
         try:
             return self._request("GET", f"/v1/jobs/{_quote(job_id)}/frames/{int(index)}")[0]
         except ClientError as exc:

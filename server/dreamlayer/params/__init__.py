@@ -15,12 +15,13 @@ from .dream import (
 )
 from .knobs import Knobs, Setting, parse_bool
 from .presets import DEFAULT_PRESET, PRESETS, preset_params
-from .uploads import DreamUpload, ZoomUpload
+from .uploads import DreamUpload, VideoUpload, ZoomUpload
+from .video import VideoSettings
 from .zoom import ZoomSettings
 
 __all__ = [
     "DEFAULT_PRESET", "PRESETS", "ChannelChoice", "DreamParams", "DreamUpload", "Knobs", "LayerWeight", "Setting",
-    "ZoomSettings", "ZoomUpload", "default_edge_softness", "default_scale", "describe", "parse_bool",
+    "VideoSettings", "VideoUpload", "ZoomSettings", "ZoomUpload", "default_edge_softness", "default_scale", "describe", "parse_bool",
     "parse_channels", "parse_layers", "preset_params",
 ]
 
@@ -30,6 +31,7 @@ def describe() -> dict[str, Any]:
     return {
         "dream": DreamParams.describe(),
         "zoom": ZoomSettings.describe(),
+        "video": VideoSettings.describe(),
         "presets": {name: {"description": p.description, "values": preset_params(name).to_dict()}
                     for name, p in PRESETS.items()},
         "default_preset": DEFAULT_PRESET,

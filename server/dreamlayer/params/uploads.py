@@ -50,3 +50,9 @@ class ZoomUpload(Knobs):
     lease: float = _lease()
     width: int = knob(512, "Width", "A film from noise: its width.", lo=16, hi=8192)
     height: int = knob(512, "Height", "A film from noise: its height.", lo=16, hi=8192)
+
+
+@dataclass(frozen=True)
+class VideoUpload(Knobs):
+    preset: str = _preset()
+    lease: float = _lease()

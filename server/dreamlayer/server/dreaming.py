@@ -15,13 +15,14 @@ from PIL import Image
 
 from ..engine import DreamNet, dream, load_model
 from ..engine.devices import DEFAULT_TILE
+from ..engine.animate import FrameDreamer
 from ..engine.zoom import noise_picture, zoom_frames
 from ..errors import DreamlayerError
 from ..images import Picture, SettingsRecord, encode_picture, to_uint8
 from ..video import MIME_TYPES, FrameWriter
 from .jobs import Job, JobQueue, Result
 from .pixels import encode_raw
-from .uploads import DreamRequest, ZoomRequest
+from .uploads import DreamRequest, VideoRequest, ZoomRequest
 
 log = logging.getLogger("dreamlayer.server")
 SMALLEST_RETRY_TILE = 256
@@ -53,7 +54,21 @@ class DreamRunner:
             return list(self._nets)
 
     def __call__(self, job: Job, queue: JobQueue) -> Result:
-        return self.zoom(job, queue) if job.kind == "zoom" else self.dream(job, queue)
+        return {"zoom": self.zoom, "video": self.video}.get(job.kind, self.dream)(job, queue)
+
+    def video(self, job: Job, queue: JobQueue) -> Result:
+        """Each frame dreamed in turn and kept as PNG for fetching, then the film of them all."""
+        request: VideoRequest = job.request
+        dreamer = FrameDreamer(self.net(request.params.model), request.params, request.settings,
+                               progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop)
+        with tempfile.TemporaryDirectory(prefix="dreamlayer-video-") as scratch:
+            path = Path(scratch) / f"video.{request.settings.format}"
+            with FrameWriter(path, request.settings.fps or 24.0) as writer:
+                for frame in request.frames:
+                    dreamed = dreamer(frame)
+                    writer.write(dreamed)
+                    queue.report_frame(job, _preview_png(torch.from_numpy(dreamed).permute(2, 0, 1)))
+            return Result(path.read_bytes(), MIME_TYPES[request.settings.format])
 
     def zoom(self, job: Job, queue: JobQueue) -> Result:
         """Stream the frames to a video file in a scratch folder, keep each as PNG for fetching, return the film."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-from ..params import DreamParams, DreamUpload, Knobs, ZoomSettings, ZoomUpload
+from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload
 from .jobs import STATES
 
 _SCHEMA_KEYS = {"type": "type", "minimum": "minimum", "maximum": "maximum", "choices": "enum", "default": "default"}
@@ -65,6 +65,8 @@ def _paths() -> dict[str, Any]:
     zoom_fields = {"image": {**_BINARY, "description": "picture to start from; without it, noise of width × height"},
                    **field_schemas(ZoomUpload), **field_schemas(ZoomSettings), **field_schemas(DreamParams)}
     del zoom_fields["steps"]  # a zoom's steps_per_frame takes its place
+    video_fields = {"frame": {"type": "array", "items": _BINARY, "description": "the frames in order, as PNG, JPEG, WebP or TIFF, all one size"},
+                    **field_schemas(VideoUpload), **field_schemas(VideoSettings), **field_schemas(DreamParams)}
     job = {"parameters": _JOB_ID}
     return {
         "/v1/health": {"get": {"summary": "Version, device, loaded models, queue", "responses": {"200": _json("Server health", "Health"), **_COMMON}}},
@@ -76,6 +78,8 @@ def _paths() -> dict[str, Any]:
             "application/octet-stream": {"schema": _BINARY}}),
         "/v1/zooms": _submit("Queue a zoom film (from a picture, or from noise of width × height)", {
             "multipart/form-data": {"schema": {"type": "object", "properties": zoom_fields}}}),
+        "/v1/videos": _submit("Queue a video: frames dreamed in order, following the motion", {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["frame"], "properties": video_fields}}}),
         "/v1/jobs/{job_id}": {**job,
             "get": {"summary": "A job's state, progress and settings", "responses": {"200": _json("Status", "JobStatus"), "404": _error("Unknown job"), **_COMMON}},
             "delete": {"summary": "Cancel a job", "responses": {"200": _json("Status after cancelling", "JobStatus"), "404": _error("Unknown job"), **_COMMON}}},
@@ -104,7 +108,7 @@ def _job_status() -> dict[str, Any]:
         "type": "object",
         "required": ["id", "kind", "state", "progress", "frames", "eta_seconds", "error", "queue_position", "settings"],
         "properties": {
-            "id": {"type": "string"}, "kind": {"type": "string", "enum": ["dream", "zoom"]},
+            "id": {"type": "string"}, "kind": {"type": "string", "enum": ["dream", "zoom", "video"]},
             "state": {"type": "string", "enum": list(STATES)},
             "progress": {"type": "object", "description": "within the dream (of the current frame, for a zoom)",
                          "required": ["step", "total", "octave", "octaves"],
@@ -116,7 +120,7 @@ def _job_status() -> dict[str, Any]:
             "has_preview": {"type": "boolean"},
             "preset": {"type": ["string", "null"]},
             "settings": {"type": ["object", "null"], "description": "the dream settings that run, seed and scale resolved"},
-            "film": {"type": ["object", "null"], "description": "a zoom's film settings"},
+            "film": {"type": ["object", "null"], "description": "a zoom's or a video's film settings"},
             "urls": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     }
@@ -132,8 +136,9 @@ def _components() -> dict[str, Any]:
             "Health": {"type": "object", "required": ["version", "device", "models_loaded", "queue"], "properties": {
                 "version": {"type": "string"}, "device": {"type": "string"}, "models_loaded": {"type": "array", "items": {"type": "string"}},
                 "queue": obj, "accepting": {"type": "boolean"}}},
-            "Settings": {"type": "object", "required": ["dream", "zoom", "presets", "default_preset"], "properties": {
-                "dream": {"type": "array", "items": obj}, "zoom": {"type": "array", "items": obj}, "presets": obj,
+            "Settings": {"type": "object", "required": ["dream", "zoom", "video", "presets", "default_preset"], "properties": {
+                "dream": {"type": "array", "items": obj}, "zoom": {"type": "array", "items": obj},
+                "video": {"type": "array", "items": obj}, "presets": obj,
                 "default_preset": {"type": "string"}}},
             "Models": {"type": "object", "required": ["models", "presets", "settings"], "properties": {
                 "models": {"type": "array", "items": obj}, "presets": obj, "settings": _ref("Settings")}},

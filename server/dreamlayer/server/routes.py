@@ -14,7 +14,7 @@ from .errors import ApiError
 from .jobs import DONE, FINAL_STATES, Job
 from .openapi import build_spec
 from .services import services
-from .uploads import parse_dream_request, parse_zoom_request
+from .uploads import parse_dream_request, parse_video_request, parse_zoom_request
 
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
 # An event stream sends a comment at least this often, so proxies and clients know it is alive.
@@ -78,6 +78,13 @@ def submit_dream():
 def submit_zoom():
     """Queue a zoom film; answers 202 with the job's id and URLs. Frames can be fetched while it runs."""
     return _enqueue(parse_zoom_request, "zoom")
+
+
+@v1.post("/videos")
+def submit_video():
+    """Queue a video: its frames dreamed in order, each carrying the last one's dream along the motion. Frames can
+    be fetched while it runs; the film is the result."""
+    return _enqueue(parse_video_request, "video")
 
 
 @v1.get("/jobs/<job_id>/frames/<int:index>")

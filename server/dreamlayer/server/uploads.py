@@ -21,7 +21,7 @@ from ..catalog import get_model
 from ..engine.render import octave_plan
 from ..errors import ImageTooLarge, InvalidParameter, ModelNotDownloaded
 from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
-from ..params import DreamParams, DreamUpload, Knobs, ZoomSettings, ZoomUpload, preset_params
+from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload, preset_params
 from .errors import ApiError
 from .jobs import JobSettings
 from .pixels import RawFormat, decode_raw, decode_raw_mask
@@ -156,6 +156,49 @@ def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
         raise InvalidParameter(f"This zoom is too big for this server ({cost:,} pixel-steps; the limit is {limits.max_cost:,}). "
                                "Use fewer frames, steps or octaves, or a larger feature scale.")
     return ZoomRequest(start, width, height, params, settings, upload.lease, upload.preset)
+
+
+@dataclass
+class VideoRequest:
+    frames: list[np.ndarray]  # the source frames, (H, W, 3) float32
+    params: DreamParams  # resolved
+    settings: VideoSettings
+    lease: float = 0.0
+    preset: str = ""
+
+    def job_settings(self) -> JobSettings:
+        return JobSettings(self.preset, self.params.to_dict(), self.settings.to_dict(), len(self.frames))
+
+
+def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
+    """``POST /v1/videos``: the frames as ``frame`` parts (PNG, JPEG, WebP or TIFF, all one size, in order), and
+    fields. The same caps as a zoom: frames × pixels, and the pixel-steps budget over all frames."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "Send a video's frames as multipart/form-data.")
+    upload_fields, rest = split_fields(request.form, VideoUpload)
+    film_fields, settings_fields = split_fields(rest, VideoSettings)
+    upload, settings = VideoUpload.from_mapping(upload_fields), VideoSettings.from_mapping(film_fields)
+    parts = request.files.getlist("frame")
+    if not parts:
+        raise InvalidParameter("The request has no 'frame' parts: send each frame as a part named 'frame'.")
+    first = load_picture(parts[0].read(), limits.max_pixels)
+    width, height = first.size
+    if len(parts) * width * height > limits.max_zoom_pixels:
+        raise InvalidParameter(f"This video is too big for this server ({len(parts)} frames of {width}×{height}); "
+                               f"frames × pixels may be at most {limits.max_zoom_pixels:,}.")
+    frames = [first.rgb]
+    for index, part in enumerate(parts[1:], start=2):
+        picture = load_picture(part.read(), limits.max_pixels)
+        if picture.size != (width, height):
+            raise InvalidParameter(f"Frame {index} is {picture.size[0]}×{picture.size[1]}; every frame must be {width}×{height}.")
+        frames.append(picture.rgb)
+    params = _params(settings_fields, upload.preset).resolved(width, height)
+    later = params.replace(steps=settings.steps_per_frame)
+    cost = dream_cost(params, width, height) + (len(frames) - 1) * dream_cost(later, width, height)
+    if cost > limits.max_cost:
+        raise InvalidParameter(f"This video is too big for this server ({cost:,} pixel-steps; the limit is {limits.max_cost:,}). "
+                               "Use fewer frames or steps, or a larger feature scale.")
+    return VideoRequest(frames, params, settings, upload.lease, upload.preset)
 
 
 def _is_raw(part: FileStorage) -> bool:
