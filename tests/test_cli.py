@@ -168,3 +168,17 @@ def test_mistakes_are_reported_before_torch_is_imported(args, rgba_png, tmp_path
     run = subprocess.run([sys.executable, "-c", code, "dream", *args], capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stderr.startswith("dreamlayer: ")
+
+
+def test_every_flag_the_readme_names_exists():
+    """The README shows flags by hand; each must be one the commands really take."""
+    import argparse
+    import re
+
+    from dreamlayer.cli import build_parser
+
+    readme = (CAT.parents[1] / "README.md").read_text()
+    subcommands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    known = {flag for parser in subcommands.values() for action in parser._actions for flag in action.option_strings}
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", readme)) - {"--index-url", "--version"}
+    assert named <= known, sorted(named - known)
