@@ -32,6 +32,7 @@ def describe() -> dict[str, Any]:
         "dream": DreamParams.describe(),
         "zoom": ZoomSettings.describe(),
         "video": VideoSettings.describe(),
+        "zoom_replaces": dict(ZoomSettings.REPLACES),  # dream settings a zoom names otherwise (steps: steps_per_frame)
         "presets": {name: {"description": p.description, "values": preset_params(name).to_dict()}
                     for name, p in PRESETS.items()},
         "default_preset": DEFAULT_PRESET,
