@@ -72,9 +72,13 @@ def run_in(suite: str | None, argv: list[str], env: dict[str, str], timeout: flo
 
 
 def install_as_user(editor: str, home: Path) -> None:
-    """`dreamlayer install-plugin EDITOR` with HOME set to a fresh folder, as a new user would run it."""
+    """`dreamlayer install-plugin EDITOR` with HOME set to a fresh folder, as a new user would run it.
+
+    PYTHONPATH points at this checkout's server package, so the plugin installed is the checkout under test (not
+    whichever checkout dreamlayer was pip-installed from)."""
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "server")}
     run = subprocess.run([sys.executable, "-m", "dreamlayer", "install-plugin", editor],
-                         env={"HOME": str(home), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
+                         env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
 
 
