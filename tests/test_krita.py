@@ -94,15 +94,27 @@ def test_selection_is_dreamed_into_a_new_layer_above_the_source(krita, depth):
     assert c["after_redo"] == c["names"]
 
 
-@pytest.mark.parametrize("start", ["noise", "layer"])
-def test_zoom_makes_a_new_animated_layer_a_frame_per_frame(krita, start):
-    zoom = case(krita, "animation", f"zoom_{start}")
+@pytest.mark.parametrize("case_name, depth", [("zoom_noise", "U8"), ("zoom_layer", "U16"), ("zoom_float", "F32")])
+def test_zoom_makes_a_new_animated_layer_a_frame_per_frame(krita, case_name, depth):
+    zoom = case(krita, "animation", case_name)
     assert zoom["animated"] and zoom["keyframes"] == [0, 1, 2, 3]
     assert zoom["name"] == "Dream (zoom)" and zoom["name"] in zoom["names"]
-    if start == "layer":
+    if case_name == "zoom_layer":
         assert zoom["names"].index(zoom["name"]) == zoom["names"].index("Source") + 1
+    else:
+        assert zoom["names"][-1] == zoom["name"]  # at the top
     assert zoom["fps"] == 12 and zoom["end"] == 3
     assert zoom["nonempty"] and zoom["distinct_frames"] == 4
+    assert zoom["layer_depth"] == depth and zoom["opaque"] and zoom["widened_from_8_bit"]
+    assert zoom["undo_steps"] == 2  # the conversion to an animated layer, then adding the frames
+    assert zoom["after_redo"] == zoom["names"] and zoom["end_after_redo"] == 3
+
+
+def test_zoom_lands_in_its_document_after_switching_to_another(krita):
+    zoom = case(krita, "animation", "zoom_elsewhere")
+    assert zoom["error"] is None and zoom["keyframes"] == [0, 1, 2]
+    assert zoom["names"] == ["Background", "Dream (zoom)"] and zoom["other_names"] == ["Background"]
+    assert zoom["other_in_front"]
 
 
 def test_server_down_gives_a_readable_error_and_adds_no_layer(krita):

@@ -95,6 +95,20 @@ def test_pixel_formats_and_colour_models(krita_modules):
     assert regions.layer_name("deep", {"Dream (deep)", "Dream (deep) 2"}) == "Dream (deep) 3"
 
 
+def test_zoom_frames_widen_to_every_depth_and_back(krita_modules):
+    """Decoded frames (8-bit B, G, R, A) written in Krita's layout and depth, exactly undone by to_rgba8."""
+    import struct
+
+    regions = krita_modules.regions
+    bgra = bytes(range(256)) * 4
+    rgba = b"".join(bgra[i:i + 4][2::-1] + bgra[i + 3:i + 4] for i in range(0, len(bgra), 4))
+    for depth in ("U8", "U16", "F16", "F32"):
+        layout, raw_depth = regions.raw_format("RGBA", depth)
+        assert regions.to_rgba8(regions.from_bgra8(bgra, layout, raw_depth), layout, raw_depth) == rgba, depth
+    assert regions.from_bgra8(bytes([1, 2, 3, 255]), "BGRA", "u16") == struct.pack("<4H", 257, 514, 771, 65535)
+    assert struct.unpack("<4f", regions.from_bgra8(bytes([0, 51, 255, 255]), "RGBA", "f32")) == pytest.approx((1, 0.2, 0, 1))
+
+
 def test_settings_persist_and_bad_values_fall_back(krita_modules, tmp_path, caplog):
     store = krita_modules.settings
     path = str(tmp_path / "dreamlayer" / "settings.json")

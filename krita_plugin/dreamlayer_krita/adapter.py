@@ -1,11 +1,28 @@
-"""Krita's side of a dream: read the layer (and selection) out, write the result in as a new layer."""
+"""Krita's side of a dream: read the layer (and selection) out, write the result in as a new layer.
+
+Zoom films are not added with Document.importAnimation: Krita 5.1's importer opens every frame into one temporary
+document; each opened file queues a "sync decorations" stroke that reads the document's *current* image, and
+opening the next frame swaps that image out (setCurrentImage nulls it, then the old image's destructor runs the
+queued stroke), so a pooled thread calls root() on a null image: SIGSEGV in KisNodeFacade::root(), in the runs
+where the stroke was still queued. Instead the frames are written, in the document's own depth, into the paint
+layers of a new group, and Krita's own "Convert group to animated layer" turns that group into one animated layer
+(a keyframe per child, bottom first): no temporary document, so nothing left to race.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import NamedTuple
 
+from krita import Krita
+
 from .client import RawImage, RawMask, encode_png
-from .regions import Bounds, UnsupportedDocument, layer_name, mask_is_everything, raw_format, region_to_dream, to_rgba8
+from .qt import QtGui, process_events
+from .regions import (Bounds, UnsupportedDocument, from_bgra8, layer_name, mask_is_everything, raw_format,
+                      region_to_dream, to_rgba8)
+
+# How long Krita may take to make a just-added group the active layer.
+ACTIVATE_SECONDS = 10.0
 
 
 class Region(NamedTuple):
@@ -57,21 +74,78 @@ def layer_png(document, node) -> bytes:
 
 
 def import_frames_as_layer(document, source, files: list[str], fps: float | None):
-    """The frames as one new animated layer (a frame per animation frame), above the source when there is one."""
-    root = document.rootNode()
-    before = {node.uniqueId() for node in root.childNodes()}
-    if source is not None:
-        document.setActiveNode(source)
+    """The frames as one new animated layer (a keyframe per frame, from time 0), above the source when there is
+    one, else at the top; two undo steps remove it (the conversion, then the group of frames)."""
+    layout, depth = raw_format(document.colorModel(), document.colorDepth())
+    # Timing first: where Krita keeps these changes on the undo stack (Krita 6), undoing the film stays two steps.
     if fps:
         document.setFramesPerSecond(int(round(fps)))
-    if not document.importAnimation(files, 0, 1):
-        raise UnsupportedDocument("Krita could not import the zoom's frames.")
-    added = [node for node in root.childNodes() if node.uniqueId() not in before]
-    layer = added[0]
-    layer.setName(layer_name("zoom", {node.name() for node in root.childNodes()}))
     document.setFullClipRangeStartTime(0)
     document.setFullClipRangeEndTime(len(files) - 1)
-    if fps:  # again: importing may reset it
-        document.setFramesPerSecond(int(round(fps)))
+    parent = source.parentNode() if source is not None else document.rootNode()
+    group = document.createGroupLayer(layer_name("zoom", {node.name() for node in parent.childNodes()}))
+    # Filled before it is added, so adding the group with its frames is one undo step.
+    group.setChildNodes([_frame_layer(document, index, path, layout, depth) for index, path in enumerate(files)])
+    parent.addChildNode(group, source)
+    layer = _convert_to_animated(document, parent, group)
     document.refreshProjection()
     return layer
+
+
+def _frame_layer(document, index: int, path: str, layout: str, depth: str):
+    """A paint layer holding one frame file, decoded by Qt, in the document's depth."""
+    image = QtGui.QImage(path)
+    if image.isNull():
+        raise UnsupportedDocument(f"Krita could not read the zoom's frame {index + 1}.")
+    # ARGB32 is B, G, R, A bytes in memory, rows without padding: Krita's 8-bit layout.
+    image = image.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+    pixels = from_bgra8(bytes(image.constBits().asstring(image.sizeInBytes())), layout, depth)
+    layer = document.createNode(f"Frame {index + 1}", "paintlayer")
+    layer.setPixelData(pixels, 0, 0, image.width(), image.height())
+    return layer
+
+
+def _convert_to_animated(document, parent, group):
+    """Krita's "Convert group to animated layer" on the group: it acts on the active layer of the active view."""
+    before = {node.uniqueId() for node in parent.childNodes()}
+    action = Krita.instance().action("convert_group_to_animated")
+    window = Krita.instance().activeWindow()
+    shown = window.activeView() if window is not None else None
+    try:
+        _make_active(document, window, group, action)
+        action.trigger()
+        document.waitForDone()
+        added = [node for node in parent.childNodes() if node.uniqueId() not in before]
+        if len(added) != 1 or not added[0].animated():
+            raise UnsupportedDocument("Krita could not turn the zoom's frames into an animated layer.")
+    except UnsupportedDocument:
+        group.remove()  # no half-made film left behind
+        raise
+    finally:
+        if shown is not None and window.activeView() != shown:
+            shown.setVisible()  # the artist moved on to another image meanwhile: back to it
+    return added[0]
+
+
+def _make_active(document, window, node, action) -> None:
+    """Show the document in the window and make the node its active layer, as a user would."""
+    views = [view for view in window.views() if view.document() == document] if window is not None else []
+    if action is None or not views:
+        raise UnsupportedDocument("Keep the document open in Krita's window to add the zoom film.")
+    if window.activeView() is None or window.activeView().document() != document:
+        views[0].setVisible()  # makes it the active view (showView would add it to the window a second time)
+    deadline = time.monotonic() + ACTIVATE_SECONDS
+    while True:
+        # Krita tells its UI of a new layer through "synchronized" events, which it holds back while events are
+        # handled inside other events (a script, or this slot); a change made to a layer on this thread lets the
+        # held-back ones through first. Renaming the group to its own name is such a change, and changes nothing.
+        document.waitForDone()
+        process_events()
+        node.setName(node.name())
+        document.setActiveNode(node)
+        active = document.activeNode()
+        if active is not None and active.uniqueId() == node.uniqueId() and action.isEnabled():
+            return
+        if time.monotonic() > deadline:
+            raise UnsupportedDocument("Krita did not select the zoom's frames to make the animated layer.")
+        time.sleep(0.01)

@@ -15,7 +15,7 @@ from typing import Any
 from .adapter import add_result_layer, import_frames_as_layer, layer_png, read_region
 from .client import ClientError, DreamClient, JobStatus, feature_scale
 from .qt import QObject, pyqtSignal
-from .regions import UnsupportedDocument
+from .regions import UnsupportedDocument, raw_format
 
 log = logging.getLogger("dreamlayer_krita")
 # Should Krita die mid-dream, the server cancels the job once nobody has asked about it for this long.
@@ -131,6 +131,7 @@ class ZoomTask(ServerTask):
         super().__init__(client, document, node)
         self.params = {"lease": LEASE_SECONDS, **params}
         self.params.setdefault("format", "webp")  # the film itself is not used here; webp is the cheapest to make
+        raw_format(document.colorModel(), document.colorDepth())  # the frames are written in it: refuse others now
         self.start_png = layer_png(document, node) if node is not None else None
         self._frames_dir = tempfile.mkdtemp(prefix="dreamlayer-zoom-")
         self._saved = 0

@@ -56,13 +56,22 @@ def show(krita, doc):
     doc.waitForDone()
 
 
+def settle(doc):
+    """Wait for the image, then let Krita's queued layer notifications through before the next step: the cases run
+    inside one Qt event, where Krita holds those back, and an undo acting before them can crash Krita's layer list."""
+    from dreamlayer_krita.qt import process_events
+
+    doc.waitForDone()
+    process_events()
+
+
 def undo_redo(krita, doc):
     """Undo once and redo once: what the layer stack looks like after each."""
     krita.action("edit_undo").trigger()
-    doc.waitForDone()
+    settle(doc)
     after_undo = [n.name() for n in doc.rootNode().childNodes()]
     krita.action("edit_redo").trigger()
-    doc.waitForDone()
+    settle(doc)
     return after_undo, [n.name() for n in doc.rootNode().childNodes()]
 
 
@@ -110,30 +119,92 @@ def run_case(krita, dreamlayer_krita, depth, server):
     }
 
 
-def zoom_cases(krita, dreamlayer_krita, server, starts=("noise", "layer")):
-    """A zoom from noise and one from a layer, each into a new animated layer with a frame per animation frame."""
-    out = {}
-    for start in starts:
-        doc = krita.createDocument(W, H, f"zoom-{start}", "RGBA", "U16" if start == "layer" else "U8", "", 72.0)
-        show(krita, doc)
-        source = None
-        if start == "layer":
-            source = doc.createNode("Source", "paintlayer")
-            doc.rootNode().addChildNode(source, None)
-            source.setPixelData(source_pixels("U16"), 0, 0, W, H)
-        layer = dreamlayer_krita.zoom(doc, source, server_url=server, frames=4, octaves=1, steps_per_frame=2, scale=1, fps=12)
-        names = [n.name() for n in doc.rootNode().childNodes()]
-        keyframes = [t for t in range(8) if layer.hasKeyframeAtTime(t)]
-        frames = []
-        for t in keyframes:
-            doc.setCurrentTime(t)
-            doc.waitForDone()
-            doc.refreshProjection()
-            frames.append(bytes(layer.pixelData(0, 0, W, H)))
-        out[start] = {"names": names, "name": layer.name(), "animated": layer.animated(), "keyframes": keyframes,
-                      "fps": doc.framesPerSecond(), "end": doc.fullClipRangeEndTime(), "distinct_frames": len(set(frames)),
-                      "nonempty": any(any(f) for f in frames)}
-    return out
+def undo_until(krita, doc, names):
+    """Undo until the layer stack is `names` again (at most 4 times), then redo as often: how many undos it took."""
+    undos = None
+    for steps in range(1, 5):
+        krita.action("edit_undo").trigger()
+        settle(doc)
+        if [n.name() for n in doc.rootNode().childNodes()] == names:
+            undos = steps
+            break
+    for _ in range(undos or 0):
+        krita.action("edit_redo").trigger()
+        settle(doc)
+    return undos
+
+
+def frames_of(doc, layer, times):
+    frames = []
+    for t in times:
+        doc.setCurrentTime(t)
+        doc.waitForDone()
+        doc.refreshProjection()
+        frames.append(bytes(layer.pixelData(0, 0, W, H)))
+    return frames
+
+
+def depth_checks(frames, depth):
+    """Frames written in the document's depth: opaque, and 8-bit values widened exactly (v * 257 in U16)."""
+    if depth == "U16":
+        values = [array.array("H", f) for f in frames]
+        return {"opaque": all(min(v[3::4]) == 65535 for v in values),
+                "widened_from_8_bit": all(x % 257 == 0 for v in values for x in v)}
+    if depth == "F32":
+        values = [array.array("f", f) for f in frames]
+        return {"opaque": all(min(v[3::4]) == 1.0 for v in values),
+                "widened_from_8_bit": all(abs(x * 255 - round(x * 255)) < 1e-3 for v in values for x in v)}
+    return {"opaque": all(min(f[3::4]) == 255 for f in frames), "widened_from_8_bit": True}
+
+
+def run_zoom(krita, dreamlayer_krita, server, start, depth):
+    """A zoom from noise or from a layer into a new animated layer, a frame per animation frame, in the document's
+    depth; undone, then redone before its frames are read."""
+    doc = krita.createDocument(W, H, f"zoom-{start}", "RGBA", depth, "", 72.0)
+    show(krita, doc)
+    source = None
+    if start == "layer":
+        source = doc.createNode("Source", "paintlayer")
+        doc.rootNode().addChildNode(source, None)
+        source.setPixelData(source_pixels(depth), 0, 0, W, H)
+    names_before = [n.name() for n in doc.rootNode().childNodes()]
+    layer = dreamlayer_krita.zoom(doc, source, server_url=server, frames=4, octaves=1, steps_per_frame=2, scale=1, fps=12)
+    names = [n.name() for n in doc.rootNode().childNodes()]
+    keyframes = [t for t in range(8) if layer.hasKeyframeAtTime(t)]
+    timing = {"fps": doc.framesPerSecond(), "end": doc.fullClipRangeEndTime()}
+    settle(doc)
+    undos = undo_until(krita, doc, names_before)  # before the frames are looked at: switching time is undoable too
+    after_redo = [n.name() for n in doc.rootNode().childNodes()]
+    frames = frames_of(doc, layer, keyframes)
+    return {"names": names, "name": layer.name(), "animated": layer.animated(), "keyframes": keyframes, **timing,
+            "distinct_frames": len(set(frames)), "nonempty": any(any(f) for f in frames),
+            "layer_depth": layer.colorDepth(), **depth_checks(frames, depth), "undo_steps": undos,
+            "after_redo": after_redo, "end_after_redo": doc.fullClipRangeEndTime()}
+
+
+def zoom_elsewhere_case(krita, server):
+    """The artist opens another image while a zoom renders: the film still lands in the zoom's own document, and
+    the other image stays in front."""
+    import time
+
+    from dreamlayer_krita.controller import controller
+    from dreamlayer_krita.qt import process_events
+
+    doc = krita.createDocument(W, H, "zoom-here", "RGBA", "U8", "", 72.0)
+    show(krita, doc)
+    task = controller().zoom(doc, None, {"preset": "classic", "frames": 3, "octaves": 1, "steps_per_frame": 2,
+                                         "scale": 1, "fps": 8}, server)
+    other = krita.createDocument(W, H, "elsewhere", "RGBA", "U8", "", 72.0)
+    show(krita, other)
+    started = time.monotonic()
+    while not task.done and time.monotonic() - started < 120:
+        process_events()
+        time.sleep(0.01)
+    front = krita.activeWindow().activeView().document()
+    return {"error": task.error, "names": [n.name() for n in doc.rootNode().childNodes()],
+            "other_names": [n.name() for n in other.rootNode().childNodes()],
+            "keyframes": [t for t in range(6) if task.new_layer is not None and task.new_layer.hasKeyframeAtTime(t)],
+            "other_in_front": front is not None and front.name() == "elsewhere"}
 
 
 def cancel_case(krita, server):
@@ -230,8 +301,8 @@ def depth_case(depth):
     return lambda krita, dreamlayer_krita, server: run_case(krita, dreamlayer_krita, depth, server)
 
 
-def zoom_case(start):
-    return lambda krita, dreamlayer_krita, server: zoom_cases(krita, dreamlayer_krita, server, (start,))[start]
+def zoom_case(start, depth):
+    return lambda krita, dreamlayer_krita, server: run_zoom(krita, dreamlayer_krita, server, start, depth)
 
 
 # Cases run in groups, each group in its own Krita: animation (the timeline) apart from still pictures, so a crash
@@ -247,8 +318,10 @@ GROUPS = {
     },
     "animation": {
         "setup": setup_case,
-        "zoom_noise": zoom_case("noise"),
-        "zoom_layer": zoom_case("layer"),
+        "zoom_noise": zoom_case("noise", "U8"),
+        "zoom_layer": zoom_case("layer", "U16"),
+        "zoom_float": zoom_case("noise", "F32"),
+        "zoom_elsewhere": lambda krita, dreamlayer_krita, server: zoom_elsewhere_case(krita, server),
     },
 }
 
