@@ -150,9 +150,9 @@ def test_no_list_of_settings_is_restated_outside_the_model():
     import ast
     from pathlib import Path
 
-    from dreamlayer.params import DreamUpload, ZoomSettings
+    from dreamlayer.params import VideoSettings, ZoomSettings
 
-    names = set(DreamParams.names()) | set(ZoomSettings.names()) | set(DreamUpload.names())
+    names = set(DreamParams.names()) | set(ZoomSettings.names()) | set(VideoSettings.names())
     names |= {n.replace("_", "-") for n in names}  # GIMP's argument spelling
     repo = Path(__file__).resolve().parents[1]
     offenders = []
