@@ -130,6 +130,11 @@ def test_cli_zoom_from_noise_and_clear_errors(tmp_path):
         assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
 
 
+def multipart(fields: dict[str, str]) -> dict:
+    """Plain fields sent as multipart/form-data, the only form the server takes (requests sends ``data=`` urlencoded)."""
+    return {name: (None, value) for name, value in fields.items()}
+
+
 def _wait(url: str, job_id: str, states=("done", "failed", "cancelled"), timeout=120) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -142,7 +147,7 @@ def _wait(url: str, job_id: str, states=("done", "failed", "cancelled"), timeout
 
 def test_server_zoom_streams_frames_and_returns_the_film(server):
     fields = {"width": "96", "height": "64", "frames": "3", "octaves": "1", "steps_per_frame": "2", "scale": "1", "format": "gif"}
-    r = requests.post(f"{server.url}/v1/zooms", data=fields, timeout=10)
+    r = requests.post(f"{server.url}/v1/zooms", files=multipart(fields), timeout=10)
     assert r.status_code == 202, r.text
     job = _wait(server.url, r.json()["id"])
     assert job["state"] == "done" and job["frames_done"] == 3
@@ -156,7 +161,7 @@ def test_server_zoom_streams_frames_and_returns_the_film(server):
 
 def test_server_zoom_can_be_cancelled_and_is_capped(server):
     fields = {"width": "128", "height": "128", "frames": "400", "steps_per_frame": "3", "octaves": "1", "scale": "1"}
-    r = requests.post(f"{server.url}/v1/zooms", data=fields, timeout=10)
+    r = requests.post(f"{server.url}/v1/zooms", files=multipart(fields), timeout=10)
     assert r.status_code == 202, r.text
     job_id = r.json()["id"]
     deadline = time.monotonic() + 60
@@ -165,5 +170,5 @@ def test_server_zoom_can_be_cancelled_and_is_capped(server):
     requests.delete(f"{server.url}/v1/jobs/{job_id}", timeout=5)
     final = _wait(server.url, job_id)
     assert final["state"] == "cancelled" and final["frames_done"] < 400
-    too_big = requests.post(f"{server.url}/v1/zooms", data={**fields, "frames": "20000", "width": "1024", "height": "1024"}, timeout=10)
+    too_big = requests.post(f"{server.url}/v1/zooms", files=multipart({**fields, "frames": "20000", "width": "1024", "height": "1024"}), timeout=10)
     assert too_big.status_code == 422 and "too big" in too_big.json()["error"]["message"]

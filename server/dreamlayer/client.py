@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 DEFAULT_PORT = 37326  # D-R-E-A-M on a phone keypad; clear of ComfyUI (8188), A1111 (7860) and Ollama (11434)
 DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
-FINAL_STATES = ("done", "failed", "cancelled")
+FINAL_STATES = ("done", "failed", "cancelled", "expired")
 # The network sees a picture at about this long side whatever its size, so a preset gives features of the same
 # size relative to the picture at any resolution; small pictures are not blown up more than 1/MIN_FEATURE_SCALE.
 REFERENCE_SIDE = 1024

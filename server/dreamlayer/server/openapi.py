@@ -36,6 +36,8 @@ _TOO_LARGE = {"description": "The upload or picture is too large", "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}, "text/plain": {"schema": {"type": "string"}}}}
 _COMMON = {"401": _error("Missing or wrong access token"), "403": _error("Refused: foreign Host or Origin")}
 _JOB_ID = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+_EXPIRED = _error("The result was dropped to stay within the server's memory budget for results")
+_RETRY_AFTER = {"Retry-After": {"schema": {"type": "string"}}}
 
 
 def build_spec() -> dict[str, Any]:
@@ -67,7 +69,8 @@ def build_spec() -> dict[str, Any]:
         "required": ["id", "kind", "state", "progress", "eta_seconds", "error", "queue_position"],
         "properties": {
             "id": {"type": "string"}, "kind": {"type": "string"},
-            "state": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"]},
+            # expired: done, but the result was dropped to stay within the server's memory budget for results
+            "state": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled", "expired"]},
             "progress": {"type": "object", "required": ["step", "total", "octave", "octaves"], "properties": {
                 k: {"type": "integer", "minimum": 0} for k in ("step", "total", "octave", "octaves")}},
             "eta_seconds": {"type": ["number", "null"]}, "queue_position": {"type": "integer", "minimum": 0},
@@ -93,7 +96,7 @@ def build_spec() -> dict[str, Any]:
                     "202": _json("Queued", "JobStatus"),
                     "400": _error("A malformed request"), "413": _TOO_LARGE, "415": _error("Neither multipart nor raw pixels"),
                     "422": _error("Bad settings or an unreadable picture"),
-                    "503": {**_error("The queue is full or the server is stopping"), "headers": {"Retry-After": {"schema": {"type": "string"}}}},
+                    "503": {**_error("The queue is full or the server is stopping"), "headers": _RETRY_AFTER},
                     **_COMMON,
                 },
             }},
@@ -101,13 +104,11 @@ def build_spec() -> dict[str, Any]:
                 "summary": "Queue a zoom film (from a picture, or from noise of width × height)",
                 "requestBody": {"required": True, "content": {
                     "multipart/form-data": {"schema": {"type": "object", "properties": {**zoom_fields, **settings}}},
-                    "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
-                        k: v for k, v in {**zoom_fields, **settings}.items() if k != "image"}}},
                 }},
                 "responses": {
                     "202": _json("Queued", "JobStatus"), "400": _error("A malformed request"), "413": _TOO_LARGE,
-                    "415": _error("Not a form"), "422": _error("Bad settings or an unreadable picture"),
-                    "503": {**_error("The queue is full or the server is stopping"), "headers": {"Retry-After": {"schema": {"type": "string"}}}},
+                    "415": _error("Not multipart/form-data"), "422": _error("Bad settings or an unreadable picture"),
+                    "503": {**_error("The queue is full or the server is stopping"), "headers": _RETRY_AFTER},
                     **_COMMON,
                 },
             }},
@@ -115,7 +116,7 @@ def build_spec() -> dict[str, Any]:
                 "parameters": [*_JOB_ID, {"name": "index", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}],
                 "get": {"summary": "One finished frame of a zoom, as PNG", "responses": {
                     "200": {"description": "PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
-                    "404": _error("Unknown job, or that frame is not made yet"), **_COMMON}},
+                    "404": _error("Unknown job, or that frame is not made yet"), "410": _EXPIRED, **_COMMON}},
             },
             "/v1/jobs/{job_id}": {
                 "parameters": _JOB_ID,
@@ -124,16 +125,19 @@ def build_spec() -> dict[str, Any]:
             },
             "/v1/jobs/{job_id}/events": {"parameters": _JOB_ID, "get": {"summary": "The job's status as Server-Sent Events", "responses": {
                 "200": {"description": "event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-                "404": _error("Unknown or purged job"), **_COMMON}}},
+                "404": _error("Unknown or purged job"),
+                "503": {**_error("Too many event streams are open, or the server is stopping"), "headers": _RETRY_AFTER},
+                **_COMMON}}},
             "/v1/jobs/{job_id}/preview": {"parameters": _JOB_ID, "get": {"summary": "The picture after the latest octave", "responses": {
                 "200": {"description": "PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
-                "404": _error("Unknown job, or no octave finished yet"), **_COMMON}}},
+                "404": _error("Unknown job, or no octave finished yet"), "410": _EXPIRED, **_COMMON}}},
             "/v1/jobs/{job_id}/result": {"parameters": _JOB_ID, "get": {"summary": "The result, in the form and depth of the upload", "responses": {
                 "200": {"description": "raw pixels (X-Dreamlayer-* headers) or the upload's file format", "content": {
                     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                     **{mime: {"schema": {"type": "string", "format": "binary"}} for mime in (
                         "image/png", "image/jpeg", "image/webp", "image/tiff", "image/gif", "video/mp4", "video/webm")}}},
-                "404": _error("Unknown or purged job"), "409": _error("Not finished, failed or cancelled"), **_COMMON}}},
+                "404": _error("Unknown or purged job"), "409": _error("Not finished, failed or cancelled"), "410": _EXPIRED,
+                **_COMMON}}},
             "/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}, **_COMMON}}},
         },
         "components": {

@@ -1,65 +1,103 @@
-"""Serving the app with waitress, and stopping cleanly on Ctrl+C or SIGTERM."""
+"""Serving the app with waitress, within limits on threads and connections, and stopping on Ctrl+C or SIGTERM."""
 
 from __future__ import annotations
 
-import logging
+import os
 import signal
-import sys
+import socket
+import threading
+from typing import Any
 
 import waitress
 from flask import Flask
 
-from ..errors import DreamlayerError
-from .security import is_loopback
-from .services import EXTENSION_KEY
+from .shutdown import finish, say_on_stderr, stop_in_order
+from .startup import check_bind
 
-log = logging.getLogger("dreamlayer.server")
-# Each open event stream holds a thread; leave room for status, cancel and health beside a few streams.
-THREADS = 8
+# Request threads beyond the event-stream cap: each open stream holds one, and these stay free for health, status,
+# cancel, submits and downloads (streams.py refuses streams beyond the cap).
+RESERVED_THREADS = 8
 # Request bodies up to this size stay in memory instead of a temporary file (waitress's default is 512 KiB):
 # a 2048² RGBA layer is 16 MiB and should not go through the disk.
 INBUF_OVERFLOW = 64 * 2**20
+# Open files kept beyond the connection limit: model weights, the trigger pipe, temporary files, logs.
+SPARE_FILES = 256
+# select() on Windows takes at most 512 sockets (Python's FD_SETSIZE there), and waitress has no poll() there.
+WINDOWS_CONNECTIONS = 500
 
 
-class InsecureBind(DreamlayerError):
-    code = "insecure_bind"
-
-
-def check_bind(host: str, token: str | None) -> None:
-    if not is_loopback(host) and not token:
-        raise InsecureBind(
-            f"Refusing to listen on {host} without an access token: anyone on the network could use this machine. "
-            "Add --token-file FILE (or --token T), or stay on 127.0.0.1."
-        )
-
-
-def make_server(app: Flask, host: str, port: int):
+def make_server(app: Flask, host: str, port: int) -> Any:
     """A waitress server for the app; it refuses over-large bodies from their Content-Length, unread."""
     check_bind(host, app.config.get("TOKEN"))
+    config = app.config
+    timeout = int(config["CHANNEL_TIMEOUT"])
     server = waitress.create_server(
-        app, host=host, port=port, threads=THREADS, channel_timeout=30,
-        max_request_body_size=app.config["MAX_UPLOAD_BYTES"], clear_untrusted_proxy_headers=True,
+        app, host=host, port=port, threads=config["MAX_STREAMS"] + RESERVED_THREADS,
+        # Slow or stalled connections (a header sent byte by byte, or never finished) hold no thread, only a place
+        # among these; waitress closes those idle for channel_timeout s, looking for them every cleanup_interval s.
+        connection_limit=connection_limit(config["CONNECTION_LIMIT"]), channel_timeout=timeout,
+        cleanup_interval=max(1, min(5, timeout // 2)),
+        asyncore_use_poll=True,  # select() fails on descriptors above 1023, which a thousand connections reach
+        max_request_body_size=config["MAX_UPLOAD_BYTES"], clear_untrusted_proxy_headers=True,
         inbuf_overflow=INBUF_OVERFLOW,
     )
     app.config["HOST"], app.config["PORT"] = host, server.effective_port
     return server
 
 
+def connection_limit(wanted: int) -> int:
+    """As many connections as ``wanted``, within the open files the process may have; on POSIX the soft limit
+    is first raised towards the hard one (it is often 1024, below a thousand connections and the model's files)."""
+    if os.name == "nt":
+        return min(wanted, WINDOWS_CONNECTIONS)
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):  # macOS caps the soft limit below an infinite hard one
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(16, min(wanted, soft - SPARE_FILES))
+
+
+class StopSignals:
+    """Ctrl+C and SIGTERM, turned into a byte on a socket that the stopping thread waits on.
+
+    The Python-level handlers do nothing: ``signal.set_wakeup_fd`` has the interpreter's C-level handler write the
+    signal's number to the socket at once, whichever thread the signal landed on. So nothing is raised in the main
+    thread (a KeyboardInterrupt at an arbitrary point of waitress's loop can leave a lock held or the loop half
+    closed) and no lock is taken inside a handler.
+    """
+
+    def __init__(self) -> None:
+        self._receive, self._send = socket.socketpair()
+        self._send.setblocking(False)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, lambda *_: None)
+        signal.set_wakeup_fd(self._send.fileno(), warn_on_full_buffer=False)
+
+    def wait(self) -> str:
+        """Block until a stop signal arrives; its name for the log."""
+        number = self._receive.recv(1)[0]
+        return "Ctrl+C" if number == signal.SIGINT else signal.Signals(number).name
+
+
 def serve(app: Flask, host: str, port: int) -> int:
-    """Run until Ctrl+C or SIGTERM; then refuse new jobs, cancel the running one and exit within seconds."""
+    """Run until Ctrl+C or SIGTERM, then stop in order (shutdown.py); returns 0 within a few seconds."""
     server = make_server(app, host, port)
-    queue = app.extensions[EXTENSION_KEY].queue
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
+    signals = StopSignals()
+    stopper = threading.Thread(target=lambda: stop_in_order(server, app, signals.wait()), name="dreamlayer-stop", daemon=True)
+    stopper.start()
     shown = f"[{host}]" if ":" in host else host
-    print(f"dreamlayer server listening on http://{shown}:{server.effective_port} (Ctrl+C to stop)", file=sys.stderr, flush=True)
-    try:
-        server.run()  # returns after Ctrl+C or SIGTERM: waitress catches the KeyboardInterrupt and closes
-    finally:
-        print("dreamlayer server stopping: refusing new dreams, cancelling the running one.", file=sys.stderr, flush=True)
-        queue.shutdown(timeout=8.0)
-        server.close()
+    say_on_stderr(f"listening on http://{shown}:{server.effective_port} (Ctrl+C to stop)")
+    server.run()  # returns once stop_in_order has closed every connection
+    stopper.join(2.0)
+    finish(server)
+    say_on_stderr("stopped.")
     return 0

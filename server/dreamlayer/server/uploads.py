@@ -81,7 +81,7 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
         fields, guide = request.args, None
         raw_image, raw_mask = True, "mask_depth" in request.args
         image_bytes, mask_bytes = request.get_data(cache=False), None
-    else:
+    else:  # routes.py refuses other types before this; kept so the parser never guesses
         raise ApiError(415, "unsupported_media_type", "Send the picture as multipart/form-data or application/octet-stream.")
 
     params = _params({k: v for k, v in fields.items() if k not in FORMAT_FIELDS}, fields.get("preset", DEFAULT_PRESET))
@@ -117,9 +117,9 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
 
 
 def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
-    """``POST /v1/zooms``: multipart or urlencoded fields, an optional starting ``image``, else ``width``×``height`` of noise."""
-    if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        raise ApiError(415, "unsupported_media_type", "Send a zoom as multipart/form-data or a form.")
+    """``POST /v1/zooms``: multipart fields, an optional starting ``image``, else ``width``×``height`` of noise."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "Send a zoom as multipart/form-data.")
     fields, image = request.form, request.files.get("image")
     known = set(ZOOM_FIELDS) | {"fps", "format", "width", "height", "preset", "lease"}
     settings = ZoomSettings(**{name: _typed(fields[name], kind, name) for name, kind in ZOOM_FIELDS.items() if name in fields}).validated()
