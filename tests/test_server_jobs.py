@@ -116,12 +116,17 @@ def test_out_of_memory_twice_fails_with_a_structured_error(server, fake_gpu_oom)
     assert submit(server.url, TINY, (64, 48))  # and the server goes on
 
 
-def test_shutting_down_refuses_new_dreams():
+def test_shutting_down_refuses_new_dreams_and_streams_but_answers_health():
     live = start_server()
     try:
+        job = submit(live.url, TINY, (64, 48))
         live.queue.shutdown(timeout=5)
         r = requests.post(f"{live.url}/v1/dreams", files={"image": ("in.png", png_bytes(), "image/png")}, data=TINY, timeout=5)
         assert r.status_code == 503 and r.json()["error"]["code"] == "shutting_down"
+        r = requests.get(f"{live.url}/v1/jobs/{job['id']}/events", timeout=5)
+        assert r.status_code == 503 and r.json()["error"]["code"] == "shutting_down"
+        assert requests.get(f"{live.url}/v1/health", timeout=5).json()["accepting"] is False
+        assert status(live.url, job["id"])["state"] in ("done", "cancelled")
     finally:
         live.stop()
 

@@ -3,12 +3,16 @@ through its events keeps its lease alive."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import requests
 
 from dreamlayer.client import DreamClient
@@ -175,3 +179,20 @@ def test_a_follower_that_leaves_no_longer_keeps_the_job():
         stream.close()  # ...then leave, as a plug-in killed by its editor would
         final = wait_ended(live, job_id)
         assert final["state"] == "cancelled" and final["progress"]["step"] < 200
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX open-file limits")
+@pytest.mark.parametrize("soft, hard, expected", [(512, 20000, 1000), (300, 600, 600 - 256)])
+def test_the_open_file_limit_is_raised_for_the_connection_limit(soft, hard, expected):
+    # In a fresh interpreter: lowering the hard limit cannot be undone within a process.
+    script = ("import resource; from dreamlayer.server.startup import connection_limit; "
+              f"resource.setrlimit(resource.RLIMIT_NOFILE, ({soft}, {hard})); "
+              "print(connection_limit(1000), resource.getrlimit(resource.RLIMIT_NOFILE)[0])")
+    import resource
+
+    current_hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if current_hard != resource.RLIM_INFINITY and current_hard < hard:
+        pytest.skip(f"this machine's hard limit ({current_hard}) is below {hard}")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    limit, raised = map(int, run.stdout.split())
+    assert limit == expected and raised == min(hard, 1000 + 256), run.stderr

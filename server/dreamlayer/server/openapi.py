@@ -147,7 +147,9 @@ def build_spec() -> dict[str, Any]:
                 "JobStatus": job_status,
                 "Health": {"type": "object", "required": ["version", "device", "models_loaded", "queue"], "properties": {
                     "version": {"type": "string"}, "device": {"type": "string"}, "models_loaded": {"type": "array", "items": {"type": "string"}},
-                    "queue": {"type": "object"}, "accepting": {"type": "boolean"}}},
+                    "queue": {"type": "object"}, "accepting": {"type": "boolean"},
+                    "event_streams": {"type": "object", "properties": {
+                        "open": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 0}}}}},
                 "Models": {"type": "object", "required": ["models", "presets", "defaults", "settings"], "properties": {
                     "models": {"type": "array", "items": {"type": "object"}}, "presets": {"type": "object"},
                     "defaults": {"type": "object"}, "settings": {"type": "object"}}},

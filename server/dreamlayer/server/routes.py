@@ -111,6 +111,8 @@ def job_events(job_id: str):
     """The job's status as Server-Sent Events, one per change, until it ends; 503 beyond the stream cap."""
     s = services()
     job = s.queue.get(job_id)
+    if not s.queue.accepting:  # streams open now would be ended within seconds
+        raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
     s.streams.admit()
     response = Response(stream_with_context(follow(job, s.queue, s.streams, _status)), mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

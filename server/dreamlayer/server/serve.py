@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import threading
@@ -12,7 +11,7 @@ import waitress
 from flask import Flask
 
 from .shutdown import finish, say_on_stderr, stop_in_order
-from .startup import check_bind
+from .startup import check_bind, connection_limit
 
 # Request threads beyond the event-stream cap: each open stream holds one, and these stay free for health, status,
 # cancel, submits and downloads (streams.py refuses streams beyond the cap).
@@ -20,10 +19,6 @@ RESERVED_THREADS = 8
 # Request bodies up to this size stay in memory instead of a temporary file (waitress's default is 512 KiB):
 # a 2048² RGBA layer is 16 MiB and should not go through the disk.
 INBUF_OVERFLOW = 64 * 2**20
-# Open files kept beyond the connection limit: model weights, the trigger pipe, temporary files, logs.
-SPARE_FILES = 256
-# select() on Windows takes at most 512 sockets (Python's FD_SETSIZE there), and waitress has no poll() there.
-WINDOWS_CONNECTIONS = 500
 
 
 def make_server(app: Flask, host: str, port: int) -> Any:
@@ -43,27 +38,6 @@ def make_server(app: Flask, host: str, port: int) -> Any:
     )
     app.config["HOST"], app.config["PORT"] = host, server.effective_port
     return server
-
-
-def connection_limit(wanted: int) -> int:
-    """As many connections as ``wanted``, within the open files the process may have; on POSIX the soft limit
-    is first raised towards the hard one (it is often 1024, below a thousand connections and the model's files)."""
-    if os.name == "nt":
-        return min(wanted, WINDOWS_CONNECTIONS)
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = wanted + SPARE_FILES
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
-            soft = raised
-        except (ValueError, OSError):  # macOS caps the soft limit below an infinite hard one
-            pass
-    if soft == resource.RLIM_INFINITY:
-        return wanted
-    return max(16, min(wanted, soft - SPARE_FILES))
 
 
 class StopSignals:

@@ -47,7 +47,7 @@ def stop_in_order(server: Any, app: Flask, reason: str, say: Say = say_on_stderr
         _stop_jobs(services.queue, running, waiting, say)
         streams = services.streams.close_all(services.queue, STREAMS_WAIT)
         if streams:
-            say(f"ended {streams} event stream{'s' if streams != 1 else ''}.")
+            say(f"{streams} open event stream{'s' if streams != 1 else ''} ended.")
     finally:
         _close_connections(server)
 

@@ -1,4 +1,5 @@
-"""Checks made before the server loads anything heavy: where it may listen, and whether its token is private.
+"""Checks made before the server loads anything heavy: where it may listen, whether its token is private, and how
+many connections the process can hold.
 
 Standard library only, so ``dreamlayer serve`` refuses a bad start in a fraction of a second, before torch loads.
 """
@@ -11,6 +12,12 @@ import stat
 from pathlib import Path
 
 from ..errors import DreamlayerError, InvalidParameter
+
+
+# Open files kept beyond the connection limit: model weights, the trigger pipe, temporary files, logs.
+SPARE_FILES = 256
+# select() on Windows takes at most 512 sockets (Python's FD_SETSIZE there), and waitress has no poll() there.
+WINDOWS_CONNECTIONS = 500
 
 
 class InsecureBind(DreamlayerError):
@@ -53,3 +60,24 @@ def read_token_file(path: str) -> str:
     if not token:
         raise InvalidParameter(f"The token file '{path}' is empty.")
     return token
+
+
+def connection_limit(wanted: int) -> int:
+    """As many connections as ``wanted``, within the open files the process may have; on POSIX the soft limit
+    is first raised towards the hard one (it is often 1024, below a thousand connections and the model's files)."""
+    if os.name == "nt":
+        return min(wanted, WINDOWS_CONNECTIONS)
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):  # macOS caps the soft limit below an infinite hard one
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(16, min(wanted, soft - SPARE_FILES))
