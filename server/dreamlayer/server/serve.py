@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import threading
@@ -19,6 +20,8 @@ RESERVED_THREADS = 8
 # Request bodies up to this size stay in memory instead of a temporary file (waitress's default is 512 KiB):
 # a 2048² RGBA layer is 16 MiB and should not go through the disk.
 INBUF_OVERFLOW = 64 * 2**20
+# How long the stopping thread waits for waitress's loop to end once everything is closed (it normally takes ms).
+LOOP_WAIT = 1.5
 
 
 def make_server(app: Flask, host: str, port: int) -> Any:
@@ -65,13 +68,20 @@ class StopSignals:
 def serve(app: Flask, host: str, port: int) -> int:
     """Run until Ctrl+C or SIGTERM, then stop in order (shutdown.py); returns 0 within a few seconds."""
     server = make_server(app, host, port)
-    signals = StopSignals()
-    stopper = threading.Thread(target=lambda: stop_in_order(server, app, signals.wait()), name="dreamlayer-stop", daemon=True)
-    stopper.start()
+    signals, loop_ended = StopSignals(), threading.Event()
+
+    def stop() -> None:
+        stop_in_order(server, app, signals.wait())
+        # A safety net for the promise to exit within 10 s: should waitress's loop not end, leave without it.
+        if not loop_ended.wait(LOOP_WAIT):
+            say_on_stderr(f"the connection loop did not end within {LOOP_WAIT:g} s; leaving without it.")
+            os._exit(1)
+
+    threading.Thread(target=stop, name="dreamlayer-stop", daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
     say_on_stderr(f"listening on http://{shown}:{server.effective_port} (Ctrl+C to stop)")
     server.run()  # returns once stop_in_order has closed every connection
-    stopper.join(2.0)
+    loop_ended.set()
     finish(server)
     say_on_stderr("stopped.")
     return 0

@@ -26,7 +26,8 @@ from waitress import wasyncore
 from .services import EXTENSION_KEY
 
 # A running dream checks its cancel flag at every step; a long step of a big picture on a CPU may take seconds.
-WORKER_WAIT = 5.0
+# With the waits below and serve.LOOP_WAIT, the worst case stays under the promised 10 s.
+WORKER_WAIT = 4.0
 STREAMS_WAIT = 1.0
 REQUESTS_WAIT = 1.0
 
