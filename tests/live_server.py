@@ -42,7 +42,7 @@ class LiveServer:
 
     def stop(self) -> None:
         """The same ordered stop as `dreamlayer serve` on Ctrl+C, quietly, then the loop thread must be gone."""
-        stop_in_order(self.server, self.app, "end of test", say=lambda message: None)
+        stop_in_order(self.server, self.app, "end of test", say=lambda message: None, last_word=0)
         self.thread.join(5)
         finish(self.server)
         assert not self.thread.is_alive()

@@ -6,7 +6,8 @@ bytes of kept results, zoom frames and previews are held under ``max_bytes``. Wh
 older ones are dropped, results already fetched first, then the oldest unfetched. The newest result is always
 kept, so a budget smaller than one picture still lets each dream be fetched until the next one ends. A dropped
 job keeps its small record (a tombstone) until its time is up, so its status can say ``expired`` instead of
-"no such job".
+"no such job". A job's pictures count from when it ends: while queued or running they are bounded by the upload
+and zoom limits instead.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ RESERVED_THREADS = 8
 # a 2048² RGBA layer is 16 MiB and should not go through the disk.
 INBUF_OVERFLOW = 64 * 2**20
 # How long the stopping thread waits for waitress's loop to end once everything is closed (it normally takes ms).
-LOOP_WAIT = 1.5
+LOOP_WAIT = 1.0
 
 
 def make_server(app: Flask, host: str, port: int) -> Any:

@@ -4,8 +4,8 @@ The stages, each logged in one line:
 1. new work is refused with 503 ``shutting_down``; health and status go on answering;
 2. waiting jobs are cancelled and the running one is asked to stop, and the worker is waited for (bounded);
 3. event streams are ended, so no request thread is left waiting on a job;
-4. the listening socket is closed, requests in flight get a moment to finish, then every connection is closed and
-   waitress's loop is asked, through its trigger, to end.
+4. after a last word of half a second, the listening socket is closed, requests in flight get a moment to finish,
+   then every connection is closed and waitress's loop is asked, through its trigger, to end.
 
 waitress has no graceful stop of its own: its ``task_dispatcher.shutdown`` waits 5 s for threads still held by
 streams, and closing its trigger while request threads may still pull it made them raise. So this module does the
@@ -26,10 +26,13 @@ from waitress import wasyncore
 from .services import EXTENSION_KEY
 
 # A running dream checks its cancel flag at every step; a long step of a big picture on a CPU may take seconds.
-# With the waits below and serve.LOOP_WAIT, the worst case stays under the promised 10 s.
-WORKER_WAIT = 4.0
+# With the waits below and serve.LOOP_WAIT, the worst case stays under the promised 10 s (about 9 s).
+WORKER_WAIT = 3.5
 STREAMS_WAIT = 1.0
 REQUESTS_WAIT = 1.0
+# Once the work has stopped, the server still answers this long: plug-ins poll every quarter second, so each sees
+# its dream's final state, and new work its 503 shutting_down, rather than a refused connection.
+LAST_WORD = 0.5
 
 Say = Callable[[str], None]
 
@@ -38,7 +41,8 @@ def say_on_stderr(message: str) -> None:
     print(f"dreamlayer server: {message}", file=sys.stderr, flush=True)
 
 
-def stop_in_order(server: Any, app: Flask, reason: str, say: Say = say_on_stderr) -> None:
+def stop_in_order(server: Any, app: Flask, reason: str, say: Say = say_on_stderr,
+                  last_word: float = LAST_WORD) -> None:
     """Stop ``server`` (a waitress server running ``app``); call from any thread but waitress's loop. Returns once
     the loop has been asked to end; its ``run()`` then returns, and ``finish(server)`` releases the rest."""
     services = app.extensions[EXTENSION_KEY]
@@ -49,6 +53,7 @@ def stop_in_order(server: Any, app: Flask, reason: str, say: Say = say_on_stderr
         streams = services.streams.close_all(services.queue, STREAMS_WAIT)
         if streams:
             say(f"{streams} open event stream{'s' if streams != 1 else ''} ended.")
+        time.sleep(last_word)
     finally:
         _close_connections(server)
 
