@@ -10,7 +10,8 @@ mirror=$( (grep -rhE '^[[:space:]]*(URIs:|deb )' /etc/apt/sources.list.d/ /etc/a
     | grep -oE 'https?://[^ ]+/debian/?$' | head -n1)
 mirror=${mirror:-http://deb.debian.org/debian}
 apt_opts=(-o Acquire::Check-Valid-Until=false -o APT::Install-Recommends=false -o Dpkg::Use-Pty=0 -qq)
-common=(gimp python3-gi gir1.2-gimp-3.0 gir1.2-gegl-0.4 gir1.2-babl-0.1)
+# xvfb, xauth and libxtst6: the GIMP tests open the real dialog under xvfb-run and press its OK through XTest.
+common=(gimp python3-gi gir1.2-gimp-3.0 gir1.2-gegl-0.4 gir1.2-babl-0.1 xvfb xauth libxtst6)
 krita6=(krita python3-pyqt6 xvfb xauth)
 
 command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap

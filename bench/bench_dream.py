@@ -19,7 +19,7 @@ from PIL import Image
 from common import CAT, PeakRss, header
 
 from dreamlayer.engine import dream, load_model, pick_device
-from dreamlayer.presets import preset_params
+from dreamlayer.params import preset_params
 
 
 def run_one(net, size: int, scale: float | None, device: torch.device) -> tuple[float, float]:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dreamlayer.client import DreamClient, RawImage  # noqa: E402
 from dreamlayer.engine import dream  # noqa: E402
 from dreamlayer.images import Picture  # noqa: E402
-from dreamlayer.presets import preset_params  # noqa: E402
+from dreamlayer.params import preset_params  # noqa: E402
 from dreamlayer.server.pixels import RawFormat, encode_raw  # noqa: E402
 from tests.live_server import start_server  # noqa: E402
 
@@ -65,7 +65,7 @@ def main() -> None:
         result = client.result(job.id)
         total = time.perf_counter() - start
         assert len(result.data) == rgba.nbytes
-        queue_wait = final.raw["started"] - final.raw["created"]
+        queue_wait = final.started - final.created
         start_encode = time.perf_counter()
         encode_raw(Picture(rgba[..., :3].astype(np.float32) / 255, rgba[..., 3].astype(np.float32) / 255), RawFormat(args.size, args.size, "RGBA", "u8"))
         encode = time.perf_counter() - start_encode

@@ -17,56 +17,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import CAT, PeakRss, header  # noqa: E402
 
+from plain_deepdream import SETTINGS, plain_lite0, reference_dream  # noqa: E402
+
 from dreamlayer.engine import dream, load_model, pick_device  # noqa: E402
-from dreamlayer.engine.efficientnet_lite import EfficientNetLite0  # noqa: E402
-from dreamlayer.engine.models import MODELS  # noqa: E402
 from dreamlayer.params import DreamParams  # noqa: E402
-
-SETTINGS = {"octaves": 4, "octave_scale": 1.4, "steps": 10, "jitter": 32, "step_size": 1.5}
-
-
-def plain_lite0(device: torch.device) -> torch.nn.Module:
-    """Lite0 as a straightforward port would hold it: batch norms unfolded, PyTorch's default memory layout."""
-    net = EfficientNetLite0()
-    net.load_state_dict(torch.load(MODELS["lite0"].weights_path(), map_location="cpu", weights_only=True))
-    return net.eval().requires_grad_(False).to(device)
-
-
-def reference_dream(net: torch.nn.Module, image: torch.Tensor, seed: int) -> torch.Tensor:
-    """google/deepdream's loop, ported plainly: whole-network forward with a hook, no tiles, no early exit."""
-    module = net.get_submodule("_blocks.10")
-    captured = {}
-    hook = module.register_forward_hook(lambda _m, _i, output: captured.__setitem__("a", output))
-    generator = np.random.default_rng(seed)
-    try:
-        octaves = [image]
-        for _ in range(SETTINGS["octaves"] - 1):
-            h, w = octaves[-1].shape[-2:]
-            octaves.append(F.interpolate(octaves[-1], size=(round(h / 1.4), round(w / 1.4)), mode="bilinear", align_corners=False))
-        detail = torch.zeros_like(octaves[-1])
-        for base in reversed(octaves):
-            detail = F.interpolate(detail, size=base.shape[-2:], mode="bilinear", align_corners=False)
-            x = base + detail
-            for _ in range(SETTINGS["steps"]):
-                oy, ox = generator.integers(-32, 33, 2)
-                x = torch.roll(x, (int(oy), int(ox)), (2, 3)).detach().requires_grad_(True)
-                net((x - 0.5) / 0.5)
-                (0.5 * captured["a"].pow(2).sum()).backward()
-                g = x.grad
-                x = (x + g * (1.5 / 255) / g.abs().mean()).detach()
-                x = torch.roll(x, (-int(oy), -int(ox)), (2, 3)).clamp(0, 1)
-            detail = x - base
-        return (octaves[0] + detail).clamp(0, 1)
-    finally:
-        hook.remove()
-
 
 def energy(net, image: torch.Tensor) -> float:
     with torch.no_grad():

@@ -14,8 +14,9 @@ import time
 from common import header
 
 from dreamlayer.engine import load_model, pick_device
-from dreamlayer.engine.zoom import ZoomSettings, noise_picture, zoom_frames
-from dreamlayer.presets import preset_params
+from dreamlayer.engine.zoom import noise_picture, zoom_frames
+from dreamlayer.params import ZoomSettings
+from dreamlayer.params import preset_params
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ editor fails its tests; on a developer's machine without the editors they are sk
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 CHROOTS = Path(os.environ.get("DREAMLAYER_CHROOTS", "/var/cache/dreamlayer/chroots"))
+REPO = Path(__file__).resolve().parents[1]
 REQUIRED = os.environ.get("DREAMLAYER_REQUIRE_EDITORS") == "1"
 
 
@@ -50,16 +52,31 @@ def workspace(suite: str | None) -> Iterator[tuple[Path, Path]]:
     root = CHROOTS / suite
     host = root / "tmp" / name
     host.mkdir(parents=True)
+    with _proc_mounted(root):
+        try:
+            yield host, Path("/tmp") / name
+        finally:
+            shutil.rmtree(host, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _proc_mounted(root: Path) -> Iterator[None]:
+    """/proc mounted in the chroot while any test process uses it: each holds a shared lock, and the last one out
+    (the one that can take the lock exclusively) unmounts it."""
     proc = root / "proc"
-    mounted = not os.path.ismount(proc)
-    if mounted:
-        subprocess.run(["mount", "-t", "proc", "proc", str(proc)], check=True)
-    try:
-        yield host, Path("/tmp") / name
-    finally:
-        if mounted:
-            subprocess.run(["umount", str(proc)], check=False)
-        shutil.rmtree(host, ignore_errors=True)
+    with open(root / "tmp" / ".dreamlayer-proc.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.ismount(proc):
+            subprocess.run(["mount", "-t", "proc", "proc", str(proc)], check=True)
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                subprocess.run(["umount", str(proc)], check=False)
+            except BlockingIOError:
+                pass  # another run still uses it; the last one out unmounts
 
 
 def run_in(suite: str | None, argv: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
@@ -72,9 +89,11 @@ def run_in(suite: str | None, argv: list[str], env: dict[str, str], timeout: flo
 
 
 def install_as_user(editor: str, home: Path) -> None:
-    """`dreamlayer install-plugin EDITOR` with HOME set to a fresh folder, as a new user would run it."""
-    run = subprocess.run([sys.executable, "-m", "dreamlayer", "install-plugin", editor],
-                         env={"HOME": str(home), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
+    """`dreamlayer install-plugin EDITOR` with HOME set to a fresh folder, as a new user would run it, from the
+    checkout under test (its server/ first on the path, whatever dreamlayer pip installed)."""
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO / "server")}
+    run = subprocess.run([sys.executable, "-m", "dreamlayer", "install-plugin", editor], env=env,
+                         capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
 
 
@@ -84,3 +103,22 @@ def read_results(out: Path, editor: str, run: subprocess.CompletedProcess) -> di
     results = json.loads(out.read_text())
     assert "crash" not in results, results["crash"]
     return results
+
+
+def read_case_results(out: Path, editor: str, run: subprocess.CompletedProcess) -> dict:
+    """Results written case by case; if the editor died mid-run, they say which case was running."""
+    assert out.is_file(), f"{editor} wrote no results (exit {run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    results = json.loads(out.read_text())
+    if not results["finished"]:
+        results["died"] = (f"{editor} died (exit {run.returncode}) while running the case '{results['running']}':\n"
+                           f"{run.stderr[-3000:]}")
+    return results
+
+
+def case_result(results: dict, name: str) -> dict:
+    if name not in results["cases"]:
+        pytest.fail(results.get("died") or f"the case '{name}' did not run")
+    result = results["cases"][name]
+    if "crash" in result:
+        pytest.fail(f"the case '{name}' raised inside the editor:\n{result['crash']}")
+    return result

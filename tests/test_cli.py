@@ -10,12 +10,17 @@ import pytest
 from PIL import Image
 
 from dreamlayer.cli import main
-from dreamlayer.images import read_params
+from dreamlayer.images import read_settings
 from dreamlayer.params import DreamParams
 
 from .conftest import CAT, cat_rgb
 
 FAST = ["--octaves", "2", "--steps", "3", "--step-size", "4", "--jitter", "8", "--seed", "5"]
+
+
+def pixels(path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image)
 
 
 @pytest.fixture
@@ -34,7 +39,7 @@ def test_dream_keeps_size_and_alpha_and_records_settings(rgba_png, tmp_path):
     assert result.mode == "RGBA" and result.size == source.size
     assert np.array_equal(np.asarray(result)[..., 3], np.asarray(source)[..., 3])
     assert np.abs(np.asarray(result, np.int16)[..., :3] - np.asarray(source, np.int16)[..., :3]).mean() > 2
-    params = DreamParams.from_mapping(read_params(out))
+    params = DreamParams.from_mapping(read_settings(out).params)
     assert (params.octaves, params.steps, params.seed, params.jitter) == (2, 3, 5, 8)
     assert params.scale == 0.5  # derived from the picture's size and recorded
 
@@ -43,8 +48,8 @@ def test_settings_in_a_png_reproduce_it(rgba_png, tmp_path):
     first, again = tmp_path / "first.png", tmp_path / "again.png"
     assert main(["dream", str(rgba_png), str(first), *FAST, "--preset", "gentle"]) == 0
     assert main(["dream", str(rgba_png), str(again), "--params-from", str(first)]) == 0
-    assert read_params(first) == read_params(again)
-    assert np.array_equal(np.asarray(Image.open(first)), np.asarray(Image.open(again)))
+    assert read_settings(first) == read_settings(again)
+    assert np.array_equal(pixels(first), pixels(again))
 
 
 def test_mask_and_preserve_colors_from_the_command_line(tmp_path):
@@ -70,6 +75,9 @@ def test_mask_and_preserve_colors_from_the_command_line(tmp_path):
         (["{cat}", "out.png", "--steps", "0"], "'steps' must be between 1 and 200, not 0."),
         (["{cat}", "out.png", "--model", "vgg16"], "Run `dreamlayer models pull vgg16`"),
         (["{cat}", "out.gif"], "use one of .png"),
+        (["{cut}", "out.png"], "the file is damaged or cut short."),
+        (["{cat}", "nowhere/out.png"], "the folder 'nowhere' does not exist."),
+        (["{cat}", "out.png", "--device", "gpu"], "Unknown device 'gpu'"),
         (["{cat}", "out.png", "--mask", "{junk}"], "it is not a PNG"),
     ],
 )
@@ -77,7 +85,9 @@ def test_errors_are_one_clear_line(args, message, tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # no downloaded models
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"this is not a picture at all")
-    args = [a.format(cat=CAT, junk=junk) for a in args]
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(CAT.read_bytes()[:2000])
+    args = [a.format(cat=CAT, junk=junk, cut=cut) for a in args]
     run = subprocess.run([sys.executable, "-m", "dreamlayer", "dream", *args], capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 2
     assert message in run.stderr
@@ -103,3 +113,72 @@ def test_version_is_fast_and_needs_no_torch():
         capture_output=True, text=True,
     )
     assert check.returncode == 0, check.stderr
+
+
+@pytest.fixture
+def guide_and_mask(tmp_path):
+    guide = tmp_path / "guide.png"
+    Image.fromarray((cat_rgb(64, 64)[::-1] * 255).astype(np.uint8)).save(guide)
+    mask = np.zeros((96, 128), np.uint8)
+    mask[:, 40:] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    return guide, tmp_path / "mask.png"
+
+
+def test_guided_and_masked_results_reproduce_only_with_their_guide_and_mask(rgba_png, tmp_path, guide_and_mask, capsys):
+    guide, mask = guide_and_mask
+    first, again = tmp_path / "first.png", tmp_path / "again.png"
+    assert main(["dream", str(rgba_png), str(first), *FAST, "--guide", str(guide), "--mask", str(mask)]) == 0
+    record = read_settings(first)
+    assert (record.guide.width, record.guide.height) == (64, 64) and (record.mask.width, record.mask.height) == (128, 96)
+
+    # Without them, a refusal that names what is missing; nothing is written.
+    assert main(["dream", str(rgba_png), str(again), "--params-from", str(first)]) == 2
+    assert "was made with a guide picture (64×64" in capsys.readouterr().err and not again.exists()
+    assert main(["dream", str(rgba_png), str(again), "--params-from", str(first), "--guide", str(guide)]) == 2
+    assert "was made with a mask (128×96" in capsys.readouterr().err
+
+    # With them, the same picture.
+    assert main(["dream", str(rgba_png), str(again), "--params-from", str(first), "--guide", str(guide), "--mask", str(mask)]) == 0
+    assert np.array_equal(pixels(first), pixels(again))
+
+    # Another guide: it runs, and says the result will differ.
+    other = tmp_path / "other.png"
+    Image.fromarray((cat_rgb(64, 64) * 255).astype(np.uint8)).save(other)
+    assert main(["dream", str(rgba_png), str(again), "--params-from", str(first), "--guide", str(other), "--mask", str(mask)]) == 0
+    assert "not the one" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [
+    ["missing.png", "out.png"],
+    ["{cat}", "out.png", "--layer", "mixed4c"],
+    ["{cat}", "out.png", "--channels", "3,500"],
+    ["{cat}", "out.png", "--device", "gpu"],
+    ["{cat}", "nowhere/out.png"],
+    ["{rgba}", "out.jpg"],
+    ["{cat}", "out.png", "--params-from", "{guided}"],
+])
+def test_mistakes_are_reported_before_torch_is_imported(args, rgba_png, tmp_path, guide_and_mask):
+    """Measured, not timed: a mistake is found before the seconds that importing torch takes."""
+    guided = tmp_path / "guided.png"
+    assert main(["dream", str(rgba_png), str(guided), *FAST, "--guide", str(guide_and_mask[0])]) == 0
+    args = [a.format(cat=CAT, rgba=rgba_png, guided=guided) for a in args]
+    code = ("import sys; from dreamlayer.cli import main; code = main(sys.argv[1:]); "
+            "assert code == 2, code; assert 'torch' not in sys.modules, 'torch was imported'")
+    run = subprocess.run([sys.executable, "-c", code, "dream", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.startswith("dreamlayer: ")
+
+
+def test_every_flag_the_readme_names_exists():
+    """The README shows flags by hand; each must be one the commands really take."""
+    import argparse
+    import re
+
+    from dreamlayer.cli import build_parser
+
+    readme = (CAT.parents[1] / "README.md").read_text()
+    subcommands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    known = {flag for parser in subcommands.values() for action in parser._actions for flag in action.option_strings}
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", readme)) - {"--index-url", "--version"}
+    assert named <= known, sorted(named - known)

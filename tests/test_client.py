@@ -40,7 +40,9 @@ def test_raw_rgba_round_trip_with_mask_progress_and_preview(server):
     assert final.state == "done" and final.progress.fraction == 1.0
     assert [s.progress.step for s in seen] == sorted(s.progress.step for s in seen)
     assert Image.open(io.BytesIO(client.preview(job.id))).size == (128, 96)
-    result = client.result(job.id)
+    fetched = client.result(job.id)
+    result = fetched.image
+    assert fetched.seed == int(TINY["seed"]) == final.settings["seed"]
     assert isinstance(result, RawImage) and (result.width, result.height, result.layout, result.depth) == (128, 96, "RGBA", "u8")
     back = np.frombuffer(result.data, np.uint8).reshape(96, 128, 4)
     assert np.array_equal(back[:, :64], rgba[:, :64]) and np.array_equal(back[..., 3], rgba[..., 3])
@@ -52,7 +54,7 @@ def test_encoded_upload_and_server_sent_events(server):
     job = client.submit(png_bytes(), TINY, guide=encode_png(2, 1, bytes([255, 0, 0, 255, 0, 0, 255, 255])))
     states = [s.state for s in client.events(job.id)]
     assert states[-1] == "done"
-    assert Image.open(io.BytesIO(client.result(job.id))).size == (64, 48)
+    assert Image.open(io.BytesIO(client.result(job.id).image)).size == (64, 48)
 
 
 def test_cancel_through_the_client(server):

@@ -1,4 +1,5 @@
-"""The model registry: the embedded weights are real, and torchvision models load offline from the torch cache."""
+"""The model catalog and the networks built from it: the embedded weights are real, the catalog's layer table matches
+the built networks, and torchvision models load offline from the torch cache."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from dreamlayer.engine import layer_table, load_model
-from dreamlayer.engine.models import MODELS, check_params
+from dreamlayer.catalog import MODELS
+from dreamlayer.engine import load_model
+from dreamlayer.engine.models import BUILDERS, DreamNet
 from dreamlayer.errors import InvalidParameter, ModelNotDownloaded, UnknownLayer, UnknownModel
 from dreamlayer.params import DreamParams
 
@@ -25,17 +27,23 @@ def test_embedded_weights_classify_a_cat_as_a_cat(net):
 
 
 def test_default_layer_is_block10_with_112_channels_at_stride_16():
-    info = layer_table("lite0")["block10"]
+    info = MODELS["lite0"].layers["block10"]
     assert (info.channels, info.stride) == (112, 16)
     assert MODELS["lite0"].default_layer == "block10"
 
 
 @pytest.mark.parametrize("name", list(MODELS))
-def test_every_model_names_its_default_layer(name):
+def test_the_catalog_matches_the_built_network(name):
+    """Channels and strides as the built network really has them, found by a shape-only pass on the meta device."""
     spec = MODELS[name]
-    table = layer_table(name)
-    assert spec.default_layer in table
-    assert all(info.channels > 0 and info.min_size >= info.stride for info in table.values())
+    with torch.device("meta"):
+        net = DreamNet(spec, BUILDERS[name]())
+        probe = 512
+        found = net.features(torch.empty(1, 3, probe, probe), list(spec.layers))
+    assert spec.default_layer in spec.layers
+    for layer, info in spec.layers.items():
+        assert (info.channels, info.stride) == (found[layer].shape[1], round(probe / found[layer].shape[2])), layer
+        assert info.min_size >= 4 * info.stride
 
 
 def test_features_stop_at_the_deepest_wanted_layer(net):
@@ -55,7 +63,7 @@ def test_torchvision_model_loads_from_a_state_dict_in_the_torch_cache(tmp_path, 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     spec = MODELS["googlenet"]
     torch.manual_seed(0)
-    reference = spec.build()
+    reference = BUILDERS["googlenet"]()
     path = spec.weights_path()
     assert path.parent == tmp_path / "hub" / "checkpoints"
     path.parent.mkdir(parents=True)
@@ -64,7 +72,7 @@ def test_torchvision_model_loads_from_a_state_dict_in_the_torch_cache(tmp_path, 
     loaded = load_model("googlenet")
     x = torch.rand(1, 3, 128, 128)
     got = loaded.features(x, ["inception4c"])["inception4c"]
-    assert got.shape[1] == layer_table("googlenet")["inception4c"].channels
+    assert got.shape[1] == spec.layers["inception4c"].channels
     assert np.isfinite(got.numpy()).all()
     # The stored weights, batch norms folded in: the same activations as the model they were saved from.
     captured = {}
@@ -76,7 +84,7 @@ def test_torchvision_model_loads_from_a_state_dict_in_the_torch_cache(tmp_path, 
 
 def test_batchnorm_folding_keeps_the_activations(net):
     from dreamlayer.engine.efficientnet_lite import EfficientNetLite0
-    from dreamlayer.engine.models import MODELS, fold_batchnorm
+    from dreamlayer.engine.models import fold_batchnorm
 
     plain = EfficientNetLite0().eval()
     plain.load_state_dict(torch.load(MODELS["lite0"].weights_path(), weights_only=True))
@@ -90,8 +98,17 @@ def test_batchnorm_folding_keeps_the_activations(net):
 
 def test_unknown_model_layer_and_channel_are_refused_before_loading():
     with pytest.raises(UnknownModel, match="lite0"):
-        check_params(DreamParams(model="alexnet"))
+        DreamParams.from_mapping({"model": "alexnet"})
     with pytest.raises(UnknownLayer, match="block10"):
-        check_params(DreamParams(layer="mixed4c"))
+        DreamParams.from_mapping({"layer": "mixed4c"})
     with pytest.raises(InvalidParameter, match="112 channels"):
-        check_params(DreamParams(channels="3,200"))
+        DreamParams.from_mapping({"channels": "3,200"})
+
+
+def test_the_catalog_imports_no_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, dreamlayer.catalog, dreamlayer.params; assert 'torch' not in sys.modules, 'torch imported'"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr

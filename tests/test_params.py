@@ -10,9 +10,9 @@ import pytest
 from dreamlayer.engine.resize import octave_sizes, work_size
 from dreamlayer.engine.tiling import tile_starts
 from dreamlayer.errors import InvalidParameter
-from dreamlayer.images import Picture, read_params, save_picture
+from dreamlayer.images import Picture, SettingsRecord, read_settings, save_picture
 from dreamlayer.params import DreamParams, parse_channels, parse_layers
-from dreamlayer.presets import PRESETS, preset_params
+from dreamlayer.params import PRESETS, preset_params
 
 
 def test_strings_from_a_form_or_command_line_are_parsed():
@@ -65,8 +65,8 @@ def test_resolved_fills_seed_and_scale_only_when_missing():
 def test_parameters_round_trip_through_png_metadata(tmp_path):
     params = DreamParams(layer="block8=0.5,block10", channels="strongest:4", preserve_colors=True, seed=42, scale=1.25)
     path = tmp_path / "dream.png"
-    save_picture(Picture(np.zeros((8, 8, 3), np.float32), None), path, params.to_dict())
-    assert DreamParams.from_mapping(read_params(path)) == params
+    save_picture(Picture(np.zeros((8, 8, 3), np.float32), None), path, SettingsRecord(params.to_dict()).to_json())
+    assert DreamParams.from_mapping(read_settings(path).params) == params
 
 
 def test_smallest_octave_never_shrinks_below_what_the_layer_needs():
@@ -85,3 +85,88 @@ def test_tiles_cover_the_picture_with_overlap_on_the_grid(length, tile, overlap,
     assert starts[-1] + min(tile, length) == length
     assert all(s % align == 0 for s in starts)
     assert all(b - a <= tile - overlap for a, b in zip(starts, starts[1:]))
+
+
+def test_every_surface_agrees_on_every_setting(server):
+    """The CLI flags, the OpenAPI schemas and /v1/settings all come from the model: same names, types, defaults
+    and ranges, setting by setting."""
+    import argparse
+
+    import requests
+
+    from dreamlayer.cli import build_parser
+    from dreamlayer.params import ZoomSettings
+    from dreamlayer.params.knobs import SCHEMA_TYPES
+
+    served = requests.get(f"{server.url}/v1/settings", timeout=5).json()
+    spec = requests.get(f"{server.url}/v1/openapi.json", timeout=5).json()
+    forms = {route: spec["paths"][f"/v1/{route}"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+             for route in ("dreams", "zooms")}
+    subcommands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    flags = {name: {a.dest: a for a in subcommands[name]._actions} for name in ("dream", "zoom")}
+    for group, knobs, route, command in (("dream", DreamParams, "dreams", "dream"), ("zoom", ZoomSettings, "zooms", "zoom")):
+        assert [s["name"] for s in served[group]] == knobs.names()
+        for setting, described in zip(knobs.settings(), served[group]):
+            knob = setting.knob
+            assert (described["type"], described["default"]) == (SCHEMA_TYPES[setting.kind], setting.default)
+            assert (described.get("minimum"), described.get("maximum"), described.get("choices")) == (knob.lo, knob.hi, list(knob.choices) or None)
+            schema = forms[route][setting.name]
+            assert schema["type"] == described["type"] and schema.get("enum") == described.get("choices")
+            assert (schema.get("minimum"), schema.get("maximum"), schema.get("default")) == (knob.lo, knob.hi, setting.default)
+            if knob.cli:
+                action = flags[command][setting.name]
+                assert action.option_strings == ["--" + setting.name.replace("_", "-")] + (
+                    ["--no-" + setting.name.replace("_", "-")] if setting.kind == "bool" else [])
+                assert knob.help in action.help
+    for name, preset in served["presets"].items():
+        assert preset["values"] == preset_params(name).to_dict()
+    assert "steps" in forms["dreams"] and "steps" not in forms["zooms"]  # a zoom says steps_per_frame
+
+
+def test_importing_the_engine_brings_no_http_client():
+    """The engine knows tensors, not HTTP. torch itself imports urllib.request (for torch.hub), so what is checked
+    is that no dreamlayer module the engine loads is the client or imports urllib."""
+    import ast
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, dreamlayer.engine; print(' '.join(sorted(m for m in sys.modules if m.startswith('dreamlayer'))))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    loaded = run.stdout.split()
+    assert "dreamlayer.engine" in loaded and "dreamlayer.client" not in loaded
+    for module in loaded:
+        path = Path(sys.modules[module].__file__) if module in sys.modules else Path(__import__(module, fromlist=["_"]).__file__)
+        tree = ast.parse(path.read_text())
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not any(name.startswith("urllib") or name.endswith("client") for name in imported), (module, imported)
+
+
+def test_no_list_of_settings_is_restated_outside_the_model():
+    """Any literal list, tuple, set or dict naming three or more settings outside dreamlayer.params is a
+    restatement that will drift; plugins, server and CLI must derive from the model instead."""
+    import ast
+    from pathlib import Path
+
+    from dreamlayer.params import DreamUpload, ZoomSettings
+
+    names = set(DreamParams.names()) | set(ZoomSettings.names()) | set(DreamUpload.names())
+    names |= {n.replace("_", "-") for n in names}  # GIMP's argument spelling
+    repo = Path(__file__).resolve().parents[1]
+    offenders = []
+    for path in [*repo.glob("server/**/*.py"), *repo.glob("krita_plugin/**/*.py"), *repo.glob("gimp_plugin/**/*.py")]:
+        if "params" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):  # a dataclass of settings, restated
+                fields = {s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+                if len(fields & names) >= 3:
+                    offenders.append(f"{path.relative_to(repo)}:{node.lineno}: class {node.name} {sorted(fields & names)}")
+            items = node.keys if isinstance(node, ast.Dict) else getattr(node, "elts", None) if isinstance(node, (ast.List, ast.Tuple, ast.Set)) else None
+            if items:
+                named = {i.value for i in items if isinstance(i, ast.Constant) and i.value in names}
+                if len(named) >= 3:
+                    offenders.append(f"{path.relative_to(repo)}:{node.lineno}: {sorted(named)}")
+    assert not offenders, "\n".join(offenders)

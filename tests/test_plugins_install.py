@@ -115,13 +115,21 @@ def test_settings_persist_and_bad_values_fall_back(krita_modules, tmp_path, capl
     assert os.path.basename(path) == "settings.json"
 
 
+GIMP_MODULES = ("client", "plugin_errors", "settings_description", "setting_arguments", "mnemonics", "procedure_forms",
+                "pictures")
+
+
 @pytest.fixture
-def gimp_core(tmp_path, monkeypatch):
-    """The GIMP plug-in's host-neutral helpers, as installed."""
+def gimp(tmp_path, monkeypatch):
+    """The GIMP plug-in's plain-Python modules (everything but its GIMP adapters), as installed."""
     plugins.install("gimp", tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path / "dreamlayer"))
-    monkeypatch.delitem(sys.modules, "dreamlayer_core", raising=False)
-    return importlib.import_module("dreamlayer_core")
+    for name in GIMP_MODULES:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    modules = types.SimpleNamespace(**{name: importlib.import_module(name) for name in GIMP_MODULES})
+    modules.folder = tmp_path / "dreamlayer"
+    modules.description = modules.settings_description.load_description(str(modules.folder))
+    return modules
 
 
 def test_install_gimp_into_every_gimp3_config(tmp_path, monkeypatch, capsys):
@@ -149,28 +157,121 @@ def test_install_gimp_without_any_config_goes_to_30_and_flatpak_gets_its_own(tmp
     assert (flatpak / "plug-ins/dreamlayer/dreamlayer.py").is_file()
 
 
-def test_gimp_helpers(gimp_core):
-    assert gimp_core.pixel_format("U8_NON_LINEAR") == ("R'G'B'A u8", "RGBA", "u8")
-    assert gimp_core.pixel_format("U16_LINEAR") == ("R'G'B'A float", "RGBA", "f32")
-    assert gimp_core.pixel_format("HALF_PERCEPTUAL")[2] == "f32"
-    gimp_core.check_base_type("RGB")
-    with pytest.raises(gimp_core.DreamError, match="indexed"):
-        gimp_core.check_base_type("INDEXED")
-    values = {"preset": "deep", "model": "lite0", "layer": "", "octaves": 3, "steps": 5, "step-size": 2.0,
-              "preserve-colors": True, "seed": -1}
-    assert gimp_core.dream_params(values) == {"preset": "deep", "model": "lite0", "octaves": 3, "steps": 5,
-                                              "step_size": 2.0, "preserve_colors": True, "lease": 10}
-    assert gimp_core.dream_params({**values, "seed": 4, "layer": "block8"})["seed"] == 4
-    assert gimp_core.layer_name("deep", {"Dream (deep)"}) == "Dream (deep) #2"
-    zoom = {"preset": "classic", "frames": 10, "zoom": 1.1, "rotate": 2.0, "steps-per-frame": 3, "fps": 25.0, "seed": 7}
-    assert gimp_core.zoom_params(zoom) == {"preset": "classic", "frames": 10, "zoom": 1.1, "rotate": 2.0,
-                                           "steps_per_frame": 3, "fps": 25.0, "format": "webp", "lease": 10, "seed": 7}
-    assert gimp_core.frame_layer_name(0, 25.0) == "Frame 1 (40ms)"
+def test_gimp_picture_helpers(gimp):
+    pictures = gimp.pictures
+    assert pictures.pixel_format("U8_NON_LINEAR") == ("R'G'B'A u8", "RGBA", "u8")
+    assert pictures.pixel_format("U16_LINEAR") == ("R'G'B'A float", "RGBA", "f32")
+    assert pictures.pixel_format("HALF_PERCEPTUAL")[2] == "f32"
+    pictures.check_base_type("RGB")
+    with pytest.raises(gimp.plugin_errors.DreamError, match="indexed"):
+        pictures.check_base_type("INDEXED")
+    assert pictures.layer_name("deep", 4711, {"Dream (deep, seed 4711)"}) == "Dream (deep, seed 4711) #2"
+    assert pictures.frame_layer_name(0, 25.0) == "Frame 1 (40ms)"
+    record = pictures.settings_record("deep", {"seed": 4711, "octaves": 5})
+    assert pictures.read_settings_record(record) == {"preset": "deep", "settings": {"seed": 4711, "octaves": 5}}
+
+
+def test_gimp_arguments_are_the_installed_description(gimp):
+    """One argument per dream setting (two for a number that can be random or automatic), each left "from the
+    preset" by default; nothing the description does not say."""
+    from dreamlayer.params import DreamParams
+
+    form = gimp.procedure_forms.dream_form(gimp.description)
+    arguments = {a.name: a for a in form.arguments}
+    described = {s.name.replace("_", "-") for s in DreamParams.settings()} - {"guide-weight"}  # GIMP sends no guide
+    assert set(arguments) == described | {"preset", "server-url", "random-seed", "automatic-scale", "automatic-edge-softness"}
+    assert [a.name for a in form.arguments][0] == "preset" and form.arguments[-1].name == "server-url"
+    octaves = next(s for s in DreamParams.settings() if s.name == "octaves")
+    assert (arguments["octaves"].minimum, arguments["octaves"].maximum, arguments["octaves"].default) == (octaves.knob.lo - 1, octaves.knob.hi, octaves.knob.lo - 1)
+    assert octaves.knob.help in arguments["octaves"].blurb and "from the preset" in arguments["octaves"].blurb
+    assert arguments["preserve-colors"].default == "from-preset" and [o.nick for o in arguments["preserve-colors"].options] == ["from-preset", "yes", "no"]
+    assert [o.nick for o in arguments["preset"].options] == list(gimp.description.presets)
+    layers = [o.label for o in arguments["layer"].options]
+    assert "block10 — EfficientNet-Lite0" in layers and "relu4_3 — VGG-16, VGG-19" in layers
+    assert arguments["channels"].default == "" and arguments["seed"].minimum == -1
+
+
+def test_gimp_arguments_follow_a_changed_description(gimp):
+    data = json.loads((gimp.folder / "dreamlayer_settings.json").read_text())
+    octaves = next(s for s in data["settings"]["dream"] if s["name"] == "octaves")
+    octaves.update(label="Sizes", maximum=20)
+    data["settings"]["dream"].append({"name": "glow", "type": "number", "default": 0.5, "label": "Glow", "help": "Shine.",
+                                      "section": "more", "minimum": 0.0, "maximum": 1.0})
+    for preset in data["settings"]["presets"].values():
+        preset["values"]["glow"] = 0.5
+    (gimp.folder / "dreamlayer_settings.json").write_text(json.dumps(data))
+    form = gimp.procedure_forms.dream_form(gimp.settings_description.load_description(str(gimp.folder)))
+    arguments = {a.name: a for a in form.arguments}
+    assert arguments["octaves"].maximum == 20 and arguments["octaves"].label.replace("_", "") == "Sizes"
+    assert arguments["glow"].default == -1 and form.dream_settings({**_defaults(form), "glow": 0.25})[1]["glow"] == 0.25
+
+
+def _defaults(form):
+    return {a.name: a.default for a in form.arguments}
+
+
+def test_gimp_runs_the_preset_with_what_was_changed(gimp):
+    form = gimp.procedure_forms.dream_form(gimp.description)
+    for name, preset in gimp.description.presets.items():
+        assert form.dream_settings({**_defaults(form), "preset": name}) == (name, preset["values"])
+    deep = gimp.description.presets["deep"]["values"]
+    changed = {**_defaults(form), "preset": "deep", "steps": 10, "preserve-colors": "yes", "channels": "strongest:3"}
+    assert form.dream_settings(changed)[1] == {**deep, "steps": 10, "preserve_colors": True, "channels": "strongest:3"}
+    random = form.dream_settings({**_defaults(form), "seed": 7, "random-seed": True})[1]
+    assert random["seed"] is None and form.dream_settings({**_defaults(form), "seed": 7})[1]["seed"] == 7
+    assert form.dream_settings({**_defaults(form), "channels": "all"})[1]["channels"] == ""
+    # A preset's layer belongs to its network; another network dreams with its own default layer...
+    assert form.dream_settings({**_defaults(form), "preset": "deep", "model": "googlenet"})[1]["layer"] == ""
+    # ... but a layer chosen for a network that lacks it is refused before anything is sent.
+    with pytest.raises(gimp.plugin_errors.DreamError, match="'googlenet' has no layer 'block3'"):
+        form.dream_settings({**_defaults(form), "model": "googlenet", "layer": "block3"})
+
+
+def test_gimp_dialog_values_show_a_preset_and_replay_a_record(gimp):
+    form = gimp.procedure_forms.dream_form(gimp.description)
+    shown = form.preset_arguments("deep")
+    assert "from-preset" not in shown.values() and shown["random-seed"] is True and shown["layer"] == "block12"
+    assert form.dream_settings({**_defaults(form), **shown, "preset": "deep"})[1] == gimp.description.presets["deep"]["values"]
+    record = {**gimp.description.presets["gentle"]["values"], "seed": 4711, "scale": 0.75, "edge_softness": 4.0}
+    replay = {**_defaults(form), **form.arguments_for(record), "preset": "classic"}
+    assert form.dream_settings(replay)[1] == record  # whatever the preset
+    unset = form.unset_arguments({**_defaults(form), "preset": "gentle", "octaves": 2})
+    assert "octaves" not in unset and unset["steps"] == gimp.description.presets["gentle"]["values"]["steps"]
+
+
+def test_gimp_zoom_takes_the_films_settings_and_steps_per_frame(gimp):
+    form = gimp.procedure_forms.zoom_form(gimp.description)
+    names = [a.name for a in form.arguments]
+    assert "steps" not in names and "steps-per-frame" in names and "format" not in names and "from-noise" in names
+    preset, settings = form.zoom_settings({**_defaults(form), "preset": "gentle", "frames": 10, "steps-per-frame": 3})
+    assert preset == "gentle" and "steps" not in settings and settings["layer"] == "block7"
+    assert (settings["frames"], settings["steps_per_frame"], settings["format"]) == (10, 3, "webp")
+
+
+def test_gimp_dialogs_give_each_shown_label_its_own_letter(gimp):
+    for form in (gimp.procedure_forms.dream_form(gimp.description), gimp.procedure_forms.zoom_form(gimp.description)):
+        shown = {name for section in form.sections for name in section.names}
+        letters = [a.label[a.label.index("_") + 1].lower() for a in form.arguments if a.name in shown]
+        assert len(letters) == len(shown) == len(set(letters))
+        assert not set(letters) & gimp.mnemonics.DIALOG_BUTTON_LETTERS
+        assert {"preset", "server-url", "layer", "octaves"} <= shown
+    fit = gimp.mnemonics.fit
+    seed, both = fit([("Seed",), ("Random seed", "Seed")], frozenset())  # letters move to make room
+    assert len({label[label.index("_") + 1].lower() for label in seed + both}) == 3
+    assert fit([("Ab",), ("Ba", "ab")], frozenset()) == [("_Ab",), None]  # a group is shown whole or not at all
+    assert fit([("x_y",)], frozenset("x")) == [("x___y",)]  # the label's own underscore doubled
+
+
+def test_gimp_without_its_description_says_how_to_reinstall(gimp):
+    (gimp.folder / "dreamlayer_settings.json").unlink()
+    with pytest.raises(gimp.plugin_errors.DreamError, match="install-plugin gimp"):
+        gimp.settings_description.load_description(str(gimp.folder))
 
 
 def test_package_gimp_zip(tmp_path):
     out = tmp_path / "g.zip"
     assert main(["package-plugin", "gimp", "--output", str(out)]) == 0
     archive = zipfile.ZipFile(out)
-    assert {"dreamlayer/dreamlayer.py", "dreamlayer/client.py", "dreamlayer/dreamlayer_core.py"} <= set(archive.namelist())
+    assert {"dreamlayer/dreamlayer.py", "dreamlayer/client.py", "dreamlayer/dreamlayer_settings.json",
+            "dreamlayer/help/en/gimp-help.xml", "dreamlayer/help/en/dreamlayer.html"} <= set(archive.namelist())
     assert (archive.getinfo("dreamlayer/dreamlayer.py").external_attr >> 16) & 0o111

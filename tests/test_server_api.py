@@ -38,7 +38,9 @@ def test_health_and_models(server):
     assert lite0["available"] and lite0["default_layer"] == "block10"
     assert {"name": "block10", "channels": 112, "stride": 16} in lite0["layers"]
     assert set(models["presets"]) >= {"gentle", "classic", "deep"}
-    assert models["settings"]["steps"]["max"] == 200
+    steps = next(s for s in models["settings"]["dream"] if s["name"] == "steps")
+    assert (steps["minimum"], steps["maximum"], steps["default"], steps["type"]) == (1, 200, 10, "integer")
+    assert requests.get(f"{server.url}/v1/settings", timeout=5).json() == models["settings"]
 
 
 def test_openapi_spec_is_served(server):

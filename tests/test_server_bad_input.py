@@ -160,6 +160,19 @@ def test_wrong_content_type_and_missing_image(server):
     assert_json_error(r, 422)
 
 
+@pytest.mark.parametrize("disposition", ['form-data; name=""', "form-data", 'form-data; name="\u00e9t\u00e9"', 'form-data; name="steps"; name="octaves"'])
+def test_odd_part_names_are_refused_by_name_never_a_500(server, disposition):
+    """Schemathesis once found a part with an empty name answered with 500."""
+    boundary = "dreamlayer-test"
+    body = (f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n3\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="in.png"\r\n'
+            f"Content-Type: image/png\r\n\r\n").encode() + png_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    r = requests.post(f"{server.url}/v1/dreams", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}, timeout=10)
+    assert r.status_code in (202, 422), r.text
+    if r.status_code == 422:
+        assert "Unknown setting" in r.json()["error"]["message"]
+
+
 def test_mask_of_the_wrong_size(server):
     r = requests.post(f"{server.url}/v1/dreams", files={"image": ("in.png", png_bytes(), "image/png"), "mask": ("m.png", png_bytes(10, 10, "L"), "image/png")}, data=TINY, timeout=5)
     assert_json_error(r, 422, "unreadable_image")

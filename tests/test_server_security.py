@@ -118,7 +118,7 @@ def test_token_is_required_and_compared_in_constant_time(token_server, monkeypat
 ZOOM_FIELDS = {"width": "64", "height": "48", "frames": "2", "steps_per_frame": "1", "octaves": "1", "scale": "1", "format": "gif"}
 
 
-@pytest.mark.parametrize("route", ["/v1/dreams", "/v1/zooms"])
+@pytest.mark.parametrize("route", ["/v1/dreams", "/v1/zooms", "/v1/videos"])
 @pytest.mark.parametrize("content_type, body", [
     ("application/x-www-form-urlencoded", "&".join(f"{k}={v}" for k, v in ZOOM_FIELDS.items()).encode()),
     ("text/plain", b"width=64\nheight=48"),
@@ -135,9 +135,10 @@ def test_only_multipart_or_raw_pixels_start_work_on_every_route(server, route, c
     assert (after["kept"], after["queued"], after["running"]) == (before["kept"], before["queued"], before["running"])
 
 
-def test_zooms_take_multipart_only(server):
-    r = requests.post(f"{server.url}/v1/zooms", data=b"\0" * 16, headers={"Content-Type": "application/octet-stream"}, timeout=5)
-    assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media_type"
+def test_zooms_and_videos_take_multipart_only(server):
+    for route in ("/v1/zooms", "/v1/videos"):
+        r = requests.post(server.url + route, data=b"\0" * 16, headers={"Content-Type": "application/octet-stream"}, timeout=5)
+        assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media_type"
     r = requests.post(f"{server.url}/v1/zooms", files={k: (None, v) for k, v in ZOOM_FIELDS.items()}, timeout=5)
     assert r.status_code == 202, r.text
 

@@ -12,7 +12,8 @@ import pytest
 import requests
 from PIL import Image
 
-from dreamlayer.engine.zoom import ZoomSettings, noise_picture, zoom_frames, zoom_step
+from dreamlayer.engine.zoom import noise_picture, zoom_frames, zoom_step
+from dreamlayer.params import ZoomSettings
 from dreamlayer.errors import InvalidParameter
 from dreamlayer.params import DreamParams
 from dreamlayer.video import FrameWriter
@@ -125,14 +126,11 @@ def test_cli_zoom_from_noise_and_clear_errors(tmp_path):
     assert (stream.frames, stream.width, stream.height) == (4, 96, 64)
     for args, message in ((["--noise", "96x64", str(tmp_path / "z.avi")], "use .mp4"),
                           (["--noise", "big", str(out)], "--noise takes a size"),
-                          ([str(out)], "either a picture")):
+                          ([str(out)], "either a picture"),
+                          (["--noise", "96x64", str(out), "--steps", "3"], "--steps-per-frame times per scale; --steps is for single dreams"),
+                          (["--noise", "96x64", str(out), "--blend", "2"], "'blend' must be between 0 and 0.9")):
         bad = subprocess.run([sys.executable, "-m", "dreamlayer", "zoom", *args], capture_output=True, text=True, timeout=120)
         assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
-
-
-def multipart(fields: dict[str, str]) -> dict:
-    """Plain fields sent as multipart/form-data, the only form the server takes (requests sends ``data=`` urlencoded)."""
-    return {name: (None, value) for name, value in fields.items()}
 
 
 def _wait(url: str, job_id: str, states=("done", "failed", "cancelled"), timeout=120) -> dict:
@@ -145,12 +143,18 @@ def _wait(url: str, job_id: str, states=("done", "failed", "cancelled"), timeout
     raise AssertionError(status)
 
 
+def post_zoom(url: str, fields: dict) -> requests.Response:
+    """Fields as multipart/form-data, the one form a zoom is accepted in."""
+    return requests.post(f"{url}/v1/zooms", files={k: (None, v) for k, v in fields.items()}, timeout=10)
+
+
 def test_server_zoom_streams_frames_and_returns_the_film(server):
     fields = {"width": "96", "height": "64", "frames": "3", "octaves": "1", "steps_per_frame": "2", "scale": "1", "format": "gif"}
-    r = requests.post(f"{server.url}/v1/zooms", files=multipart(fields), timeout=10)
+    r = post_zoom(server.url, fields)
     assert r.status_code == 202, r.text
     job = _wait(server.url, r.json()["id"])
-    assert job["state"] == "done" and job["frames_done"] == 3
+    assert job["state"] == "done" and job["frames"] == {"done": 3, "total": 3}
+    assert job["film"]["format"] == "gif" and job["settings"]["steps"] == 2  # the film's steps_per_frame ran
     frame = requests.get(f"{server.url}/v1/jobs/{job['id']}/frames/2", timeout=5)
     assert frame.headers["Content-Type"] == "image/png"
     film = requests.get(f"{server.url}/v1/jobs/{job['id']}/result", timeout=5)
@@ -161,14 +165,16 @@ def test_server_zoom_streams_frames_and_returns_the_film(server):
 
 def test_server_zoom_can_be_cancelled_and_is_capped(server):
     fields = {"width": "128", "height": "128", "frames": "400", "steps_per_frame": "3", "octaves": "1", "scale": "1"}
-    r = requests.post(f"{server.url}/v1/zooms", files=multipart(fields), timeout=10)
+    r = post_zoom(server.url, fields)
     assert r.status_code == 202, r.text
     job_id = r.json()["id"]
     deadline = time.monotonic() + 60
-    while requests.get(f"{server.url}/v1/jobs/{job_id}", timeout=5).json()["frames_done"] < 1 and time.monotonic() < deadline:
+    while requests.get(f"{server.url}/v1/jobs/{job_id}", timeout=5).json()["frames"]["done"] < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     requests.delete(f"{server.url}/v1/jobs/{job_id}", timeout=5)
     final = _wait(server.url, job_id)
-    assert final["state"] == "cancelled" and final["frames_done"] < 400
-    too_big = requests.post(f"{server.url}/v1/zooms", files=multipart({**fields, "frames": "20000", "width": "1024", "height": "1024"}), timeout=10)
+    assert final["state"] == "cancelled" and final["frames"]["done"] < 400
+    too_big = post_zoom(server.url, {**fields, "frames": "20000", "width": "1024", "height": "1024"})
     assert too_big.status_code == 422 and "too big" in too_big.json()["error"]["message"]
+    steps = post_zoom(server.url, {**fields, "steps": "3"})
+    assert steps.status_code == 422 and "'steps_per_frame' takes the place of 'steps'" in steps.json()["error"]["message"]

@@ -8,6 +8,7 @@ embedded Python, which has no requests, numpy or Pillow. The plugins ship a copy
 
 from __future__ import annotations
 
+import enum
 import json
 import struct
 import time
@@ -20,11 +21,6 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 DEFAULT_PORT = 37326  # D-R-E-A-M on a phone keypad; clear of ComfyUI (8188), A1111 (7860) and Ollama (11434)
 DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
-FINAL_STATES = ("done", "failed", "cancelled", "expired")
-# The network sees a picture at about this long side whatever its size, so a preset gives features of the same
-# size relative to the picture at any resolution; small pictures are not blown up more than 1/MIN_FEATURE_SCALE.
-REFERENCE_SIDE = 1024
-MIN_FEATURE_SCALE = 0.5
 BYTES_PER_CHANNEL = {"u8": 1, "u16": 2, "f16": 2, "f32": 4}
 
 
@@ -42,6 +38,19 @@ class ServerUnavailable(ClientError):
 
 class JobFailed(ClientError):
     """The dream ended in failure or was cancelled."""
+
+
+class JobState(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # finished, but its result had to be let go before anyone fetched it
+
+    @property
+    def final(self) -> bool:
+        return self not in (JobState.QUEUED, JobState.RUNNING)
 
 
 class RawImage(NamedTuple):
@@ -65,6 +74,8 @@ class RawMask(NamedTuple):
 
 
 class Progress(NamedTuple):
+    """How far the dream is: steps over all its octaves (for a zoom, the current frame's dream)."""
+
     step: int
     total: int
     octave: int
@@ -75,23 +86,61 @@ class Progress(NamedTuple):
         return self.step / self.total if self.total else 0.0
 
 
+class FrameProgress(NamedTuple):
+    """How many of a zoom's frames are made; 0 of 0 for a single dream."""
+
+    done: int
+    total: int
+
+
+class ErrorInfo(NamedTuple):
+    code: str
+    message: str
+
+
 class JobStatus(NamedTuple):
     id: str
-    state: str  # queued, running, done, failed, cancelled
+    kind: str  # dream or zoom
+    state: JobState
     progress: Progress
+    frames: FrameProgress
+    queue_position: int  # 1 = next; 0 when not waiting
     eta_seconds: float | None
-    error: dict | None  # {"code": ..., "message": ...}
-    raw: dict
+    error: ErrorInfo | None
+    preset: str | None
+    settings: dict[str, Any] | None  # the dream settings that run, seed and feature scale resolved
+    film: dict[str, Any] | None  # a zoom's film settings
+    created: float  # seconds since the epoch, on the server's clock
+    started: float | None
+    ended: float | None
 
     @property
     def finished(self) -> bool:
-        return self.state in FINAL_STATES
+        return self.state.final
+
+    @property
+    def fraction(self) -> float:
+        """The share of the whole job done: of its frames for a zoom, of its steps for a dream."""
+        if self.frames.total:
+            return min(1.0, (self.frames.done + self.progress.fraction) / self.frames.total)
+        return self.progress.fraction
 
     @classmethod
     def from_json(cls, data: dict) -> JobStatus:
-        p = data.get("progress") or {}
-        progress = Progress(p.get("step", 0), p.get("total", 0), p.get("octave", 0), p.get("octaves", 0))
-        return cls(data["id"], data["state"], progress, data.get("eta_seconds"), data.get("error"), data)
+        p, f, error = data.get("progress") or {}, data.get("frames") or {}, data.get("error")
+        return cls(
+            data["id"], data.get("kind", "dream"), JobState(data["state"]),
+            Progress(p.get("step", 0), p.get("total", 0), p.get("octave", 0), p.get("octaves", 0)),
+            FrameProgress(f.get("done", 0), f.get("total", 0)), data.get("queue_position", 0), data.get("eta_seconds"),
+            ErrorInfo(error["code"], error["message"]) if error else None,
+            data.get("preset"), data.get("settings"), data.get("film"),
+            data.get("created", 0.0), data.get("started"), data.get("finished"),
+        )
+
+
+class JobResult(NamedTuple):
+    image: RawImage | bytes  # raw pixels for a raw upload, else the encoded file (a picture, or a zoom's film)
+    seed: int | None  # the seed that ran
 
 
 class DreamClient:
@@ -107,7 +156,12 @@ class DreamClient:
         return self._json("GET", "/v1/health")
 
     def models(self) -> dict:
+        """The models and their layers (with the settings and presets, as ``settings()``)."""
         return self._json("GET", "/v1/models")
+
+    def settings(self) -> dict:
+        """Every setting (type, default, range or choices, label, help) and every preset, to build knobs from."""
+        return self._json("GET", "/v1/settings")
 
     def submit(
         self,
@@ -116,9 +170,20 @@ class DreamClient:
         mask: RawMask | bytes | None = None,
         guide: bytes | None = None,
         filename: str = "image.png",
+        document: tuple[int, int] | None = None,
+        position: tuple[int, int] | None = None,
     ) -> JobStatus:
-        """Queue a dream. ``image`` is raw pixels or an encoded picture file; ``guide`` an encoded picture."""
+        """Queue a dream. ``image`` is raw pixels or an encoded picture file; ``guide`` an encoded picture.
+
+        An editor dreaming part of a document says the document's size (``document``, so the server picks the
+        feature size for the whole document) and where the part sits in it (``position``, so a selection's edge is
+        softened inside the document but not along its border).
+        """
         fields: dict[str, Any] = {k: _field(v) for k, v in (params or {}).items() if v is not None}
+        if document is not None:
+            fields.update(document_width=document[0], document_height=document[1])
+        if position is not None:
+            fields.update(region_x=position[0], region_y=position[1])
         files = []
         if isinstance(image, RawImage):
             if len(image.data) != image.expected_size():
@@ -149,8 +214,16 @@ class DreamClient:
         body, content_type = _multipart(fields, files)
         return JobStatus.from_json(self._json("POST", "/v1/zooms", body, {"Content-Type": content_type}))
 
+    def submit_video(self, frames: list[bytes], params: dict[str, Any] | None = None) -> JobStatus:
+        """Queue a video: ``frames`` are encoded pictures (PNG...), in order, all one size. ``params`` holds the video
+        fields (steps_per_frame, blend, follow_motion, format...) and any dream settings."""
+        fields: dict[str, Any] = {k: _field(v) for k, v in (params or {}).items() if v is not None}
+        files = [("frame", f"frame_{i:05d}.png", "image/png", data) for i, data in enumerate(frames)]
+        body, content_type = _multipart(fields, files)
+        return JobStatus.from_json(self._json("POST", "/v1/videos", body, {"Content-Type": content_type}))
+
     def frame(self, job_id: str, index: int) -> bytes | None:
-        """Frame ``index`` (from 0) of a zoom as PNG bytes, or None if it is not made yet."""
+        """Frame ``index`` (from 0) of a zoom or video as PNG bytes, or None if it is not made yet."""
         try:
             return self._request("GET", f"/v1/jobs/{_quote(job_id)}/frames/{int(index)}")[0]
         except ClientError as exc:
@@ -173,15 +246,16 @@ class DreamClient:
                 return None
             raise
 
-    def result(self, job_id: str) -> RawImage | bytes:
-        """The result in the form of the upload: RawImage for raw pixels, else the encoded file's bytes."""
+    def result(self, job_id: str) -> JobResult:
+        """The result in the form of the upload (RawImage for raw pixels, else the file's bytes) and its seed."""
         body, headers = self._request("GET", f"/v1/jobs/{_quote(job_id)}/result")
+        seed = int(headers["X-Dreamlayer-Seed"]) if headers.get("X-Dreamlayer-Seed", "").isdigit() else None
         if headers.get("Content-Type", "").startswith("application/octet-stream"):
-            return RawImage(
+            return JobResult(RawImage(
                 int(headers["X-Dreamlayer-Width"]), int(headers["X-Dreamlayer-Height"]), body,
                 headers["X-Dreamlayer-Layout"], headers["X-Dreamlayer-Depth"],
-            )
-        return body
+            ), seed)
+        return JobResult(body, seed)
 
     def events(self, job_id: str) -> Iterator[JobStatus]:
         """Follow a job through Server-Sent Events until it ends."""
@@ -216,9 +290,9 @@ class DreamClient:
             if should_cancel is not None and should_cancel():
                 self.cancel(job_id)
             time.sleep(poll_seconds)
-        if status.state != "done":
-            error = status.error or {"code": status.state, "message": "The dream was cancelled."}
-            raise JobFailed(error.get("message", status.state), error.get("code", status.state))
+        if status.state != JobState.DONE:
+            error = status.error or ErrorInfo(status.state.value, "The dream was cancelled.")
+            raise JobFailed(error.message, error.code)
         return status
 
     # -- HTTP plumbing ---------------------------------------------------------------------------------------
@@ -247,14 +321,6 @@ class DreamClient:
     def _json(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> dict:
         data, _ = self._request(method, path, body, headers)
         return json.loads(data.decode("utf-8"))
-
-
-def feature_scale(width: int, height: int) -> float:
-    """Picture pixels per network pixel for a picture (or, in an editor, the whole document) of this size.
-
-    Editors pass the document's size, so a dreamed selection gets features the same size as a dreamed canvas.
-    """
-    return round(max(max(width, height) / REFERENCE_SIDE, MIN_FEATURE_SCALE), 4)
 
 
 def normalize_url(url: str) -> str:

@@ -33,5 +33,11 @@ class ImageTooLarge(ImageReadError):
     code = "image_too_large"
 
 
+class ImageWriteError(DreamlayerError):
+    """A result can't be written where or how it was asked for."""
+
+    code = "cannot_write"
+
+
 class Cancelled(DreamlayerError):
     code = "cancelled"

@@ -6,6 +6,7 @@ The plugins' sources are read from the checkout dreamlayer was installed from (`
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -17,6 +18,9 @@ from .errors import DreamlayerError
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT = Path(__file__).with_name("client.py")
+# Beside the client, every plugin gets the settings and models this dreamlayer knows: what its knobs fall back to
+# while no server answers (and what GIMP builds its procedure's arguments from, since it asks before any server runs).
+SETTINGS_FILE = "dreamlayer_settings.json"
 
 
 class PluginError(DreamlayerError):
@@ -73,7 +77,7 @@ def _copy_krita(dest: Path) -> list[Path]:
     if package.exists():
         shutil.rmtree(package)
     shutil.copytree(source / "dreamlayer_krita", package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    shutil.copy2(CLIENT, package / "client.py")
+    _add_shared(package)
     shutil.copy2(source / "dreamlayer.desktop", dest / "dreamlayer.desktop")
     return [dest / "dreamlayer.desktop", package]
 
@@ -84,10 +88,20 @@ def _copy_gimp(dest: Path) -> list[Path]:
     if folder.exists():
         shutil.rmtree(folder)
     shutil.copytree(source, folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    shutil.copy2(CLIENT, folder / "client.py")
+    _add_shared(folder)
     for script in folder.glob("dreamlayer*.py"):
         script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return [folder]
+
+
+def _add_shared(folder: Path) -> None:
+    """The protocol client and the settings description, copied into a plugin's folder."""
+    from .catalog import describe_models
+    from .params import describe
+
+    shutil.copy2(CLIENT, folder / "client.py")
+    description = {"settings": describe(), "models": describe_models()}
+    (folder / SETTINGS_FILE).write_text(json.dumps(description, indent=1, sort_keys=True))
 
 
 def install(editor: str, dest: str | Path | None = None) -> list[Path]:

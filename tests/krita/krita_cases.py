@@ -110,10 +110,10 @@ def run_case(krita, dreamlayer_krita, depth, server):
     }
 
 
-def zoom_cases(krita, dreamlayer_krita, server):
+def zoom_cases(krita, dreamlayer_krita, server, starts=("noise", "layer")):
     """A zoom from noise and one from a layer, each into a new animated layer with a frame per animation frame."""
     out = {}
-    for start in ("noise", "layer"):
+    for start in starts:
         doc = krita.createDocument(W, H, f"zoom-{start}", "RGBA", "U16" if start == "layer" else "U8", "", 72.0)
         show(krita, doc)
         source = None
@@ -191,48 +191,92 @@ def exercise_docker(server):
     }
 
 
-def run_all(*_args):
-    server, out = os.environ["DREAMLAYER_TEST_SERVER"], os.environ["DREAMLAYER_TEST_OUT"]
-    results = {"python": sys.version.split()[0]}
+def server_down_case(krita, dreamlayer_krita, server):
+    doc = krita.createDocument(W, H, "down", "RGBA", "U8", "", 72.0)
+    layer = doc.createNode("Source", "paintlayer")
+    doc.rootNode().addChildNode(layer, None)
+    layer.setPixelData(source_pixels("U8"), 0, 0, W, H)
+    count = len(doc.rootNode().childNodes())
     try:
-        from krita import Krita
+        dreamlayer_krita.dream(doc, layer, server_url="http://127.0.0.1:9")
+        return {"error": None}
+    except dreamlayer_krita.DreamError as exc:
+        return {"error": str(exc), "layers_added": len(doc.rootNode().childNodes()) - count}
 
-        import dreamlayer_krita  # already loaded by Krita itself, from the user's pykrita folder
-        from dreamlayer_krita import qt
 
-        krita = Krita.instance()
-        results["krita"], results["qt6"] = krita.version(), qt.QT6
-        results["plugin_file"] = dreamlayer_krita.__file__
-        results["actions"] = {name: krita.action(name) is not None for name in
-                              ("dreamlayer_dream", "dreamlayer_zoom", "dreamlayer_zoom_noise", "dreamlayer_cancel")}
-        results["dockers"] = [d.windowTitle() for d in krita.dockers()]
-        results["cases"] = [run_case(krita, dreamlayer_krita, depth, server) for depth in ("U8", "U16", "F16", "F32")]
+def grey_case(krita, dreamlayer_krita, server):
+    grey = krita.createDocument(W, H, "grey", "GRAYA", "U8", "", 72.0)
+    grey_layer = grey.createNode("Grey", "paintlayer")
+    grey.rootNode().addChildNode(grey_layer, None)
+    try:
+        dreamlayer_krita.dream(grey, grey_layer, server_url=server)
+        return {"error": None}
+    except dreamlayer_krita.DreamError as exc:
+        return {"error": str(exc), "layers": len(grey.rootNode().childNodes())}
 
-        doc = krita.createDocument(W, H, "down", "RGBA", "U8", "", 72.0)
-        layer = doc.createNode("Source", "paintlayer")
-        doc.rootNode().addChildNode(layer, None)
-        layer.setPixelData(source_pixels("U8"), 0, 0, W, H)
-        count = len(doc.rootNode().childNodes())
+
+def setup_case(krita, dreamlayer_krita, server):
+    """Which Krita, Qt and plugin file are running, and what the plugin registered."""
+    from dreamlayer_krita import qt
+
+    return {"python": sys.version.split()[0], "krita": krita.version(), "qt6": qt.QT6,
+            "plugin_file": dreamlayer_krita.__file__,
+            "actions": {name: krita.action(name) is not None for name in
+                        ("dreamlayer_dream", "dreamlayer_zoom", "dreamlayer_zoom_noise", "dreamlayer_cancel")},
+            "dockers": [d.windowTitle() for d in krita.dockers()]}
+
+
+def depth_case(depth):
+    return lambda krita, dreamlayer_krita, server: run_case(krita, dreamlayer_krita, depth, server)
+
+
+def zoom_case(start):
+    return lambda krita, dreamlayer_krita, server: zoom_cases(krita, dreamlayer_krita, server, (start,))[start]
+
+
+# Cases run in groups, each group in its own Krita: animation (the timeline) apart from still pictures, so a crash
+# in one group cannot lose the other's results.
+GROUPS = {
+    "still": {
+        "setup": setup_case,
+        **{f"dream_{depth}": depth_case(depth) for depth in ("U8", "U16", "F16", "F32")},
+        "server_down": server_down_case,
+        "docker": lambda krita, dreamlayer_krita, server: exercise_docker(server),
+        "cancel": lambda krita, dreamlayer_krita, server: cancel_case(krita, server),
+        "grey": grey_case,
+    },
+    "animation": {
+        "setup": setup_case,
+        "zoom_noise": zoom_case("noise"),
+        "zoom_layer": zoom_case("layer"),
+    },
+}
+
+
+def write_json(path, data):
+    temporary = path + ".tmp"
+    with open(temporary, "w") as f:
+        json.dump(data, f, indent=1)
+    os.replace(temporary, path)
+
+
+def run_all(*_args):
+    """Run DREAMLAYER_TEST_GROUP's cases, writing the results after each one (and, before it, which case runs), so
+    that if Krita dies, pytest can say in which case and still judge the cases that finished."""
+    server, out = os.environ["DREAMLAYER_TEST_SERVER"], os.environ["DREAMLAYER_TEST_OUT"]
+    results = {"cases": {}, "running": None, "finished": False}
+    from krita import Krita
+
+    import dreamlayer_krita  # already loaded by Krita itself, from the user's pykrita folder
+
+    krita = Krita.instance()
+    for name, case in GROUPS[os.environ["DREAMLAYER_TEST_GROUP"]].items():
+        results["running"] = name
+        write_json(out, results)
         try:
-            dreamlayer_krita.dream(doc, layer, server_url="http://127.0.0.1:9")
-            results["server_down"] = {"error": None}
-        except dreamlayer_krita.DreamError as exc:
-            results["server_down"] = {"error": str(exc), "layers_added": len(doc.rootNode().childNodes()) - count}
-
-        results["docker"] = exercise_docker(server)
-        results["zoom"] = zoom_cases(krita, dreamlayer_krita, server)
-        results["cancel"] = cancel_case(krita, server)
-
-        grey = krita.createDocument(W, H, "grey", "GRAYA", "U8", "", 72.0)
-        grey_layer = grey.createNode("Grey", "paintlayer")
-        grey.rootNode().addChildNode(grey_layer, None)
-        try:
-            dreamlayer_krita.dream(grey, grey_layer, server_url=server)
-            results["grey"] = {"error": None}
-        except dreamlayer_krita.DreamError as exc:
-            results["grey"] = {"error": str(exc), "layers": len(grey.rootNode().childNodes())}
-    except Exception:  # report everything to pytest rather than die inside Krita
-        results["crash"] = traceback.format_exc()
-    with open(out, "w") as f:
-        json.dump(results, f, indent=1)
+            results["cases"][name] = case(krita, dreamlayer_krita, server)
+        except Exception:  # report to pytest rather than die inside Krita
+            results["cases"][name] = {"crash": traceback.format_exc()}
+    results["running"], results["finished"] = None, True
+    write_json(out, results)
     return 0

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from .. import __version__
 from ..client import ClientError
 from ..errors import DreamlayerError
-from . import dream_cmd, models_cmd, plugin_cmd, serve_cmd, zoom_cmd
+from . import dream_cmd, models_cmd, plugin_cmd, serve_cmd, video_cmd, zoom_cmd
 
-SUBCOMMANDS = (dream_cmd, zoom_cmd, models_cmd, serve_cmd, plugin_cmd)
+SUBCOMMANDS = (dream_cmd, zoom_cmd, video_cmd, models_cmd, serve_cmd, plugin_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

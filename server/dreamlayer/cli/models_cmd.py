@@ -15,17 +15,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine.models import MODELS, get_spec, layer_table, pull_model
+    from ..catalog import MODELS, get_model
 
     if args.action == "pull":
-        spec = get_spec(args.name)
+        from ..engine import pull_model
+
+        spec = get_model(args.name)
         path = pull_model(spec.name)
         print(f"{spec.name}: ready ({path})")
         return 0
     for spec in MODELS.values():
         state = "embedded" if spec.embedded else ("downloaded" if spec.available() else f"not downloaded: dreamlayer models pull {spec.name}")
         print(f"{spec.name:<13} {spec.title}  [{state}]")
-        for info in layer_table(spec.name).values():
+        for info in spec.layers.values():
             marker = "*" if info.name == spec.default_layer else " "
             print(f"   {marker} {info.name:<12} {info.channels:>5} channels, 1/{info.stride} scale")
     print("\n* default layer")

@@ -1,29 +1,42 @@
-"""Command-line flags derived from DreamParams, so every knob has exactly one definition."""
+"""Command-line flags made from the parameter model, so every setting is described once (``dreamlayer.params``)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from ..params import DreamParams
-from ..presets import DEFAULT_PRESET, PRESETS
+from ..params import DEFAULT_PRESET, PRESETS, Knobs
 
 
-def add_param_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("dream settings (each overrides the preset)")
-    group.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET, help="starting point (default: %(default)s)")
-    for f in DreamParams.fields():
-        flag = "--" + f.name.replace("_", "-")
-        default = getattr(DreamParams(), f.name)
-        if f.type == "bool":
-            group.add_argument(flag, action="store_true", default=None, help=f.metadata["help"])
+def add_preset_flag(parser: argparse.ArgumentParser) -> None:
+    # Choices are checked by the parameter model, not argparse: its one-line messages beat a usage dump.
+    parser.add_argument("--preset", default=DEFAULT_PRESET, metavar="{" + ",".join(PRESETS) + "}",
+                        help="starting point; every setting given overrides it (default: %(default)s)")
+
+
+def add_knob_flags(parser: argparse.ArgumentParser, group_name: str, knobs: type[Knobs]) -> None:
+    """One flag per setting of ``knobs``: --step-size for step_size, --keep-colours/--no-... for yes/no settings."""
+    group = parser.add_argument_group(group_name)
+    for setting in knobs.settings():
+        knob = setting.knob
+        if not knob.cli:
             continue
-        shown = f" (default: {default})" if default not in (None, "", 0) else ""
-        metavar = f.name.upper() if not f.metadata["choices"] else None
-        group.add_argument(flag, default=None, metavar=metavar, choices=f.metadata["choices"] or None,
-                           help=f.metadata["help"] + shown)
+        flag = "--" + setting.name.replace("_", "-")
+        text = f"{knob.label.lower()}: {knob.help}"
+        if setting.kind == "bool":
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
+                               help=f"{text} (default: {'on' if setting.default else 'off'})")
+            continue
+        if knob.none_means is not None and setting.kind != "str":
+            shown = f" (default: {knob.none_means})"
+        elif setting.default not in (None, ""):
+            shown = f" (default: {setting.default})"
+        else:
+            shown = f" (default: {knob.none_means})" if knob.none_means else ""
+        metavar = "{" + ",".join(knob.choices) + "}" if knob.choices else setting.name.upper()
+        group.add_argument(flag, dest=setting.name, default=None, metavar=metavar, help=text + shown)
 
 
-def given_params(args: argparse.Namespace) -> dict[str, Any]:
-    """The settings typed on the command line, still as strings; DreamParams.from_mapping parses and checks them."""
-    return {f.name: getattr(args, f.name) for f in DreamParams.fields() if getattr(args, f.name) is not None}
+def given(args: argparse.Namespace, knobs: type[Knobs]) -> dict[str, Any]:
+    """The settings typed on the command line, still as text; ``knobs.from_mapping`` parses and checks them."""
+    return {name: getattr(args, name) for name in knobs.names() if getattr(args, name, None) is not None}

@@ -8,7 +8,7 @@ EDITORS = ("krita", "gimp")
 ENABLE_HINT = {
     "krita": "Restart Krita, enable 'dreamlayer' in Settings > Configure Krita > Python Plugin Manager, restart again, "
              "then open Settings > Dockers > dreamlayer.",
-    "gimp": "Restart GIMP; the plug-in is in Filters > Artistic > DeepDream...",
+    "gimp": "Restart GIMP; the plug-in is in Filters > Artistic > DeepDream... (and Filters > Animation > DeepDream Zoom...)",
 }
 
 

@@ -3,39 +3,46 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
 
-from ..client import DreamClient, RawMask
-from ..images import Picture, encode_picture, load_mask, load_picture, save_picture
+import numpy as np
+
+from ..client import DreamClient, RawImage, RawMask
+from ..images import Picture, SettingsRecord, encode_picture
 
 
-def dream_on_server(args: argparse.Namespace, settings: dict[str, Any], output: Path) -> None:
-    """Upload the picture as PNG (so the answer is a PNG carrying its settings), follow progress, save the result."""
+def dream_on_server(args: argparse.Namespace, picture: Picture, settings: SettingsRecord, mask: np.ndarray | None,
+                    guide: Picture | None) -> Picture:
+    """Send the picture as raw pixels at its own depth (16-bit stays 16-bit), follow progress, return the dream."""
     from tqdm import tqdm
 
-    picture = load_picture(args.input)
-    mask = None
-    if args.mask:
-        mask = RawMask((load_mask(args.mask, picture.size) * 255 + 0.5).astype("uint8").tobytes(), "u8")
-    guide = encode_picture(load_picture(args.guide), "PNG") if args.guide else None
+    deep = picture.bits > 8
+    dtype, depth = (np.dtype("<u2"), "u16") if deep else (np.dtype("u1"), "u8")
+    scale = 65535 if deep else 255
+    planes = [picture.rgb, picture.alpha[..., None]] if picture.alpha is not None else [picture.rgb]
+    pixels = (np.clip(np.concatenate(planes, axis=2), 0, 1) * scale + 0.5).astype(dtype)
+    layout = "RGBA" if picture.alpha is not None else "RGB"
+    raw_mask = None if mask is None else RawMask(np.ascontiguousarray(mask, np.float32).tobytes(), "f32")
     client = DreamClient(args.server, args.token)
-    job = client.submit(encode_picture(picture, "PNG"), settings, mask=mask, guide=guide, filename="image.png")
-    with tqdm(desc="dreaming", unit="step", leave=False) as bar:
-        def progress(status):
-            if status.progress.total:
-                bar.total = status.progress.total
-                bar.set_postfix_str(f"{status.state}, octave {status.progress.octave}/{status.progress.octaves}")
-                bar.update(status.progress.step - bar.n)
+    job = client.submit(RawImage(*picture.size, pixels.tobytes(), layout, depth), settings.params, mask=raw_mask,
+                        guide=encode_picture(guide, "PNG") if guide is not None else None)
+    bars: list[tqdm] = []
 
-        try:
-            client.wait(job.id, on_progress=progress)
-        except KeyboardInterrupt:
-            client.cancel(job.id)
-            raise
-    png = client.result(job.id)
-    if output.suffix.lower() == ".png":
-        output.write_bytes(png)
-    else:
-        result = load_picture(png)
-        save_picture(Picture(result.rgb, result.alpha), output)
+    def progress(status) -> None:
+        if not status.progress.total:
+            return
+        if not bars:  # made once the server says how many steps there are, so it never shows "0 step"
+            bars.append(tqdm(total=status.progress.total, desc="dreaming", unit="step", leave=False))
+        bars[0].set_postfix_str(f"octave {status.progress.octave}/{status.progress.octaves}")
+        bars[0].update(status.progress.step - bars[0].n)
+
+    try:
+        client.wait(job.id, on_progress=progress)
+    except KeyboardInterrupt:
+        client.cancel(job.id)
+        raise
+    finally:
+        for bar in bars:
+            bar.close()
+    result = client.result(job.id).image
+    back = np.frombuffer(result.data, dtype).reshape(picture.size[1], picture.size[0], len(layout)).astype(np.float32) / scale
+    return picture.with_pixels(np.ascontiguousarray(back[..., :3]), back[..., 3] if picture.alpha is not None else None)

@@ -10,39 +10,15 @@ list short, and keeps the block outputs (the layers people dream with) as plainl
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..catalog import LITE0_BLOCKS, BlockSpec
+
 # The EfficientNet paper's batch-norm epsilon, as used by the TF reference and the weights' exporter.
 BN_EPS = 1e-3
-
-
-class BlockSpec(NamedTuple):
-    kernel: int
-    stride: int
-    expand: int
-    channels_in: int
-    channels_out: int
-
-
-def _stage(repeats: int, kernel: int, stride: int, expand: int, cin: int, cout: int) -> list[BlockSpec]:
-    first = BlockSpec(kernel, stride, expand, cin, cout)
-    return [first] + [BlockSpec(kernel, 1, expand, cout, cout) for _ in range(repeats - 1)]
-
-
-# EfficientNet-Lite0 (width 1.0, depth 1.0): the B0 stage table.
-LITE0_BLOCKS: list[BlockSpec] = [
-    *_stage(1, 3, 1, 1, 32, 16),
-    *_stage(2, 3, 2, 6, 16, 24),
-    *_stage(2, 5, 2, 6, 24, 40),
-    *_stage(3, 3, 2, 6, 40, 80),
-    *_stage(3, 5, 1, 6, 80, 112),
-    *_stage(4, 5, 2, 6, 112, 192),
-    *_stage(1, 3, 1, 6, 192, 320),
-]
 
 
 class SameConv2d(nn.Conv2d):
@@ -106,12 +82,3 @@ class EfficientNetLite0(nn.Module):
             x = block(x)
         x = F.relu6(self._bn1(self._conv_head(x)))
         return self._fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
-
-
-def block_strides() -> list[int]:
-    """The total stride (image pixels per feature pixel) at the output of each block."""
-    stride, strides = 2, []
-    for spec in LITE0_BLOCKS:
-        stride *= spec.stride
-        strides.append(stride)
-    return strides

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from ..params import DreamParams, parse_channels, parse_layers
-from .models import DreamNet, check_params
+from .models import DreamNet
 from .resize import resize
 
 # Channel strength is measured on a copy of the picture no larger than this, which is plenty to rank channels.
@@ -52,7 +52,6 @@ class Objective:
 
 def build_objective(net: DreamNet, params: DreamParams, image: torch.Tensor, guide: torch.Tensor | None = None) -> Objective:
     """Turn the parameters (and the picture, for strongest channels; the guide, if any) into an Objective."""
-    check_params(params)
     layers = parse_layers(params.layer) or [(net.spec.default_layer, 1.0)]
     choice = parse_channels(params.channels)
     names = [net.check_layer(name) for name, _ in layers]

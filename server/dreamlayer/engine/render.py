@@ -20,7 +20,9 @@ from ..params import DreamParams, parse_layers
 from .color import keep_colors
 from .devices import DEFAULT_TILE, autocast
 from .gradients import laplacian_normalize, normalized_step
-from .models import DreamNet, get_spec, layer_table
+from .masks import soften_edges
+from ..catalog import get_model
+from .models import DreamNet
 from .objectives import Objective, build_objective
 from .resize import octave_sizes, resize, work_size
 from .tiling import tiled_gradient
@@ -47,18 +49,21 @@ def dream(
     progress: ProgressFn | None = None,
     preview: PreviewFn | None = None,
     cancelled: Callable[[], bool] | None = None,
+    mask_open_sides: tuple[bool, bool, bool, bool] = (True, True, True, True),
 ) -> torch.Tensor | np.ndarray:
     """Dream on an RGB picture in 0..1, shaped (3, H, W) or (H, W, 3) for numpy; returns the same type and shape.
 
     ``mask`` is an (H, W) float map in 0..1: the dream acts where it is 1, fades where it is between, and leaves
-    the picture exactly as it was where it is 0. ``guide`` is a picture whose features the dream reaches for.
+    the picture exactly as it was where it is 0; a hard-edged mask is softened by ``params.edge_softness`` pixels
+    inside its edge, except along ``mask_open_sides`` (top, bottom, left, right), the picture's sides that are the
+    document's edge. ``guide`` is a picture whose features the dream reaches for.
     ``params`` should be ``resolved()`` so that the seed and scale are recorded; unresolved ones are filled here.
     """
     as_numpy = isinstance(image, np.ndarray)
     original = _to_batch(image, net.device)
     height, width = original.shape[-2:]
     params = params.resolved(width, height)
-    mask_t = None if mask is None else _to_batch(mask, net.device, channels=1)
+    mask_t = None if mask is None else soften_edges(_to_batch(mask, net.device, channels=1), params.edge_softness or 0, mask_open_sides)
     guide_t = None if guide is None else _to_batch(guide, net.device)
 
     objective = build_objective(net, params, original, guide_t)
@@ -93,9 +98,9 @@ def dream(
 
 def octave_plan(params: DreamParams, width: int, height: int) -> list[tuple[int, int]]:
     """The (height, width) of each octave a dream runs through, smallest first; needs no weights."""
-    spec = get_spec(params.model)
+    spec = get_model(params.model)
     layers = [name for name, _ in parse_layers(params.layer)] or [spec.default_layer]
-    min_side = max(layer_table(spec.name)[name].min_size for name in layers)
+    min_side = max(spec.layers[name].min_size for name in layers)
     return octave_sizes(work_size(height, width, params.scale, min_side), params.octaves, params.octave_scale, min_side)
 
 

@@ -15,47 +15,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..errors import Cancelled, InvalidParameter
-from ..params import DreamParams
+from ..errors import Cancelled
+from ..params import DreamParams, ZoomSettings
 from .models import DreamNet
-from .render import Progress, dream, octave_plan
+from .render import Progress, dream
 
 # Per-channel standard deviation a film from noise grows to, in 0..1 units: about that of a photograph.
 CONTRAST_TARGET = 0.15
 # How much of the way to the target spread each frame goes (in log terms): gentle enough never to pump.
 CONTRAST_PULL = 0.25
-
-
-@dataclass(frozen=True)
-class ZoomSettings:
-    frames: int = 120
-    zoom: float = 1.05  # enlargement per frame
-    rotate: float = 0.0  # degrees per frame
-    drift_x: float = 0.0  # pixels per frame
-    drift_y: float = 0.0
-    steps_per_frame: int = 5
-    blend: float = 0.0  # 0: the dreamed frame as is; up to 0.9: that share of the undreamed zoomed frame kept
-    stabilize: bool = True  # correct the drift of brightness, contrast and colour
-
-    def validated(self) -> ZoomSettings:
-        checks = [
-            (1 <= self.frames <= 100_000, "'frames' must be between 1 and 100000"),
-            (1.0 <= self.zoom <= 2.0, "'zoom' must be between 1.0 and 2.0"),
-            (-45.0 <= self.rotate <= 45.0, "'rotate' must be between -45 and 45 degrees per frame"),
-            (abs(self.drift_x) <= 256 and abs(self.drift_y) <= 256, "drift must be at most 256 pixels per frame"),
-            (1 <= self.steps_per_frame <= 200, "'steps_per_frame' must be between 1 and 200"),
-            (0.0 <= self.blend <= 0.9, "'blend' must be between 0 and 0.9"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise InvalidParameter(message + ".")
-        return self
 
 
 def noise_picture(width: int, height: int, seed: int) -> np.ndarray:
@@ -101,24 +74,23 @@ def zoom_frames(
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Iterator[np.ndarray]:
-    """Yield ``settings.frames`` dreamed frames, (H, W, 3) float32 in 0..1, starting from ``start``."""
+    """Yield ``settings.frames`` dreamed frames, (H, W, 3) float32 in 0..1, starting from ``start``.
+
+    ``progress`` follows each frame's dream (its steps and octaves); which frame it is, the caller knows from the
+    frames it has been given.
+    """
     settings = settings.validated()
     height, width = start.shape[:2]
     params = params.replace(steps=settings.steps_per_frame).resolved(width, height)
     frame = torch.from_numpy(np.ascontiguousarray(start, dtype=np.float32)).permute(2, 0, 1)[None].to(net.device)
     reference = None
-    steps_per_frame = len(octave_plan(params, width, height)) * params.steps
     for index in range(settings.frames):
         if cancelled is not None and cancelled():
             raise Cancelled("The zoom was cancelled.")
 
-        def frame_progress(p: Progress, index: int = index) -> None:
-            if progress is not None:
-                progress(Progress(index * steps_per_frame + p.step, settings.frames * steps_per_frame, index + 1, settings.frames))
-
         # A different seed each frame keeps the jitter from repeating in step with the zoom.
         dreamed = dream(net, frame[0], params.replace(seed=(params.seed + index) % 2**31),
-                        progress=frame_progress, cancelled=cancelled)[None]
+                        progress=progress, cancelled=cancelled)[None]
         out = settings.blend * frame + (1 - settings.blend) * dreamed if settings.blend else dreamed
         if settings.stabilize:
             if reference is None:

@@ -15,14 +15,14 @@ from PIL import Image
 
 from ..engine import DreamNet, dream, load_model
 from ..engine.devices import DEFAULT_TILE
-from ..engine.models import layer_table
+from ..engine.animate import FrameDreamer
 from ..engine.zoom import noise_picture, zoom_frames
 from ..errors import DreamlayerError
-from ..images import Picture, encode_picture, to_uint8
+from ..images import Picture, SettingsRecord, encode_picture, to_uint8
 from ..video import MIME_TYPES, FrameWriter
 from .jobs import Job, JobQueue, Result
 from .pixels import encode_raw
-from .uploads import DreamRequest, ZoomRequest
+from .uploads import DreamRequest, VideoRequest, ZoomRequest
 
 log = logging.getLogger("dreamlayer.server")
 SMALLEST_RETRY_TILE = 256
@@ -41,7 +41,6 @@ class DreamRunner:
         self._lock = threading.Lock()
         if warm_model:
             self.net(warm_model)
-            layer_table(warm_model)  # computed once here rather than inside the first request
 
     def net(self, name: str) -> DreamNet:
         with self._lock:
@@ -56,7 +55,21 @@ class DreamRunner:
         return list(self._nets)
 
     def __call__(self, job: Job, queue: JobQueue) -> Result:
-        return self.zoom(job, queue) if job.kind == "zoom" else self.dream(job, queue)
+        return {"zoom": self.zoom, "video": self.video}.get(job.kind, self.dream)(job, queue)
+
+    def video(self, job: Job, queue: JobQueue) -> Result:
+        """Each frame dreamed in turn and kept as PNG for fetching, then the film of them all."""
+        request: VideoRequest = job.request
+        dreamer = FrameDreamer(self.net(request.params.model), request.params, request.settings,
+                               progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop)
+        with tempfile.TemporaryDirectory(prefix="dreamlayer-video-") as scratch:
+            path = Path(scratch) / f"video.{request.settings.format}"
+            with FrameWriter(path, request.settings.fps or 24.0) as writer:
+                for frame in request.frames:
+                    dreamed = dreamer(frame)
+                    writer.write(dreamed)
+                    queue.report_frame(job, _preview_png(torch.from_numpy(dreamed).permute(2, 0, 1)))
+            return Result(path.read_bytes(), MIME_TYPES[request.settings.format])
 
     def zoom(self, job: Job, queue: JobQueue) -> Result:
         """Stream the frames to a video file in a scratch folder, keep each as PNG for fetching, return the film."""
@@ -64,13 +77,13 @@ class DreamRunner:
         net = self.net(request.params.model)
         start = request.start if request.start is not None else noise_picture(request.width, request.height, request.params.seed)
         with tempfile.TemporaryDirectory(prefix="dreamlayer-zoom-") as scratch:
-            path = Path(scratch) / f"zoom.{request.video_format}"
-            with FrameWriter(path, request.fps) as writer:
+            path = Path(scratch) / f"zoom.{request.settings.format}"
+            with FrameWriter(path, request.settings.fps) as writer:
                 for frame in zoom_frames(net, start, request.params, request.settings,
                                          progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop):
                     writer.write(frame)
                     queue.report_frame(job, _preview_png(torch.from_numpy(frame).permute(2, 0, 1)))
-            return Result(path.read_bytes(), MIME_TYPES[request.video_format])
+            return Result(path.read_bytes(), MIME_TYPES[request.settings.format])
 
     def dream(self, job: Job, queue: JobQueue) -> Result:
         request: DreamRequest = job.request
@@ -78,7 +91,7 @@ class DreamRunner:
 
         def run(params):
             return dream(
-                net, request.picture.rgb, params, mask=request.mask, guide=request.guide,
+                net, request.picture.rgb, params, mask=request.mask, guide=request.guide, mask_open_sides=request.open_sides,
                 progress=lambda p: queue.report_progress(job, p),
                 preview=lambda _octave, image: queue.report_preview(job, _preview_png(image)),
                 cancelled=job.should_stop,
@@ -99,18 +112,21 @@ class DreamRunner:
                 params = params.replace(tile=smaller)
         if rgb is None:
             raise GpuOutOfMemory("The GPU ran out of memory, even with smaller tiles. Try a smaller picture or a larger feature scale.")
-        return encode_result(request, Picture(rgb, request.picture.alpha), params.to_dict())
+        settings = SettingsRecord(params.to_dict(), request.guide_print, request.mask_print)
+        return encode_result(request, request.picture.with_pixels(rgb), settings)
 
 
-def encode_result(request: DreamRequest, picture: Picture, params: dict) -> Result:
-    """The result in the form of the upload: raw bytes in the same layout and depth, or the same file format."""
+def encode_result(request: DreamRequest, picture: Picture, settings: SettingsRecord) -> Result:
+    """The result in the form of the upload: raw bytes in the same layout and depth, or the same file format;
+    either way with the seed that ran in a header."""
+    seed = {"X-Dreamlayer-Seed": str(request.params.seed)}
     if request.raw_format is not None:
         fmt = request.raw_format
         headers = {"X-Dreamlayer-Width": str(fmt.width), "X-Dreamlayer-Height": str(fmt.height),
-                   "X-Dreamlayer-Layout": fmt.layout, "X-Dreamlayer-Depth": fmt.depth}
+                   "X-Dreamlayer-Layout": fmt.layout, "X-Dreamlayer-Depth": fmt.depth, **seed}
         return Result(encode_raw(picture, fmt), "application/octet-stream", headers)
     image_format = request.image_format or "PNG"
-    return Result(encode_picture(picture, image_format, params), Image.MIME[image_format])
+    return Result(encode_picture(picture, image_format, settings.to_json()), Image.MIME[image_format], seed)
 
 
 def _preview_png(image: torch.Tensor) -> bytes:

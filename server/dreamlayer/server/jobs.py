@@ -25,6 +25,7 @@ from .retention import Retention
 log = logging.getLogger("dreamlayer.server")
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED, EXPIRED = "queued", "running", "done", "failed", "cancelled", "expired"
+STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED, EXPIRED)
 # expired: the job was done, but its result was dropped to stay within the memory budget (see retention.py).
 FINAL_STATES = (DONE, FAILED, CANCELLED, EXPIRED)
 EXPIRED_MESSAGE = ("The server ran out of room for results and dropped this one to make room for newer ones. "
@@ -38,11 +39,22 @@ class Result:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class JobSettings:
+    """What a job runs, as its status reports it: so a result can be made again, by anyone, from its status."""
+
+    preset: str
+    dream: dict[str, Any]  # the dream settings, seed and feature scale resolved
+    film: dict[str, Any] | None = None  # a zoom's film settings
+    frames: int = 0  # how many frames a zoom makes
+
+
 @dataclass
 class Job:
     id: str
     kind: str
     request: Any  # what the runner needs; dropped once the job ends, to free the picture
+    settings: JobSettings | None = None
     created: float = field(default_factory=time.time)
     state: str = QUEUED
     started: float | None = None
@@ -87,7 +99,7 @@ class JobQueue:
     def start(self) -> None:
         self._worker.start()
 
-    def submit(self, request: Any, kind: str = "dream", lease: float = 0.0) -> Job:
+    def submit(self, request: Any, kind: str = "dream", lease: float = 0.0, settings: JobSettings | None = None) -> Job:
         with self._changed:
             if not self._accepting:
                 raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
@@ -97,7 +109,7 @@ class JobQueue:
                     503, "queue_full", f"The dream server already has {len(self._pending)} dreams waiting. Try again shortly.",
                     {"Retry-After": str(self._retry_after())},
                 )
-            job = Job(secrets.token_hex(16), kind, request, lease=lease)
+            job = Job(secrets.token_hex(16), kind, request, settings, lease=lease)
             self._jobs[job.id] = job
             self._pending.append(job)
             self._changed.notify_all()
@@ -141,18 +153,32 @@ class JobQueue:
     def describe(self, job: Job) -> dict[str, Any]:
         """The job's public status, as the API returns it."""
         with self._changed:
-            p = job.progress
-            progress = {"step": p.step, "total": p.total, "octave": p.octave, "octaves": p.octaves} if p else {"step": 0, "total": 0, "octave": 0, "octaves": 0}
-            eta = None
-            if job.state == RUNNING and p and p.step and job.started:
-                elapsed = time.time() - job.started
-                eta = round(elapsed / p.step * (p.total - p.step), 2)
+            p = job.progress or Progress(0, 0, 0, 0)
+            frames = job.settings.frames if job.settings else 0
             position = self._pending.index(job) + 1 if job.state == QUEUED else 0
+            settings = job.settings
             return {
-                "id": job.id, "kind": job.kind, "state": job.state, "progress": progress, "eta_seconds": eta,
+                "id": job.id, "kind": job.kind, "state": job.state,
+                "progress": {"step": p.step, "total": p.total, "octave": p.octave, "octaves": p.octaves},
+                "frames": {"done": len(job.frames), "total": frames}, "eta_seconds": self._eta(job),
                 "queue_position": position, "error": job.error, "created": job.created, "started": job.started,
-                "finished": job.finished, "has_preview": job.preview is not None, "frames_done": len(job.frames),
+                "finished": job.finished, "has_preview": job.preview is not None,
+                "preset": settings.preset if settings else None, "settings": settings.dream if settings else None,
+                "film": settings.film if settings else None,
             }
+
+    @staticmethod
+    def _eta(job: Job) -> float | None:
+        """Seconds left, from the share done so far: of the dream, or of the frames and the current one's dream."""
+        p = job.progress
+        if job.state != RUNNING or not p or not p.total or not job.started:
+            return None
+        done = p.step / p.total
+        if job.settings and job.settings.frames:
+            done = (len(job.frames) + done) / job.settings.frames
+        if done <= 0:
+            return None
+        return round((time.time() - job.started) / done * (1 - done), 2)
 
     def wait_for_change(self, job: Job, seen_version: int, timeout: float, stop: Callable[[], bool] | None = None) -> None:
         """Wait until the job changes, ``stop()`` turns true (checked when woken: see wake_all), or ``timeout`` s."""

@@ -1,160 +1,163 @@
-"""The OpenAPI 3 description of the API, served at ``/v1/openapi.json``; the dream settings derive from DreamParams."""
+"""The OpenAPI 3 description of the API, served at ``/v1/openapi.json``.
+
+Every field of a request is a setting of ``dreamlayer.params``, so the request schemas are made from it; only the
+shapes of the answers are written out here.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .. import __version__
-from ..engine.models import MODELS
-from ..params import DreamParams
-from ..presets import PRESETS
-from .pixels import DTYPES, LAYOUTS, MASK_DEPTHS
+from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload
+from .jobs import STATES
+
+_SCHEMA_KEYS = {"type": "type", "minimum": "minimum", "maximum": "maximum", "choices": "enum", "default": "default"}
+_BINARY = {"type": "string", "format": "binary"}
 
 
-def _param_schema(f) -> dict[str, Any]:
-    kind = f.type.split()[0]
-    schema: dict[str, Any] = {"type": {"int": "integer", "float": "number", "bool": "boolean"}.get(kind, "string"), "description": f.metadata["help"]}
-    if f.metadata["min"] is not None and kind in ("int", "float"):
-        schema["minimum"], schema["maximum"] = f.metadata["min"], f.metadata["max"]
-    if f.metadata["choices"]:
-        schema["enum"] = list(f.metadata["choices"])
-    if f.name == "model":
-        schema["enum"] = list(MODELS)
-    return schema
+def field_schemas(knobs: type[Knobs]) -> dict[str, dict[str, Any]]:
+    """Each setting as a JSON Schema: type, range or choices, default, and its help as the description."""
+    schemas = {}
+    for described in knobs.describe():
+        schema = {_SCHEMA_KEYS[k]: v for k, v in described.items() if k in _SCHEMA_KEYS and v is not None}
+        schema["description"] = f"{described['label']}: {described['help']}"
+        schemas[described["name"]] = schema
+    return schemas
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
 
 
 def _json(description: str, ref: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    return {"description": description, "content": {"application/json": {"schema": _ref(ref)}}}
+
+
+def _binary(description: str, *mimetypes: str) -> dict[str, Any]:
+    return {"description": description, "content": {mime: {"schema": _BINARY} for mime in mimetypes}}
 
 
 # waitress itself answers an over-large body with plain text, before the body is read and before Flask runs.
 _TOO_LARGE = {"description": "The upload or picture is too large", "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}, "text/plain": {"schema": {"type": "string"}}}}
+    "application/json": {"schema": _ref("Error")}, "text/plain": {"schema": {"type": "string"}}}}
 _COMMON = {"401": _error("Missing or wrong access token"), "403": _error("Refused: foreign Host or Origin")}
-_JOB_ID = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}]
-_EXPIRED = _error("The result was dropped to stay within the server's memory budget for results")
 _RETRY_AFTER = {"Retry-After": {"schema": {"type": "string"}}}
+_BUSY = {**_error("The queue is full or the server is stopping"), "headers": _RETRY_AFTER}
+_EXPIRED = _error("The result was dropped to stay within the server's memory budget for results")
+_JOB_ID = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}]
 
 
-def build_spec() -> dict[str, Any]:
-    settings = {f.name: _param_schema(f) for f in DreamParams.fields()}
-    upload_fields = {
-        "image": {"type": "string", "format": "binary", "description": "PNG, JPEG, WebP or TIFF; or raw pixels sent as application/octet-stream"},
-        "mask": {"type": "string", "format": "binary", "description": "selection: raw (mask_depth) or a grey picture"},
-        "guide": {"type": "string", "format": "binary", "description": "a picture whose features the dream reaches for"},
-        "width": {"type": "integer", "minimum": 1}, "height": {"type": "integer", "minimum": 1},
-        "layout": {"type": "string", "enum": list(LAYOUTS)}, "depth": {"type": "string", "enum": list(DTYPES)},
-        "mask_depth": {"type": "string", "enum": list(MASK_DEPTHS)},
-        "preset": {"type": "string", "enum": list(PRESETS)},
-        "lease": {"type": "number", "minimum": 0, "maximum": 3600,
-                  "description": "cancel the job when nobody has asked about it for this many seconds (0: never)"},
+def _submit(summary: str, content: dict[str, Any]) -> dict[str, Any]:
+    return {"post": {"summary": summary, "requestBody": {"required": True, "content": content}, "responses": {
+        "202": _json("Queued", "JobStatus"), "400": _error("A malformed request"), "413": _TOO_LARGE,
+        "415": _error("Not multipart/form-data (or, for a dream, raw pixels)"),
+        "422": _error("Bad settings or an unreadable picture"), "503": _BUSY, **_COMMON}}}
+
+
+def _paths() -> dict[str, Any]:
+    dream_fields = {"image": {**_BINARY, "description": "PNG, JPEG, WebP or TIFF; or raw pixels sent as application/octet-stream"},
+                    "mask": {**_BINARY, "description": "selection: raw (mask_depth) or a grey picture"},
+                    "guide": {**_BINARY, "description": "a picture whose features the dream reaches for"},
+                    **field_schemas(DreamUpload), **field_schemas(DreamParams)}
+    zoom_fields = {"image": {**_BINARY, "description": "picture to start from; without it, noise of width × height"},
+                   **field_schemas(ZoomUpload), **field_schemas(ZoomSettings), **field_schemas(DreamParams)}
+    del zoom_fields["steps"]  # a zoom's steps_per_frame takes its place
+    video_fields = {"frame": {"type": "array", "items": _BINARY, "description": "the frames in order, as PNG, JPEG, WebP or TIFF, all one size"},
+                    **field_schemas(VideoUpload), **field_schemas(VideoSettings), **field_schemas(DreamParams)}
+    job = {"parameters": _JOB_ID}
+    return {
+        "/v1/health": {"get": {"summary": "Version, device, loaded models, queue", "responses": {"200": _json("Server health", "Health"), **_COMMON}}},
+        "/v1/models": {"get": {"summary": "Models and their layers, with presets and settings", "responses": {"200": _json("Models", "Models"), **_COMMON}}},
+        "/v1/settings": {"get": {"summary": "Every setting (type, default, range, label, help) and every preset",
+                                 "responses": {"200": _json("Settings", "Settings"), **_COMMON}}},
+        "/v1/dreams": _submit("Queue a dream", {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["image"], "properties": dream_fields}},
+            "application/octet-stream": {"schema": _BINARY}}),
+        "/v1/zooms": _submit("Queue a zoom film (from a picture, or from noise of width × height)", {
+            "multipart/form-data": {"schema": {"type": "object", "properties": zoom_fields}}}),
+        "/v1/videos": _submit("Queue a video: frames dreamed in order, following the motion", {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["frame"], "properties": video_fields}}}),
+        "/v1/jobs/{job_id}": {**job,
+            "get": {"summary": "A job's state, progress and settings", "responses": {"200": _json("Status", "JobStatus"), "404": _error("Unknown job"), **_COMMON}},
+            "delete": {"summary": "Cancel a job", "responses": {"200": _json("Status after cancelling", "JobStatus"), "404": _error("Unknown job"), **_COMMON}}},
+        "/v1/jobs/{job_id}/events": {**job, "get": {"summary": "The job's status as Server-Sent Events", "responses": {
+            "200": {"description": "event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+            "404": _error("Unknown job"),
+            "503": {**_error("Too many event streams are open, or the server is stopping"), "headers": _RETRY_AFTER}, **_COMMON}}},
+        "/v1/jobs/{job_id}/preview": {**job, "get": {"summary": "The picture after the latest octave", "responses": {
+            "200": _binary("PNG", "image/png"), "404": _error("Unknown job, or no octave finished yet"), "410": _EXPIRED, **_COMMON}}},
+        "/v1/jobs/{job_id}/frames/{index}": {
+            "parameters": [*_JOB_ID, {"name": "index", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}],
+            "get": {"summary": "One finished frame of a zoom, as PNG", "responses": {
+                "200": _binary("PNG", "image/png"), "404": _error("Unknown job, or that frame is not made yet"), "410": _EXPIRED,
+                **_COMMON}}},
+        "/v1/jobs/{job_id}/result": {**job, "get": {"summary": "The result, in the form and depth of the upload", "responses": {
+            "200": {**_binary("raw pixels (X-Dreamlayer-* headers) or the upload's file format", "application/octet-stream", "image/png",
+                              "image/jpeg", "image/webp", "image/tiff", "image/gif", "video/mp4", "video/webm"),
+                    "headers": {"X-Dreamlayer-Seed": {"schema": {"type": "string"}}}},
+            "404": _error("Unknown job"), "409": _error("Not finished, failed or cancelled"), "410": _EXPIRED, **_COMMON}}},
+        "/v1/openapi.json": {"get": {"summary": "This document", "responses": {
+            "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}, **_COMMON}}},
     }
-    zoom_fields = {
-        "image": {"type": "string", "format": "binary", "description": "picture to start from; without it, noise"},
-        "width": {"type": "integer", "minimum": 16, "maximum": 8192}, "height": {"type": "integer", "minimum": 16, "maximum": 8192},
-        "frames": {"type": "integer", "minimum": 1, "maximum": 100000}, "zoom": {"type": "number", "minimum": 1.0, "maximum": 2.0},
-        "rotate": {"type": "number", "minimum": -45, "maximum": 45}, "drift_x": {"type": "number", "minimum": -256, "maximum": 256},
-        "drift_y": {"type": "number", "minimum": -256, "maximum": 256}, "steps_per_frame": {"type": "integer", "minimum": 1, "maximum": 200},
-        "blend": {"type": "number", "minimum": 0, "maximum": 0.9}, "stabilize": {"type": "boolean"},
-        "fps": {"type": "number", "minimum": 1, "maximum": 120}, "format": {"type": "string", "enum": ["mp4", "webm", "gif", "webp"]},
-        "preset": {"type": "string", "enum": list(PRESETS)},
-        "lease": {"type": "number", "minimum": 0, "maximum": 3600},
-    }
-    job_status = {
+
+
+def _job_status() -> dict[str, Any]:
+    counts = {"type": "integer", "minimum": 0}
+    return {
         "type": "object",
-        "required": ["id", "kind", "state", "progress", "eta_seconds", "error", "queue_position"],
+        "required": ["id", "kind", "state", "progress", "frames", "eta_seconds", "error", "queue_position", "settings"],
         "properties": {
-            "id": {"type": "string"}, "kind": {"type": "string"},
-            # expired: done, but the result was dropped to stay within the server's memory budget for results
-            "state": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled", "expired"]},
-            "progress": {"type": "object", "required": ["step", "total", "octave", "octaves"], "properties": {
-                k: {"type": "integer", "minimum": 0} for k in ("step", "total", "octave", "octaves")}},
-            "eta_seconds": {"type": ["number", "null"]}, "queue_position": {"type": "integer", "minimum": 0},
-            "error": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ErrorBody"}]},
+            "id": {"type": "string"}, "kind": {"type": "string", "enum": ["dream", "zoom", "video"]},
+            "state": {"type": "string", "enum": list(STATES)},
+            "progress": {"type": "object", "description": "within the dream (of the current frame, for a zoom)",
+                         "required": ["step", "total", "octave", "octaves"],
+                         "properties": {k: counts for k in ("step", "total", "octave", "octaves")}},
+            "frames": {"type": "object", "required": ["done", "total"], "properties": {"done": counts, "total": counts}},
+            "eta_seconds": {"type": ["number", "null"]}, "queue_position": counts,
+            "error": {"oneOf": [{"type": "null"}, _ref("ErrorBody")]},
             "created": {"type": "number"}, "started": {"type": ["number", "null"]}, "finished": {"type": ["number", "null"]},
-            "has_preview": {"type": "boolean"}, "frames_done": {"type": "integer", "minimum": 0},
+            "has_preview": {"type": "boolean"},
+            "preset": {"type": ["string", "null"]},
+            "settings": {"type": ["object", "null"], "description": "the dream settings that run, seed and scale resolved"},
+            "film": {"type": ["object", "null"], "description": "a zoom's or a video's film settings"},
             "urls": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     }
+
+
+def _components() -> dict[str, Any]:
+    obj = {"type": "object"}
+    return {
+        "schemas": {
+            "ErrorBody": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": _ref("ErrorBody")}},
+            "JobStatus": _job_status(),
+            "Health": {"type": "object", "required": ["version", "device", "models_loaded", "queue"], "properties": {
+                "version": {"type": "string"}, "device": {"type": "string"}, "models_loaded": {"type": "array", "items": {"type": "string"}},
+                "queue": obj, "accepting": {"type": "boolean"},
+                "event_streams": {"type": "object", "properties": {
+                    "open": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 0}}}}},
+            "Settings": {"type": "object", "required": ["dream", "zoom", "video", "presets", "default_preset"], "properties": {
+                "dream": {"type": "array", "items": obj}, "zoom": {"type": "array", "items": obj},
+                "video": {"type": "array", "items": obj}, "presets": obj,
+                "default_preset": {"type": "string"}}},
+            "Models": {"type": "object", "required": ["models", "presets", "settings"], "properties": {
+                "models": {"type": "array", "items": obj}, "presets": obj, "settings": _ref("Settings")}},
+        },
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    }
+
+
+def build_spec() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "dreamlayer", "version": __version__, "description": "The local DeepDream server behind the Krita and GIMP plugins."},
-        "paths": {
-            "/v1/health": {"get": {"summary": "Version, device, loaded models, queue", "responses": {"200": _json("Server health", "Health"), **_COMMON}}},
-            "/v1/models": {"get": {"summary": "Models, layers, presets and settings", "responses": {"200": _json("Models and presets", "Models"), **_COMMON}}},
-            "/v1/dreams": {"post": {
-                "summary": "Queue a dream",
-                "requestBody": {"required": True, "content": {
-                    "multipart/form-data": {"schema": {"type": "object", "required": ["image"], "properties": {**upload_fields, **settings}}},
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-                }},
-                "responses": {
-                    "202": _json("Queued", "JobStatus"),
-                    "400": _error("A malformed request"), "413": _TOO_LARGE, "415": _error("Neither multipart nor raw pixels"),
-                    "422": _error("Bad settings or an unreadable picture"),
-                    "503": {**_error("The queue is full or the server is stopping"), "headers": _RETRY_AFTER},
-                    **_COMMON,
-                },
-            }},
-            "/v1/zooms": {"post": {
-                "summary": "Queue a zoom film (from a picture, or from noise of width × height)",
-                "requestBody": {"required": True, "content": {
-                    "multipart/form-data": {"schema": {"type": "object", "properties": {**zoom_fields, **settings}}},
-                }},
-                "responses": {
-                    "202": _json("Queued", "JobStatus"), "400": _error("A malformed request"), "413": _TOO_LARGE,
-                    "415": _error("Not multipart/form-data"), "422": _error("Bad settings or an unreadable picture"),
-                    "503": {**_error("The queue is full or the server is stopping"), "headers": _RETRY_AFTER},
-                    **_COMMON,
-                },
-            }},
-            "/v1/jobs/{job_id}/frames/{index}": {
-                "parameters": [*_JOB_ID, {"name": "index", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}],
-                "get": {"summary": "One finished frame of a zoom, as PNG", "responses": {
-                    "200": {"description": "PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
-                    "404": _error("Unknown job, or that frame is not made yet"), "410": _EXPIRED, **_COMMON}},
-            },
-            "/v1/jobs/{job_id}": {
-                "parameters": _JOB_ID,
-                "get": {"summary": "A job's state and progress", "responses": {"200": _json("Status", "JobStatus"), "404": _error("Unknown or purged job"), **_COMMON}},
-                "delete": {"summary": "Cancel a job", "responses": {"200": _json("Status after cancelling", "JobStatus"), "404": _error("Unknown or purged job"), **_COMMON}},
-            },
-            "/v1/jobs/{job_id}/events": {"parameters": _JOB_ID, "get": {"summary": "The job's status as Server-Sent Events", "responses": {
-                "200": {"description": "event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-                "404": _error("Unknown or purged job"),
-                "503": {**_error("Too many event streams are open, or the server is stopping"), "headers": _RETRY_AFTER},
-                **_COMMON}}},
-            "/v1/jobs/{job_id}/preview": {"parameters": _JOB_ID, "get": {"summary": "The picture after the latest octave", "responses": {
-                "200": {"description": "PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
-                "404": _error("Unknown job, or no octave finished yet"), "410": _EXPIRED, **_COMMON}}},
-            "/v1/jobs/{job_id}/result": {"parameters": _JOB_ID, "get": {"summary": "The result, in the form and depth of the upload", "responses": {
-                "200": {"description": "raw pixels (X-Dreamlayer-* headers) or the upload's file format", "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-                    **{mime: {"schema": {"type": "string", "format": "binary"}} for mime in (
-                        "image/png", "image/jpeg", "image/webp", "image/tiff", "image/gif", "video/mp4", "video/webm")}}},
-                "404": _error("Unknown or purged job"), "409": _error("Not finished, failed or cancelled"), "410": _EXPIRED,
-                **_COMMON}}},
-            "/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}, **_COMMON}}},
-        },
-        "components": {
-            "schemas": {
-                "ErrorBody": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
-                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"$ref": "#/components/schemas/ErrorBody"}}},
-                "JobStatus": job_status,
-                "Health": {"type": "object", "required": ["version", "device", "models_loaded", "queue"], "properties": {
-                    "version": {"type": "string"}, "device": {"type": "string"}, "models_loaded": {"type": "array", "items": {"type": "string"}},
-                    "queue": {"type": "object"}, "accepting": {"type": "boolean"},
-                    "event_streams": {"type": "object", "properties": {
-                        "open": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 0}}}}},
-                "Models": {"type": "object", "required": ["models", "presets", "defaults", "settings"], "properties": {
-                    "models": {"type": "array", "items": {"type": "object"}}, "presets": {"type": "object"},
-                    "defaults": {"type": "object"}, "settings": {"type": "object"}}},
-            },
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
+        "paths": _paths(),
+        "components": _components(),
         "security": [{}, {"bearer": []}],
     }

@@ -14,9 +14,8 @@ import numpy as np
 from ..errors import InvalidParameter
 from ..images import Picture
 
-LAYOUTS = ("RGBA", "BGRA", "RGB")
+# The element type of each depth that ``dreamlayer.params.uploads.DEPTHS`` names.
 DTYPES = {"u8": np.dtype("u1"), "u16": np.dtype("<u2"), "f16": np.dtype("<f2"), "f32": np.dtype("<f4")}
-MASK_DEPTHS = ("u8", "f32")
 
 
 class RawFormat(NamedTuple):

@@ -5,15 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
 
 from .. import __version__
-from ..engine.models import MODELS, layer_table
-from ..params import DreamParams
-from ..presets import PRESET_DESCRIPTIONS, PRESETS, preset_params
+from ..catalog import describe_models
+from ..params import describe
 from .errors import ApiError
 from .jobs import CANCELLED, EXPIRED, Job
 from .openapi import build_spec
 from .services import services
 from .streams import follow
-from .uploads import parse_dream_request, parse_zoom_request
+from .uploads import parse_dream_request, parse_video_request, parse_zoom_request
 
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
 # The only request bodies that start work, on every route. A web page can send a urlencoded or text/plain form to
@@ -37,7 +36,7 @@ def _enqueue(parse, kind: str):
     if not s.queue.accepting:
         raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
     upload = parse(request, s.limits)
-    job = s.queue.submit(upload, kind=kind, lease=upload.lease)
+    job = s.queue.submit(upload, kind=kind, lease=upload.lease, settings=upload.job_settings())
     response = jsonify(_status(job))
     response.status_code = 202
     response.headers["Location"] = url_for("v1.job_status", job_id=job.id)
@@ -55,15 +54,15 @@ def health():
 
 @v1.get("/models")
 def models():
-    """Models with their layers, the presets, and every setting's range, for filling a plugin's UI."""
-    listing = [{
-        "name": spec.name, "title": spec.title, "available": spec.available(), "default_layer": spec.default_layer,
-        "layers": [{"name": i.name, "channels": i.channels, "stride": i.stride} for i in layer_table(spec.name).values()],
-    } for spec in MODELS.values()]
-    presets = {name: {"description": PRESET_DESCRIPTIONS[name], "params": preset_params(name).to_dict()} for name in PRESETS}
-    settings = {f.name: {"type": f.type, "help": f.metadata["help"], "min": f.metadata["min"], "max": f.metadata["max"],
-                         "choices": list(f.metadata["choices"]) or None} for f in DreamParams.fields()}
-    return jsonify(models=listing, presets=presets, defaults=DreamParams().to_dict(), settings=settings)
+    """Models with their layers, and (as /v1/settings) every setting and preset, for filling a plugin's knobs."""
+    settings = describe()
+    return jsonify(models=describe_models(), presets=settings["presets"], settings=settings)
+
+
+@v1.get("/settings")
+def settings():
+    """Every setting (type, default, range or choices, label, help) and every preset's values."""
+    return jsonify(describe())
 
 
 @v1.get("/openapi.json")
@@ -82,6 +81,13 @@ def submit_dream():
 def submit_zoom():
     """Queue a zoom film; answers 202 with the job's id and URLs. Frames can be fetched while it runs."""
     return _enqueue(parse_zoom_request, "zoom")
+
+
+@v1.post("/videos")
+def submit_video():
+    """Queue a video: its frames dreamed in order, each carrying the last one's dream along the motion. Frames can
+    be fetched while it runs; the film is the result."""
+    return _enqueue(parse_video_request, "video")
 
 
 @v1.get("/jobs/<job_id>/frames/<int:index>")

@@ -1,13 +1,11 @@
-"""Turning a ``POST /v1/dreams`` request into a validated dream, or a clear 4xx error.
+"""Turning ``POST /v1/dreams`` and ``POST /v1/zooms`` requests into validated work, or a clear 4xx error.
 
-Two forms are accepted:
-- ``multipart/form-data`` with an ``image`` part (an encoded PNG, JPEG, WebP or TIFF, or raw pixels sent as
-  ``application/octet-stream`` with ``width``, ``height``, ``layout`` and ``depth`` fields), optional ``mask``
-  (raw with ``mask_depth``, or a grey picture) and ``guide`` (an encoded picture) parts, and the dream settings
-  as fields;
-- a bare ``application/octet-stream`` body of raw pixels, optionally followed by the mask's bytes, described by
-  query parameters.
-The result is returned in the form of the upload, so this module also records that form.
+A dream comes as ``multipart/form-data`` (an ``image`` part that is an encoded PNG, JPEG, WebP or TIFF, or raw
+pixels sent as ``application/octet-stream``; optional ``mask`` and ``guide`` parts; fields) or as a bare
+``application/octet-stream`` body of raw pixels, optionally followed by the mask's bytes, with the fields as query
+parameters. Every field is a setting of ``dreamlayer.params``: the dream's (``DreamParams``), a zoom's
+(``ZoomSettings``), or the request's own (``DreamUpload``, ``ZoomUpload``: sizes, layout, preset, lease...).
+The result goes back in the form of the upload, so this module also records that form.
 """
 
 from __future__ import annotations
@@ -19,31 +17,32 @@ import numpy as np
 from flask import Request
 from werkzeug.datastructures import FileStorage
 
-from ..engine.models import check_params, get_spec
+from ..catalog import get_model
 from ..engine.render import octave_plan
 from ..errors import ImageTooLarge, InvalidParameter, ModelNotDownloaded
-from ..images import Picture, load_mask, load_picture
-from ..params import DreamParams, parse_bool
-from ..presets import DEFAULT_PRESET, preset_params
+from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
+from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload, preset_params
 from .errors import ApiError
-from ..engine.zoom import ZoomSettings
-from ..video import MIME_TYPES
-from .pixels import DTYPES, LAYOUTS, MASK_DEPTHS, RawFormat, decode_raw, decode_raw_mask
-
-# Fields that describe the upload rather than the dream.
-FORMAT_FIELDS = ("width", "height", "layout", "depth", "mask_depth", "preset", "lease")
-MAX_LEASE = 3600.0
+from .jobs import JobSettings
+from .pixels import RawFormat, decode_raw, decode_raw_mask
 
 
 @dataclass
 class DreamRequest:
     picture: Picture
-    params: DreamParams  # resolved: seed and scale filled in
+    params: DreamParams  # resolved: seed, scale and edge softness filled in
     mask: np.ndarray | None
     guide: np.ndarray | None
     raw_format: RawFormat | None  # how to send the result back: raw like this, or...
     image_format: str | None  # ...encoded like this (PNG, JPEG, WEBP, TIFF)
     lease: float = 0.0  # seconds without a status request before the job counts as abandoned; 0: never
+    guide_print: Fingerprint | None = None  # recorded with the result's settings
+    mask_print: Fingerprint | None = None
+    open_sides: tuple[bool, bool, bool, bool] = (True, True, True, True)  # top, bottom, left, right: on the canvas edge
+    preset: str = ""
+
+    def job_settings(self) -> JobSettings:
+        return JobSettings(self.preset, self.params.to_dict())
 
 
 @dataclass(frozen=True)
@@ -60,36 +59,30 @@ class ZoomRequest:
     height: int
     params: DreamParams  # resolved
     settings: ZoomSettings
-    fps: float
-    video_format: str  # mp4, webm, gif or webp
     lease: float = 0.0
+    preset: str = ""
+
+    def job_settings(self) -> JobSettings:
+        return JobSettings(self.preset, self.params.to_dict(), self.settings.to_dict(), self.settings.frames)
 
 
-ZOOM_FIELDS = {"frames": int, "zoom": float, "rotate": float, "drift_x": float, "drift_y": float,
-               "steps_per_frame": int, "blend": float, "stabilize": bool}
+def split_fields(fields: Mapping[str, str], own: type[Knobs]) -> tuple[dict[str, str], dict[str, str]]:
+    """The request's own fields, and the rest (the settings, which the parameter model checks by name)."""
+    names = set(own.names())
+    return {k: v for k, v in fields.items() if k in names}, {k: v for k, v in fields.items() if k not in names}
 
 
 def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
-    mimetype = request.mimetype
-    if mimetype == "multipart/form-data":
-        fields, image, mask, guide = request.form, request.files.get("image"), request.files.get("mask"), request.files.get("guide")
-        if image is None:
-            raise InvalidParameter("The request has no 'image' part.")
-        raw_image, raw_mask = _is_raw(image), mask is not None and _is_raw(mask)
-        image_bytes, mask_bytes = image.read(), mask.read() if mask is not None else None
-    elif mimetype == "application/octet-stream":
-        fields, guide = request.args, None
-        raw_image, raw_mask = True, "mask_depth" in request.args
-        image_bytes, mask_bytes = request.get_data(cache=False), None
-    else:  # routes.py refuses other types before this; kept so the parser never guesses
-        raise ApiError(415, "unsupported_media_type", "Send the picture as multipart/form-data or application/octet-stream.")
-
-    params = _params({k: v for k, v in fields.items() if k not in FORMAT_FIELDS}, fields.get("preset", DEFAULT_PRESET))
+    fields, image_part, mask_part, guide_part = _parts(request)
+    upload_fields, settings = split_fields(fields, DreamUpload)
+    upload = DreamUpload.from_mapping(upload_fields)
+    params = _params(settings, upload.preset)
+    raw_image = image_part is None or _is_raw(image_part)
+    image_bytes = request.get_data(cache=False) if image_part is None else image_part.read()
+    mask_bytes = mask_part.read() if mask_part is not None else None
     if raw_image:
-        fmt = _raw_format(fields)
-        if fmt.width * fmt.height > limits.max_pixels:
-            raise ImageTooLarge(f"The picture is {fmt.width}×{fmt.height}, more than the {limits.max_pixels:,} pixels allowed here.")
-        if mimetype == "application/octet-stream" and raw_mask:
+        fmt = _raw_format(upload, limits)
+        if image_part is None and "mask_depth" in fields:  # a bare body: the mask follows the pixels
             image_bytes, mask_bytes = image_bytes[: fmt.byte_count], image_bytes[fmt.byte_count :]
         picture, image_format = decode_raw(image_bytes, fmt), None
     else:
@@ -97,71 +90,115 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
         image_format = picture.source_format
 
     width, height = picture.size
-    params = params.resolved(width, height)
+    document = (upload.document_width or width, upload.document_height or height)
+    params = params.resolved(*document)
     _check_cost(params, width, height, limits.max_cost)
-    mask_array = None
+    mask, mask_print = None, None
     if mask_bytes is not None:
-        if raw_mask:
-            depth = fields.get("mask_depth", "u8")
-            if depth not in MASK_DEPTHS:
-                raise InvalidParameter(f"'mask_depth' must be one of {', '.join(MASK_DEPTHS)}, not '{depth}'.")
-            mask_array = decode_raw_mask(mask_bytes, width, height, depth)
-        else:
-            mask_array = load_mask(mask_bytes, (width, height), limits.max_pixels)
-    guide_array = None
-    if guide is not None:
-        if _is_raw(guide):
+        mask_print = fingerprint(mask_bytes, (width, height))
+        raw_mask = image_part is None or _is_raw(mask_part)
+        mask = decode_raw_mask(mask_bytes, width, height, upload.mask_depth) if raw_mask else load_mask(mask_bytes, (width, height), limits.max_pixels)
+    guide, guide_print = None, None
+    if guide_part is not None:
+        if _is_raw(guide_part):
             raise InvalidParameter("Send the guide as a PNG, JPEG, WebP or TIFF picture, not raw pixels.")
-        guide_array = load_picture(guide.read(), limits.max_pixels).rgb
-    return DreamRequest(picture, params, mask_array, guide_array, fmt, image_format, _lease(fields))
+        guide_bytes = guide_part.read()
+        guide_picture = load_picture(guide_bytes, limits.max_pixels)
+        guide, guide_print = guide_picture.rgb, fingerprint(guide_bytes, guide_picture.size)
+    return DreamRequest(picture, params, mask, guide, fmt, image_format, upload.lease, guide_print, mask_print,
+                        _open_sides(upload, width, height, document), upload.preset)
+
+
+def _parts(request: Request) -> tuple[Mapping[str, str], FileStorage | None, FileStorage | None, FileStorage | None]:
+    """(fields, image, mask, guide); image is None for a bare raw body, whose fields are query parameters."""
+    if request.mimetype == "multipart/form-data":
+        image = request.files.get("image")
+        if image is None:
+            raise InvalidParameter("The request has no 'image' part.")
+        return request.form, image, request.files.get("mask"), request.files.get("guide")
+    if request.mimetype == "application/octet-stream":
+        return request.args, None, None, None
+    raise ApiError(415, "unsupported_media_type", "Send the picture as multipart/form-data or application/octet-stream.")
+
+
+def _open_sides(upload: DreamUpload, width: int, height: int, document: tuple[int, int]) -> tuple[bool, bool, bool, bool]:
+    """Which of the picture's sides lie on the document's edge (where a selection's edge is not softened)."""
+    if upload.region_x is None or upload.region_y is None:
+        return (True, True, True, True)  # the picture is the whole document
+    x, y = upload.region_x, upload.region_y
+    return (y == 0, y + height >= document[1], x == 0, x + width >= document[0])
 
 
 def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
-    """``POST /v1/zooms``: multipart fields, an optional starting ``image``, else ``width``×``height`` of noise."""
+    """``POST /v1/zooms``: multipart fields, and an optional starting ``image``, else noise of width × height."""
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "Send a zoom as multipart/form-data.")
     fields, image = request.form, request.files.get("image")
-    known = set(ZOOM_FIELDS) | {"fps", "format", "width", "height", "preset", "lease"}
-    settings = ZoomSettings(**{name: _typed(fields[name], kind, name) for name, kind in ZOOM_FIELDS.items() if name in fields}).validated()
-    fps = _typed(fields.get("fps", "24"), float, "fps")
-    if not 1 <= fps <= 120:
-        raise InvalidParameter("'fps' must be between 1 and 120.")
-    video_format = fields.get("format", "mp4")
-    if video_format not in MIME_TYPES:
-        raise InvalidParameter(f"'format' must be one of {', '.join(MIME_TYPES)}, not '{video_format}'.")
+    upload_fields, rest = split_fields(fields, ZoomUpload)
+    film_fields, settings_fields = split_fields(rest, ZoomSettings)
+    upload = ZoomUpload.from_mapping(upload_fields)
+    for old in ZoomSettings.REPLACES:
+        if old in settings_fields:
+            film_fields[old] = settings_fields.pop(old)  # so that the zoom's own message explains it
+    settings = ZoomSettings.from_mapping(film_fields)
     if image is not None:
         start = load_picture(image.read(), limits.max_pixels).rgb
         height, width = start.shape[:2]
     else:
-        start = None
-        width, height = _typed(fields.get("width", "512"), int, "width"), _typed(fields.get("height", "512"), int, "height")
-        if not (16 <= width <= 8192 and 16 <= height <= 8192):
-            raise InvalidParameter("A noise start must be 16 to 8192 pixels a side.")
+        start, width, height = None, upload.width, upload.height
     if settings.frames * width * height > limits.max_zoom_pixels:
         raise InvalidParameter(
             f"This zoom is too big for this server ({settings.frames} frames of {width}×{height}); "
             f"frames × pixels may be at most {limits.max_zoom_pixels:,}. Use fewer frames or a smaller size.")
-    params = _params({k: v for k, v in fields.items() if k not in known}, fields.get("preset", DEFAULT_PRESET))
-    params = params.replace(steps=settings.steps_per_frame).resolved(width, height)
+    params = _params(settings_fields, upload.preset).replace(steps=settings.steps_per_frame).resolved(width, height)
     cost = settings.frames * dream_cost(params, width, height)
     if cost > limits.max_cost:
         raise InvalidParameter(f"This zoom is too big for this server ({cost:,} pixel-steps; the limit is {limits.max_cost:,}). "
                                "Use fewer frames, steps or octaves, or a larger feature scale.")
-    return ZoomRequest(start, width, height, params, settings, fps, video_format, _lease(fields))
+    return ZoomRequest(start, width, height, params, settings, upload.lease, upload.preset)
 
 
-def _lease(fields: Mapping[str, str]) -> float:
-    lease = _typed(fields.get("lease", "0"), float, "lease")
-    if not 0 <= lease <= MAX_LEASE:
-        raise InvalidParameter(f"'lease' must be between 0 and {MAX_LEASE:.0f} seconds.")
-    return lease
+@dataclass
+class VideoRequest:
+    frames: list[np.ndarray]  # the source frames, (H, W, 3) float32
+    params: DreamParams  # resolved
+    settings: VideoSettings
+    lease: float = 0.0
+    preset: str = ""
+
+    def job_settings(self) -> JobSettings:
+        return JobSettings(self.preset, self.params.to_dict(), self.settings.to_dict(), len(self.frames))
 
 
-def _typed(text: str, kind: type, name: str):
-    try:
-        return parse_bool(text) if kind is bool else kind(text)
-    except ValueError:
-        raise InvalidParameter(f"'{name}' must be a {'whole number' if kind is int else 'number' if kind is float else 'yes or no'}, not '{text}'.") from None
+def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
+    """``POST /v1/videos``: the frames as ``frame`` parts (PNG, JPEG, WebP or TIFF, all one size, in order), and
+    fields. The same caps as a zoom: frames × pixels, and the pixel-steps budget over all frames."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "Send a video's frames as multipart/form-data.")
+    upload_fields, rest = split_fields(request.form, VideoUpload)
+    film_fields, settings_fields = split_fields(rest, VideoSettings)
+    upload, settings = VideoUpload.from_mapping(upload_fields), VideoSettings.from_mapping(film_fields)
+    parts = request.files.getlist("frame")
+    if not parts:
+        raise InvalidParameter("The request has no 'frame' parts: send each frame as a part named 'frame'.")
+    first = load_picture(parts[0].read(), limits.max_pixels)
+    width, height = first.size
+    if len(parts) * width * height > limits.max_zoom_pixels:
+        raise InvalidParameter(f"This video is too big for this server ({len(parts)} frames of {width}×{height}); "
+                               f"frames × pixels may be at most {limits.max_zoom_pixels:,}.")
+    frames = [first.rgb]
+    for index, part in enumerate(parts[1:], start=2):
+        picture = load_picture(part.read(), limits.max_pixels)
+        if picture.size != (width, height):
+            raise InvalidParameter(f"Frame {index} is {picture.size[0]}×{picture.size[1]}; every frame must be {width}×{height}.")
+        frames.append(picture.rgb)
+    params = _params(settings_fields, upload.preset).resolved(width, height)
+    later = params.replace(steps=settings.steps_per_frame)
+    cost = dream_cost(params, width, height) + (len(frames) - 1) * dream_cost(later, width, height)
+    if cost > limits.max_cost:
+        raise InvalidParameter(f"This video is too big for this server ({cost:,} pixel-steps; the limit is {limits.max_cost:,}). "
+                               "Use fewer frames or steps, or a larger feature scale.")
+    return VideoRequest(frames, params, settings, upload.lease, upload.preset)
 
 
 def _is_raw(part: FileStorage) -> bool:
@@ -170,25 +207,17 @@ def _is_raw(part: FileStorage) -> bool:
 
 def _params(settings: Mapping[str, str], preset: str) -> DreamParams:
     params = DreamParams.from_mapping(settings, preset_params(preset))
-    check_params(params)
-    if not get_spec(params.model).available():
+    if not get_model(params.model).available():
         raise ModelNotDownloaded(f"The '{params.model}' model is not downloaded on the server. Run `dreamlayer models pull {params.model}` there.")
     return params
 
 
-def _raw_format(fields: Mapping[str, str]) -> RawFormat:
-    try:
-        width, height = int(fields.get("width", "")), int(fields.get("height", ""))
-    except ValueError:
-        raise InvalidParameter("Raw pixels need whole-number 'width' and 'height' fields.") from None
-    if width < 1 or height < 1:
-        raise InvalidParameter("'width' and 'height' must be at least 1.")
-    layout, depth = fields.get("layout", "RGBA"), fields.get("depth", "u8")
-    if layout not in LAYOUTS:
-        raise InvalidParameter(f"'layout' must be one of {', '.join(LAYOUTS)}, not '{layout}'.")
-    if depth not in DTYPES:
-        raise InvalidParameter(f"'depth' must be one of {', '.join(DTYPES)}, not '{depth}'.")
-    return RawFormat(width, height, layout, depth)
+def _raw_format(upload: DreamUpload, limits: Limits) -> RawFormat:
+    if upload.width is None or upload.height is None:
+        raise InvalidParameter("Raw pixels need whole-number 'width' and 'height' fields.")
+    if upload.width * upload.height > limits.max_pixels:
+        raise ImageTooLarge(f"The picture is {upload.width}×{upload.height}, more than the {limits.max_pixels:,} pixels allowed here.")
+    return RawFormat(upload.width, upload.height, upload.layout, upload.depth)
 
 
 def dream_cost(params: DreamParams, width: int, height: int) -> int:

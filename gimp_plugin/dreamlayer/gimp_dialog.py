@@ -1,0 +1,101 @@
+"""The procedures' dialog: GIMP's own ProcedureDialog, laid out by the form, showing the values that will run.
+
+- On opening, every setting still "from the preset" (as on the first run) shows the preset's value; settings the
+  artist changed before are remembered by GIMP and kept.
+- Choosing another preset loads all of its values, so the dialog always shows what will run.
+- Choosing another network greys out the layers it does not have; a layer that no longer fits becomes the
+  network's default.
+- A number that can be random or automatic is greyed out while its "Random ..." / "Automatic ..." box is on.
+"""
+
+from __future__ import annotations
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("GimpUi", "3.0")
+gi.require_version("Gtk", "3.0")
+from gi.repository import Gimp, GimpUi, GObject, Gtk  # noqa: E402
+
+from procedure_forms import PRESET, Form  # noqa: E402
+from setting_arguments import FROM_PRESET, NETWORK_DEFAULT, NumberKnob  # noqa: E402
+
+LAYER, MODEL = "layer", "model"
+
+
+def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, form: Form) -> bool:
+    """Show the dialog until OK (True) or Cancel (False); the config then holds the values to run."""
+    GimpUi.init(procedure.get_name())
+    dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config)
+    build_dialog(dialog, config, form)
+    accepted = dialog.run()
+    dialog.destroy()
+    return accepted
+
+
+def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, form: Form) -> None:
+    """Fill the dialog and connect it to the config (separate from running it, so tests can look inside)."""
+    _lay_out(dialog, form)
+    _show(config, form.unset_arguments(current_arguments(config, form)))
+    if _argument(form, MODEL) and _argument(form, LAYER):
+        _grey_out_other_layers(config, form)
+        config.connect(f"notify::{MODEL}", lambda *_: _grey_out_other_layers(config, form))
+    config.connect(f"notify::{PRESET}", lambda *_: _show(config, form.preset_arguments(config.get_property(PRESET))))
+    shown = {name for section in form.sections for name in section.names}
+    for knob in form.knobs:
+        if isinstance(knob, NumberKnob) and knob.toggle and knob.name in shown:
+            dialog.set_sensitive(knob.name, True, config, knob.toggle, True)
+
+
+def current_arguments(config: Gimp.ProcedureConfig, form: Form) -> dict:
+    return {a.name: config.get_property(a.name) for a in form.arguments}
+
+
+def _lay_out(dialog: GimpUi.ProcedureDialog, form: Form) -> None:
+    """The main area first, then each titled section in a folded expander."""
+    arguments = {a.name: a for a in form.arguments}
+    for section in form.sections:
+        for name in section.names:
+            _widget(dialog, arguments[name])
+    top = []
+    for section in form.sections:
+        if section.title is None:
+            top += section.names
+            continue
+        dialog.fill_box(f"{section.id}-box", list(section.names))
+        dialog.get_label(f"{section.id}-title", section.title, False, False)
+        dialog.fill_expander(section.id, f"{section.id}-title", False, f"{section.id}-box")
+        top.append(section.id)
+    dialog.fill(top)
+
+
+def _widget(dialog: GimpUi.ProcedureDialog, argument) -> None:
+    """Every choice as a drop-down list with its label (GIMP's radio buttons for short lists have a title that takes
+    no mnemonic); numbers step by the setting's step; the rest as GIMP chooses."""
+    kind = Gtk.ComboBox.__gtype__ if argument.kind == "choice" else GObject.TYPE_NONE
+    widget = dialog.get_widget(argument.name, kind)
+    if argument.step and isinstance(widget, GimpUi.LabelSpin):
+        widget.set_digits(len(f"{argument.step:g}".partition(".")[2]))  # first: it resets the increments
+        widget.set_increments(argument.step, min(argument.step * 10, argument.maximum - argument.minimum))
+
+
+def _show(config: Gimp.ProcedureConfig, values: dict) -> None:
+    """Set argument values on the config; the network before its layer, so the layer is checked against it."""
+    for name in sorted(values, key=lambda n: n != MODEL):
+        config.set_property(name, values[name])
+
+
+def _grey_out_other_layers(config: Gimp.ProcedureConfig, form: Form) -> None:
+    model = config.get_property(MODEL)
+    if model == FROM_PRESET:
+        model = form.description.preset_values(config.get_property(PRESET))[MODEL]
+    fits = set(form.description.model_layers().get(model, ())) | {FROM_PRESET, NETWORK_DEFAULT}
+    choice = Gimp.param_spec_choice_get_choice(config.find_property(LAYER))
+    for option in _argument(form, LAYER).options:
+        choice.set_sensitive(option.nick, option.nick in fits)
+    if config.get_property(LAYER) not in fits:
+        config.set_property(LAYER, NETWORK_DEFAULT)
+
+
+def _argument(form: Form, name: str):
+    return next((a for a in form.arguments if a.name == name), None)

@@ -1,0 +1,58 @@
+"""What the plug-in reads from and writes into GIMP images, in plain Python (no GIMP, so it is tested on its own).
+
+GIMP hands pixels out through Gegl buffers in any babl format asked for. 8-bit images are read as
+"R'G'B'A u8"; every deeper precision as "R'G'B'A float" (non-linear, as the network was trained on sRGB
+pictures), and the result goes back in the same format.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from plugin_errors import DreamError
+
+# The settings a dream or film was made with, kept on its layer (or film image) and saved in XCF files.
+SETTINGS_PARASITE = "dreamlayer-settings"
+
+
+def pixel_format(precision_name: str) -> tuple[str, str, str]:
+    """(babl format, raw layout, raw depth) for a GIMP precision such as 'U8_NON_LINEAR' or 'FLOAT_LINEAR'."""
+    if precision_name.startswith("U8_"):
+        return "R'G'B'A u8", "RGBA", "u8"
+    return "R'G'B'A float", "RGBA", "f32"
+
+
+def check_base_type(base_type_name: str) -> None:
+    if base_type_name != "RGB":
+        mode = {"GRAY": "grayscale", "INDEXED": "indexed"}.get(base_type_name, base_type_name.lower())
+        raise DreamError(f"DeepDream needs an RGB image, and this one is {mode}. "
+                         "Use Image > Mode > RGB, then try again.")
+
+
+def layer_name(preset: str, seed: int | None, existing: set[str]) -> str:
+    """'Dream (deep, seed 4711)', then '... #2' and so on, so the seed that made a layer is in its name."""
+    base = f"Dream ({preset}, seed {seed})" if seed is not None else f"Dream ({preset})"
+    if base not in existing:
+        return base
+    n = 2
+    while f"{base} #{n}" in existing:
+        n += 1
+    return f"{base} #{n}"
+
+
+def frame_layer_name(index: int, fps: float) -> str:
+    """GIMP's animation convention: the frame's delay in the layer name, as GIF and WebP export read it."""
+    return f"Frame {index + 1} ({round(1000 / fps)}ms)"
+
+
+def settings_record(preset: str | None, settings: dict[str, Any], film: dict[str, Any] | None = None) -> bytes:
+    """What the server reported it ran (seed and feature size resolved), as the parasite's bytes."""
+    record: dict[str, Any] = {"preset": preset, "settings": settings}
+    if film is not None:
+        record["film"] = film
+    return json.dumps(record, sort_keys=True).encode("utf-8")
+
+
+def read_settings_record(data: bytes) -> dict[str, Any]:
+    return json.loads(bytes(data).decode("utf-8"))

@@ -1,0 +1,242 @@
+"""How each described setting becomes GIMP procedure arguments, and how argument values become the setting again.
+
+A dream setting's arguments can say "from the preset", and that is their default, so a script that sets only the
+preset runs the preset, and one that sets one more argument runs the preset with that change:
+
+- a number: the range reaches one below its minimum (rounded down to a whole number), and any value below the
+  minimum takes the preset's value; the blurb says which number that is;
+- a yes/no setting: a choice of "From the preset", "Yes" and "No";
+- a setting with a fixed list (model, precision), and the network layer: a choice that starts with "From the
+  preset";
+- a text setting (channels): empty takes the preset's value, and the word for nothing ("all") means nothing.
+
+A number that can also be left to chance or to the server (seed: random; feature size: automatic) has a yes/no
+argument before it ("Random seed"): when on, the number is not used.
+
+A zoom film's own settings belong to no preset: their arguments are the setting itself, with its default.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from plugin_errors import DreamError
+
+FROM_PRESET = "from-preset"  # the choice that takes the preset's value
+NETWORK_DEFAULT = "network-default"  # the layer choice that takes the network's own default layer
+
+
+class Option(NamedTuple):
+    nick: str  # the value a script passes
+    label: str
+    help: str
+
+
+class Argument(NamedTuple):
+    """One argument of a GIMP procedure: what ``Gimp.Procedure.add_<kind>_argument`` needs."""
+
+    name: str  # GIMP's spelling: step-size
+    kind: str  # int, double, boolean, string or choice
+    label: str
+    blurb: str
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    options: tuple[Option, ...] = ()
+    step: float | None = None  # a number's increment in the dialog (GIMP guesses when None)
+
+
+def argument_name(setting_name: str) -> str:
+    return setting_name.replace("_", "-")
+
+
+class Knob:
+    """One described setting as arguments. ``value`` reads the setting back from argument values (``preset`` is
+    the preset's value of it); ``argument_values`` is the inverse, to show a value in a dialog or to replay one."""
+
+    def __init__(self, setting: dict[str, Any]):
+        self.setting = setting
+        self.name = argument_name(setting["name"])
+
+    def arguments(self) -> list[Argument]:
+        raise NotImplementedError
+
+    def value(self, args: Mapping[str, Any], preset: Any) -> Any:
+        raise NotImplementedError
+
+    def argument_values(self, value: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def is_from_preset(self, args: Mapping[str, Any]) -> bool:
+        return args[self.name] == FROM_PRESET
+
+
+class NumberKnob(Knob):
+    def __init__(self, setting: dict[str, Any]):
+        super().__init__(setting)
+        self.minimum = setting["minimum"]
+        self.sentinel = math.floor(self.minimum) - 1
+        self.none_means = setting.get("none_means")
+        self.toggle = f"{self.none_means}-{self.name}".replace(" ", "-") if self.none_means else None
+
+    def arguments(self) -> list[Argument]:
+        s = self.setting
+        kind = "int" if s["type"] == "integer" else "double"
+        number = Argument(self.name, kind, s["label"], f"{s['help']} ({self.sentinel:g}: from the preset.)",
+                          self.sentinel, self.sentinel, s["maximum"], step=s.get("step"))
+        if not self.toggle:
+            return [number]
+        label = s["label"].lower()
+        toggle = Argument(self.toggle, "boolean", f"{self.none_means.capitalize()} {label}",
+                          f"On: the {label} is {self.none_means}. Off: the {label} below.", False)
+        return [toggle, number]
+
+    def value(self, args: Mapping[str, Any], preset: Any) -> Any:
+        if self.toggle and args[self.toggle]:
+            return None
+        number = args[self.name]
+        if number < self.minimum:
+            return preset
+        return int(number) if self.setting["type"] == "integer" else float(number)
+
+    def argument_values(self, value: Any) -> dict[str, Any]:
+        if value is None:  # only a number with a toggle can be nothing
+            return {self.toggle: True, self.name: self.minimum}
+        return {**({self.toggle: False} if self.toggle else {}), self.name: value}
+
+    def is_from_preset(self, args: Mapping[str, Any]) -> bool:
+        return args[self.name] < self.minimum and not (self.toggle and args[self.toggle])
+
+
+class ChoiceKnob(Knob):
+    """A setting with a fixed list of values, a yes/no setting, or the network layer: a choice."""
+
+    def __init__(self, setting: dict[str, Any], options: list[Option]):
+        super().__init__(setting)
+        self.options = tuple(options)
+
+    def arguments(self) -> list[Argument]:
+        s = self.setting
+        first = Option(FROM_PRESET, "From the preset", "Whatever the chosen preset says")
+        return [Argument(self.name, "choice", s["label"], s["help"], FROM_PRESET, options=(first, *self.options))]
+
+    def value(self, args: Mapping[str, Any], preset: Any) -> Any:
+        nick = args[self.name]
+        return preset if nick == FROM_PRESET else self.from_nick(nick)
+
+    def argument_values(self, value: Any) -> dict[str, Any]:
+        nick = self.to_nick(value)  # a value no option shows (a script's mix of layers) is left to the preset
+        return {self.name: nick if nick in {o.nick for o in self.options} else FROM_PRESET}
+
+    def from_nick(self, nick: str) -> Any:
+        return nick
+
+    def to_nick(self, value: Any) -> str:
+        return value
+
+
+class YesNoKnob(ChoiceKnob):
+    def __init__(self, setting: dict[str, Any]):
+        super().__init__(setting, [Option("yes", "Yes", setting["help"]), Option("no", "No", "")])
+
+    def from_nick(self, nick: str) -> bool:
+        return nick == "yes"
+
+    def to_nick(self, value: Any) -> str:
+        return "yes" if value else "no"
+
+
+class LayerKnob(ChoiceKnob):
+    """Every model's layers in one choice (GIMP's choices are fixed when it starts); each says its models."""
+
+    def __init__(self, setting: dict[str, Any], models: list[dict[str, Any]]):
+        titles: dict[str, list[str]] = {}
+        for model in models:
+            for layer in model["layers"]:
+                titles.setdefault(layer["name"], []).append(short_title(model))
+        default = Option(NETWORK_DEFAULT, setting["none_means"].capitalize(), "The layer each network dreams best with")
+        layers = [Option(name, f"{name} — {', '.join(found)}", f"A layer of {', '.join(found)}")
+                  for name, found in titles.items()]
+        super().__init__(setting, [default, *layers])
+
+    def from_nick(self, nick: str) -> str:
+        return "" if nick == NETWORK_DEFAULT else nick
+
+    def to_nick(self, value: Any) -> str:
+        return value or NETWORK_DEFAULT
+
+
+class TextKnob(Knob):
+    def arguments(self) -> list[Argument]:
+        s = self.setting
+        nothing = f' "{s["none_means"]}": {s["none_means"]}.' if s.get("none_means") else ""
+        return [Argument(self.name, "string", s["label"], f"{s['help']} Empty: from the preset.{nothing}", "")]
+
+    def value(self, args: Mapping[str, Any], preset: Any) -> Any:
+        text = args[self.name].strip()
+        if not text:
+            return preset
+        return "" if text == self.setting.get("none_means") else text
+
+    def argument_values(self, value: Any) -> dict[str, Any]:
+        return {self.name: value or self.setting.get("none_means", "")}
+
+    def is_from_preset(self, args: Mapping[str, Any]) -> bool:
+        return not args[self.name].strip()
+
+
+class FilmKnob(Knob):
+    """A zoom film's own setting: no preset, so its argument is the setting, with the setting's default."""
+
+    def arguments(self) -> list[Argument]:
+        s = self.setting
+        if s.get("choices"):
+            options = tuple(Option(c, c, "") for c in s["choices"])
+            return [Argument(self.name, "choice", s["label"], s["help"], s["default"], options=options)]
+        kind = {"integer": "int", "number": "double", "boolean": "boolean", "string": "string"}[s["type"]]
+        return [Argument(self.name, kind, s["label"], s["help"], s["default"], s.get("minimum"), s.get("maximum"),
+                         step=s.get("step"))]
+
+    def value(self, args: Mapping[str, Any], preset: Any) -> Any:
+        return args[self.name]
+
+    def argument_values(self, value: Any) -> dict[str, Any]:
+        return {self.name: value}
+
+    def is_from_preset(self, args: Mapping[str, Any]) -> bool:
+        return False
+
+
+def dream_knob(setting: dict[str, Any], models: list[dict[str, Any]]) -> Knob:
+    """The knob for a dream setting, by what the description says of it."""
+    if setting["name"] == "layer":  # its values are the models' layers, listed with the models
+        return LayerKnob(setting, models)
+    if setting["type"] == "boolean":
+        return YesNoKnob(setting)
+    if setting.get("choices"):
+        titles = {m["name"]: short_title(m) for m in models}
+        return ChoiceKnob(setting, [Option(c, titles.get(c, c), "") for c in setting["choices"]])
+    if setting["type"] == "string":
+        return TextKnob(setting)
+    return NumberKnob(setting)
+
+
+def short_title(model: dict[str, Any]) -> str:
+    """'EfficientNet-Lite0 (embedded, offline)' -> 'EfficientNet-Lite0': short enough for a list of layers."""
+    return model["title"].split(" (")[0]
+
+
+def check_layer_fits_model(settings: dict[str, Any], layer_from_preset: bool,
+                           model_layers: dict[str, list[str]]) -> None:
+    """A preset's layer belongs to the preset's network: with another network, that network's default layer runs.
+    A layer chosen for a network that does not have it is refused before anything is sent."""
+    layers = model_layers.get(settings["model"], [])
+    names = [part.split("=")[0].strip() for part in settings["layer"].split(",") if part.strip()]
+    misplaced = [name for name in names if name not in layers]
+    if misplaced and layer_from_preset:
+        settings["layer"] = ""
+    elif misplaced:
+        raise DreamError(f"The network '{settings['model']}' has no layer '{misplaced[0]}'. Choose one of its layers "
+                         f"({', '.join(layers)}) or \"The network's default\".")

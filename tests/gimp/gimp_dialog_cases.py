@@ -1,0 +1,160 @@
+"""Runs inside real GIMP 3 with its interface (under Xvfb), against a real dream server; writes JSON for pytest.
+
+- The dialogs: built by the plug-in's own dialog code (``gimp_dialog.build_dialog``) on the procedures as GIMP
+  lists them, then looked into: what they show on opening, after choosing another preset or network.
+- The artist's path: the procedure run interactively; ``press_key.py`` (beside this file) presses keys in the
+  plug-in's dialog as an artist would: Return (OK), Alt+H (Help), Escape (Cancel).
+- Help: GIMP's help system asked for the procedures' help pages, which a stand-in web browser records.
+
+Configured by DREAMLAYER_TEST_SERVER, DREAMLAYER_TEST_OUT, DREAMLAYER_TEST_KEYS (press_key.py) and
+DREAMLAYER_TEST_OPENED (the file the stand-in browser writes each URL it is asked to open into).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("GimpUi", "3.0")
+gi.require_version("Gegl", "0.4")
+gi.require_version("Gtk", "3.0")
+from gi.repository import Gegl, Gimp, GimpUi, GObject, Gtk  # noqa: E402
+
+W, H = 96, 64
+SERVER = os.environ["DREAMLAYER_TEST_SERVER"]
+PLUGIN = os.path.join(Gimp.directory(), "plug-ins", "dreamlayer")
+sys.path.insert(0, PLUGIN)
+import gimp_dialog  # noqa: E402
+from procedure_forms import dream_form, zoom_form  # noqa: E402
+from settings_description import load_description  # noqa: E402
+
+DESCRIPTION = load_description(PLUGIN)
+FORMS = {"python-fu-dreamlayer": dream_form(DESCRIPTION), "python-fu-dreamlayer-zoom": zoom_form(DESCRIPTION)}
+
+
+def pump():
+    while Gtk.events_pending():
+        Gtk.main_iteration()
+
+
+def make_image():
+    image = Gimp.Image.new(W, H, Gimp.ImageBaseType.RGB)
+    layer = Gimp.Layer.new(image, "Source", W, H, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
+    image.insert_layer(layer, None, 0)
+    layer.get_buffer().set(Gegl.Rectangle.new(0, 0, W, H), "R'G'B'A u8", bytes((i * 7) % 251 for i in range(W * H * 4)))
+    layer.get_buffer().flush()
+    return image, layer
+
+
+def dialog_case(name):
+    """The dialog on opening (first run: everything from the preset), then after choosing "deep", then VGG-16."""
+    form = FORMS[name]
+    procedure = Gimp.get_pdb().lookup_procedure(name)
+    config = procedure.create_config()
+    dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config)
+    gimp_dialog.build_dialog(dialog, config, form)
+    dialog.show_all()
+    pump()
+    shown = [n for section in form.sections for n in section.names]
+    out = {"opened": gimp_dialog.current_arguments(config, form), "shown": shown,
+           "widgets": {n: dialog.get_widget(n, GObject.TYPE_NONE) is not None for n in shown}}
+    config.set_property("preset", "deep")
+    out["deep"] = gimp_dialog.current_arguments(config, form)
+    if "model" in shown:
+        config.set_property("layer", "block12")
+        config.set_property("model", "vgg16")
+        choice = Gimp.param_spec_choice_get_choice(config.find_property("layer"))
+        out["vgg16"] = {"layer": config.get_property("layer"),
+                        "valid": {n: choice.is_valid(n) for n in ("block12", "relu4_3", "network-default", "from-preset")}}
+        seed = dialog.get_widget("seed", GObject.TYPE_NONE)
+        config.set_property("random-seed", True)
+        pump()
+        out["seed_sensitive_when_random"] = seed.get_sensitive()
+        config.set_property("random-seed", False)
+        pump()
+        out["seed_sensitive_when_not_random"] = seed.get_sensitive()
+    dialog.destroy()
+    pump()
+    return out
+
+
+def remember(name, values):
+    """Leave ``values`` as the procedure's last used values, as GIMP stores them after an OK in its dialog (in its
+    own file format, under the name libgimp gives the plug-in's config class)."""
+    folder = os.path.join(Gimp.directory(), "plug-in-settings")
+    os.makedirs(folder, exist_ok=True)
+    lines = [f"({key} {json.dumps(value) if isinstance(value, str) else value})" for key, value in values.items()]
+    with open(os.path.join(folder, f"GimpProcedureConfigRun-{name}.last"), "w") as f:
+        f.write("# settings\n\n" + "\n".join(lines) + "\n\n# end of settings\n")
+
+
+def interactive(name, image, layer, keys):
+    """Run ``name`` as from its menu, pressing ``keys`` in its dialog; (status, error)."""
+    title = Gimp.get_pdb().lookup_procedure(name).get_menu_label()
+    presser = subprocess.Popen([sys.executable, os.environ["DREAMLAYER_TEST_KEYS"], title, *keys])
+    procedure = Gimp.get_pdb().lookup_procedure(name)
+    config = procedure.create_config()
+    config.set_property("run-mode", Gimp.RunMode.INTERACTIVE)
+    config.set_property("image", image)
+    config.set_core_object_array("drawables", [layer])
+    status = Gimp.PDBStatusType(procedure.run(config).index(0))
+    try:
+        pressed = presser.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # the dialog never showed
+        presser.kill()
+        pressed = None
+    error = Gimp.get_pdb().get_last_error() if status != Gimp.PDBStatusType.SUCCESS else None
+    return {"status": status.value_nick, "error": error, "keys_pressed": pressed == 0}
+
+
+def ok_case():
+    """The artist chose "deep" and 2 scales of 2 iterations last time; the dialog opens with them, OK runs them."""
+    remember("python-fu-dreamlayer", {"preset": "deep", "octaves": 2, "steps": 2, "server-url": SERVER})
+    image, layer = make_image()
+    out = interactive("python-fu-dreamlayer", image, layer, ["Return"])
+    layers = image.get_layers()
+    out["names"] = [l.get_name() for l in layers]
+    parasite = layers[0].get_parasite("dreamlayer-settings")
+    out["recorded"] = json.loads(bytes(parasite.get_data()).decode()) if parasite else None
+    image.delete()
+    return out
+
+
+def help_and_cancel_case():
+    """Help in the dialog, then Cancel: the help page opens, and the image is left as it was."""
+    image, layer = make_image()
+    out = interactive("python-fu-dreamlayer", image, layer, ["alt+h", "Escape"])
+    out["layers"] = len(image.get_layers())
+    image.delete()
+    return out
+
+
+def opened_urls(count, timeout=30.0):
+    path = os.environ["DREAMLAYER_TEST_OPENED"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path) and len(open(path).read().split()) >= count:
+            break
+        time.sleep(0.2)
+    return open(path).read().split() if os.path.exists(path) else []
+
+
+results = {"gimp": Gimp.version()}
+try:
+    GimpUi.init("dreamlayer-dialog-test")
+    results["dialogs"] = {name: dialog_case(name) for name in FORMS}
+    results["ok"] = ok_case()
+    results["help_and_cancel"] = help_and_cancel_case()
+    results["help_from_dialog"] = opened_urls(1)
+    Gimp.help("dreamlayer", "python-fu-dreamlayer-zoom")
+    results["help_zoom"] = opened_urls(2)[1:]
+except Exception:
+    results["crash"] = traceback.format_exc()
+
+with open(os.environ["DREAMLAYER_TEST_OUT"], "w") as f:
+    json.dump(results, f, indent=1)
