@@ -14,6 +14,7 @@ from PIL import Image
 from dreamlayer.server import create_app
 from dreamlayer.server.serve import make_server
 from dreamlayer.server.services import EXTENSION_KEY
+from dreamlayer.server.shutdown import finish, stop_in_order
 
 from .conftest import cat_rgb
 
@@ -40,19 +41,10 @@ class LiveServer:
         return self.app.extensions[EXTENSION_KEY].queue
 
     def stop(self) -> None:
-        self.queue.shutdown(timeout=10)
-
-        def close_everything() -> None:
-            # Runs on waitress's own loop thread (closing sockets from here would race its select()). Idle
-            # keep-alive connections are closed too, or they would keep the loop alive.
-            for channel in list(self.server._map.values()):
-                if channel is not self.server and channel is not self.server.trigger:
-                    channel.close()
-            self.server.close()
-
-        self.server.trigger.pull_trigger(close_everything)
+        """The same ordered stop as `dreamlayer serve` on Ctrl+C, quietly, then the loop thread must be gone."""
+        stop_in_order(self.server, self.app, "end of test", say=lambda message: None, last_word=0)
         self.thread.join(5)
-        self.server.task_dispatcher.shutdown()
+        finish(self.server)
         assert not self.thread.is_alive()
 
 

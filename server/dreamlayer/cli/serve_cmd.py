@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import os
+import sys
 
 from ..client import DEFAULT_PORT
 from ..errors import InvalidParameter
@@ -16,31 +17,40 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
     token = parser.add_mutually_exclusive_group()
     token.add_argument("--token", help="require this bearer token (visible to other local users in the process list)")
-    token.add_argument("--token-file", metavar="FILE", help="require the bearer token stored in FILE")
+    token.add_argument("--token-file", metavar="FILE", help="require the bearer token stored in FILE (readable by you only)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     parser.add_argument("--max-queued", type=int, default=8, help="dreams that may wait (default: %(default)s)")
     parser.add_argument("--max-pixels", type=int, default=8192 * 8192, help="largest picture accepted, in pixels (default: %(default)s)")
+    parser.add_argument("--result-memory", type=int, default=1024, metavar="MIB",
+                        help="memory for finished results kept for fetching, in MiB (default: %(default)s); "
+                             "beyond it the oldest are dropped before their 10 minutes are up")
     parser.set_defaults(run=run)
 
 
 def read_token(args: argparse.Namespace) -> str | None:
-    if args.token_file:
-        try:
-            token = Path(args.token_file).read_text().strip()
-        except OSError as exc:
-            raise InvalidParameter(f"Can't read the token file '{args.token_file}': {exc.strerror}.") from None
-        if not token:
-            raise InvalidParameter(f"The token file '{args.token_file}' is empty.")
-        return token
-    return args.token
+    from ..server.startup import read_token_file  # standard library only: no torch yet
+
+    return read_token_file(args.token_file) if args.token_file else args.token
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..server import create_app
-    from ..server.serve import check_bind, serve
+    from ..server.startup import check_bind
 
     token = read_token(args)
-    check_bind(args.host, token)  # before the model loads: fail fast
+    check_bind(args.host, token)  # these checks come before torch and the model load: a bad start fails fast
+    if args.result_memory < 1:
+        raise InvalidParameter("--result-memory must be at least 1 (MiB).")
+
+    from ..server import create_app
+    from ..server.serve import serve
+
     app = create_app({"HOST": args.host, "PORT": args.port, "TOKEN": token, "DEVICE": args.device,
-                      "MAX_QUEUED": args.max_queued, "MAX_PIXELS": args.max_pixels})
-    return serve(app, args.host, args.port)
+                      "MAX_QUEUED": args.max_queued, "MAX_PIXELS": args.max_pixels,
+                      "MAX_KEPT_BYTES": args.result_memory * 2**20})
+    code = serve(app, args.host, args.port)
+    # serve() has stopped the worker and closed every connection. Tearing the interpreter down with torch loaded
+    # takes seconds more on a busy machine (its final garbage collection), which broke the promise of exiting
+    # within 10 s; nothing is left to clean up, so leave at once.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

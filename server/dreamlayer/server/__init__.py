@@ -1,52 +1,20 @@
-"""The dream server: a Flask application factory. ``dreamlayer serve`` runs it under waitress."""
+"""The dream server: a Flask app (app.py) served by waitress (serve.py).
+
+Importing this package loads neither torch nor Flask: ``dreamlayer serve`` first checks its arguments and token
+file (startup.py) and fails fast, before the seconds that loading torch and the model take. ``create_app`` and
+``DEFAULTS`` are loaded from app.py when first asked for.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
-
-from ..engine import pick_device
-from .dreaming import DreamRunner
-from .errors import register_error_handlers
-from .jobs import JobQueue
-from .routes import v1
-from .security import init_security
-from .services import EXTENSION_KEY, Services
-from .uploads import Limits
-
-DEFAULTS: dict[str, Any] = {
-    "HOST": "127.0.0.1",
-    "PORT": 37326,
-    "TOKEN": None,
-    "DEVICE": "auto",
-    "WARM_MODEL": "lite0",
-    "MAX_UPLOAD_BYTES": 512 * 2**20,  # a 8192² RGBA u16 layer with its mask
-    "MAX_PIXELS": 8192 * 8192,
-    # Network pixels × steps. The classic preset costs ~20 M; this allows ~100 of those in one job.
-    "MAX_COST": 2_000_000_000,
-    "MAX_ZOOM_PIXELS": 64 * 2**20,  # frames × pixels of one zoom (its frames are kept as PNGs for fetching)
-    "MAX_QUEUED": 8,
-    "RESULT_TTL": 600.0,
-    "MAX_KEPT": 64,
-}
+__all__ = ["DEFAULTS", "create_app"]
 
 
-def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | None = None) -> Flask:
-    """Build the app, load the warm model and start the worker. ``runner`` replaces the real one in tests."""
-    app = Flask(__name__)
-    app.config.from_mapping(DEFAULTS)
-    app.config.update(config or {})
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
-    app.config["MAX_FORM_MEMORY_SIZE"] = 1 * 2**20  # plain form fields; files are counted by MAX_CONTENT_LENGTH
-    app.debug = False  # never: the Werkzeug debugger runs code for whoever can reach it
+def __getattr__(name: str) -> Any:  # PEP 562: a lazy attribute of the package
+    if name in __all__:
+        from . import app
 
-    runner = runner or DreamRunner(pick_device(app.config["DEVICE"]), app.config["WARM_MODEL"])
-    queue = JobQueue(runner, app.config["MAX_QUEUED"], app.config["RESULT_TTL"], app.config["MAX_KEPT"])
-    app.extensions[EXTENSION_KEY] = Services(queue, runner, Limits(app.config["MAX_PIXELS"], app.config["MAX_COST"], app.config["MAX_ZOOM_PIXELS"]))
-    init_security(app)
-    register_error_handlers(app)
-    app.register_blueprint(v1)
-    queue.start()
-    return app
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

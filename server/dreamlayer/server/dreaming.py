@@ -50,8 +50,9 @@ class DreamRunner:
 
     @property
     def loaded_models(self) -> list[str]:
-        with self._lock:
-            return list(self._nets)
+        # No lock: the worker holds it for the seconds a model takes to load, and /v1/health must not wait for that.
+        # Copying a dict's keys is atomic under the GIL, and a model is added to it only once it has loaded.
+        return list(self._nets)
 
     def __call__(self, job: Job, queue: JobQueue) -> Result:
         return {"zoom": self.zoom, "video": self.video}.get(job.kind, self.dream)(job, queue)

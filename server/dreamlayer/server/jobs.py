@@ -1,8 +1,8 @@
 """The job queue: a bounded line of dreams in front of the one worker thread that owns the GPU.
 
-Jobs live in memory only. Finished ones are kept for a time-to-live (and at most ``max_kept`` of them), then
-purged, so memory stays bounded over thousands of jobs. Cancelling a queued job means it never starts; a running
-job sees its cancel flag at the next gradient step.
+Jobs live in memory only. Finished ones are kept for a time-to-live within a memory budget (see retention.py),
+then forgotten, so memory stays bounded over thousands of jobs. Cancelling a queued job means it never starts; a
+running job sees its cancel flag at the next gradient step.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 import secrets
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,12 +20,16 @@ from typing import Any
 from ..engine import Progress
 from ..errors import Cancelled, DreamlayerError
 from .errors import ApiError
+from .retention import Retention
 
 log = logging.getLogger("dreamlayer.server")
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
-FINAL_STATES = (DONE, FAILED, CANCELLED)
+QUEUED, RUNNING, DONE, FAILED, CANCELLED, EXPIRED = "queued", "running", "done", "failed", "cancelled", "expired"
+STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED, EXPIRED)
+# expired: the job was done, but its result was dropped to stay within the memory budget (see retention.py).
+FINAL_STATES = (DONE, FAILED, CANCELLED, EXPIRED)
+EXPIRED_MESSAGE = ("The server ran out of room for results and dropped this one to make room for newer ones. "
+                   "Dream it again; whoever runs the server can give it more room with `dreamlayer serve --result-memory`.")
 
 
 @dataclass
@@ -66,10 +70,12 @@ class Job:
     # editor plug-in killed by its host's Cancel button, say), so the GPU is not spent on a picture nobody wants.
     lease: float = 0.0
     last_seen: float = field(default_factory=time.time)
+    followers: int = 0  # open event streams: following a job counts as asking about it
+    fetched: bool = False  # its result was downloaded at least once; such results make room first
 
     def should_stop(self) -> bool:
         """Asked by the engine at every step."""
-        abandoned = self.lease > 0 and time.time() - self.last_seen > self.lease
+        abandoned = self.lease > 0 and not self.followers and time.time() - self.last_seen > self.lease
         return self.cancel_requested.is_set() or abandoned
 
 
@@ -77,14 +83,15 @@ Runner = Callable[[Job, "JobQueue"], Result]
 
 
 class JobQueue:
-    def __init__(self, runner: Runner, max_queued: int = 8, result_ttl: float = 600.0, max_kept: int = 64):
+    def __init__(self, runner: Runner, max_queued: int = 8, result_ttl: float = 600.0, max_kept_bytes: int = 2**30):
         self._runner = runner
-        self.max_queued, self.result_ttl, self.max_kept = max_queued, result_ttl, max_kept
+        self.max_queued = max_queued
         self._changed = threading.Condition()
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._jobs: dict[str, Job] = {}
         self._pending: deque[Job] = deque()
         self._running: Job | None = None
         self._accepting = True
+        self.retention = Retention(result_ttl, max_kept_bytes, self._drop_result)
         self._durations: deque[float] = deque(maxlen=20)
         self._worker = threading.Thread(target=self._work, name="dreamlayer-worker", daemon=True)
 
@@ -115,8 +122,23 @@ class JobQueue:
             if job is not None:
                 job.last_seen = time.time()
         if job is None:
-            raise ApiError(404, "unknown_job", "No such job: it never existed, or it ended long enough ago to be forgotten.")
+            raise ApiError(404, "unknown_job", "No such job: it never existed, or it ended long enough ago to be forgotten "
+                                               f"(results are kept for {self.retention.ttl / 60:g} minutes).")
         return job
+
+    def follow(self, job: Job) -> None:
+        """An event stream opened on the job: while one is open, its lease cannot run out."""
+        with self._changed:
+            job.followers += 1
+
+    def unfollow(self, job: Job) -> None:
+        with self._changed:
+            job.followers -= 1
+            job.last_seen = time.time()  # the lease counts from when the last follower left
+
+    def mark_fetched(self, job: Job) -> None:
+        with self._changed:
+            job.fetched = True
 
     def cancel(self, job_id: str) -> Job:
         job = self.get(job_id)
@@ -158,29 +180,50 @@ class JobQueue:
             return None
         return round((time.time() - job.started) / done * (1 - done), 2)
 
-    def wait_for_change(self, job: Job, seen_version: int, timeout: float) -> None:
+    def wait_for_change(self, job: Job, seen_version: int, timeout: float, stop: Callable[[], bool] | None = None) -> None:
+        """Wait until the job changes, ``stop()`` turns true (checked when woken: see wake_all), or ``timeout`` s."""
         with self._changed:
-            self._changed.wait_for(lambda: job.version != seen_version, timeout)
+            self._changed.wait_for(lambda: job.version != seen_version or (stop is not None and stop()), timeout)
+
+    def wake_all(self) -> None:
+        """Wake every event stream waiting for a change, so each can look at the server's state (it may be stopping)."""
+        with self._changed:
+            self._changed.notify_all()
 
     def stats(self) -> dict[str, Any]:
         with self._changed:
-            return {"queued": len(self._pending), "running": self._running.id if self._running else None, "kept": len(self._jobs)}
+            return {"queued": len(self._pending), "running": self._running.id if self._running else None,
+                    "kept": len(self._jobs), "kept_bytes": self.retention.kept_bytes}
 
     @property
     def accepting(self) -> bool:
         return self._accepting
 
-    def shutdown(self, timeout: float = 8.0) -> None:
-        """Refuse new jobs, cancel the waiting ones and the running one, and wait for the worker to stop."""
+    # -- stopping ------------------------------------------------------------------------------------------------
+    def begin_shutdown(self) -> tuple[str | None, int]:
+        """Refuse new jobs, cancel the waiting ones and ask the running one to stop.
+
+        Returns the running job's id (None when idle) and how many waiting jobs were cancelled."""
         with self._changed:
             self._accepting = False
+            cancelled = len(self._pending)
             while self._pending:
                 self._end(self._pending.popleft(), CANCELLED)
             if self._running is not None:
                 self._running.cancel_requested.set()
             self._changed.notify_all()
+            return (self._running.id if self._running else None), cancelled
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """Wait for the worker to finish (after begin_shutdown); True if it did within ``timeout`` seconds."""
         if self._worker.is_alive():
             self._worker.join(timeout)
+        return not self._worker.is_alive()
+
+    def shutdown(self, timeout: float = 8.0) -> bool:
+        """Refuse new jobs, cancel the waiting ones and the running one, and wait for the worker to stop."""
+        self.begin_shutdown()
+        return self.wait_stopped(timeout)
 
     # -- used by the runner ------------------------------------------------------------------------------------
     def report_progress(self, job: Job, progress: Progress) -> None:
@@ -239,14 +282,19 @@ class JobQueue:
     def _end(self, job: Job, state: str) -> None:
         job.state, job.finished, job.request = state, time.time(), None
         job.version += 1
+        self.retention.add(job)
         self._changed.notify_all()
 
+    def _drop_result(self, job: Job) -> None:
+        """Called by the retention when the memory budget needs this job's pictures; the record stays."""
+        job.result, job.frames, job.preview = None, [], None
+        if job.state == DONE:
+            job.state, job.error = EXPIRED, {"code": "expired", "message": EXPIRED_MESSAGE}
+        job.version += 1
+        log.info("job %s: result dropped to stay within the memory budget for results", job.id)
+
     def _purge(self) -> None:
-        now = time.time()
-        finished = [j for j in self._jobs.values() if j.state in FINAL_STATES]
-        expired = {j.id for j in finished if now - (j.finished or now) > self.result_ttl}
-        expired |= {j.id for j in finished[: max(0, len(finished) - self.max_kept)]}
-        for job_id in expired:
+        for job_id in self.retention.forget_old(time.time()):
             del self._jobs[job_id]
 
     def _retry_after(self) -> int:

@@ -46,7 +46,9 @@ def _binary(description: str, *mimetypes: str) -> dict[str, Any]:
 _TOO_LARGE = {"description": "The upload or picture is too large", "content": {
     "application/json": {"schema": _ref("Error")}, "text/plain": {"schema": {"type": "string"}}}}
 _COMMON = {"401": _error("Missing or wrong access token"), "403": _error("Refused: foreign Host or Origin")}
-_BUSY = {**_error("The queue is full or the server is stopping"), "headers": {"Retry-After": {"schema": {"type": "string"}}}}
+_RETRY_AFTER = {"Retry-After": {"schema": {"type": "string"}}}
+_BUSY = {**_error("The queue is full or the server is stopping"), "headers": _RETRY_AFTER}
+_EXPIRED = _error("The result was dropped to stay within the server's memory budget for results")
 _JOB_ID = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}]
 
 
@@ -85,18 +87,20 @@ def _paths() -> dict[str, Any]:
             "delete": {"summary": "Cancel a job", "responses": {"200": _json("Status after cancelling", "JobStatus"), "404": _error("Unknown job"), **_COMMON}}},
         "/v1/jobs/{job_id}/events": {**job, "get": {"summary": "The job's status as Server-Sent Events", "responses": {
             "200": {"description": "event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-            "404": _error("Unknown job"), **_COMMON}}},
+            "404": _error("Unknown job"),
+            "503": {**_error("Too many event streams are open, or the server is stopping"), "headers": _RETRY_AFTER}, **_COMMON}}},
         "/v1/jobs/{job_id}/preview": {**job, "get": {"summary": "The picture after the latest octave", "responses": {
-            "200": _binary("PNG", "image/png"), "404": _error("Unknown job, or no octave finished yet"), **_COMMON}}},
+            "200": _binary("PNG", "image/png"), "404": _error("Unknown job, or no octave finished yet"), "410": _EXPIRED, **_COMMON}}},
         "/v1/jobs/{job_id}/frames/{index}": {
             "parameters": [*_JOB_ID, {"name": "index", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}],
             "get": {"summary": "One finished frame of a zoom, as PNG", "responses": {
-                "200": _binary("PNG", "image/png"), "404": _error("Unknown job, or that frame is not made yet"), **_COMMON}}},
+                "200": _binary("PNG", "image/png"), "404": _error("Unknown job, or that frame is not made yet"), "410": _EXPIRED,
+                **_COMMON}}},
         "/v1/jobs/{job_id}/result": {**job, "get": {"summary": "The result, in the form and depth of the upload", "responses": {
             "200": {**_binary("raw pixels (X-Dreamlayer-* headers) or the upload's file format", "application/octet-stream", "image/png",
                               "image/jpeg", "image/webp", "image/tiff", "image/gif", "video/mp4", "video/webm"),
                     "headers": {"X-Dreamlayer-Seed": {"schema": {"type": "string"}}}},
-            "404": _error("Unknown job"), "409": _error("Not finished, failed or cancelled"), **_COMMON}}},
+            "404": _error("Unknown job"), "409": _error("Not finished, failed or cancelled"), "410": _EXPIRED, **_COMMON}}},
         "/v1/openapi.json": {"get": {"summary": "This document", "responses": {
             "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}, **_COMMON}}},
     }
@@ -135,7 +139,9 @@ def _components() -> dict[str, Any]:
             "JobStatus": _job_status(),
             "Health": {"type": "object", "required": ["version", "device", "models_loaded", "queue"], "properties": {
                 "version": {"type": "string"}, "device": {"type": "string"}, "models_loaded": {"type": "array", "items": {"type": "string"}},
-                "queue": obj, "accepting": {"type": "boolean"}}},
+                "queue": obj, "accepting": {"type": "boolean"},
+                "event_streams": {"type": "object", "properties": {
+                    "open": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 0}}}}},
             "Settings": {"type": "object", "required": ["dream", "zoom", "video", "presets", "default_preset"], "properties": {
                 "dream": {"type": "array", "items": obj}, "zoom": {"type": "array", "items": obj},
                 "video": {"type": "array", "items": obj}, "presets": obj,

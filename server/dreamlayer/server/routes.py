@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-
 from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
 
 from .. import __version__
 from ..catalog import describe_models
 from ..params import describe
 from .errors import ApiError
-from .jobs import DONE, FINAL_STATES, Job
+from .jobs import CANCELLED, EXPIRED, Job
 from .openapi import build_spec
 from .services import services
+from .streams import follow
 from .uploads import parse_dream_request, parse_video_request, parse_zoom_request
 
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
-# An event stream sends a comment at least this often, so proxies and clients know it is alive.
-KEEPALIVE_SECONDS = 15.0
+# The only request bodies that start work, on every route. A web page can send a urlencoded or text/plain form to
+# any server without a CORS preflight; refusing them everywhere leaves one shape to guard. (A page can also send
+# multipart: the Origin and Sec-Fetch-Site checks in security.py refuse that.)
+WORK_TYPES = ("multipart/form-data", "application/octet-stream")
 
 
 def _status(job: Job) -> dict:
@@ -31,6 +31,8 @@ def _status(job: Job) -> dict:
 def _enqueue(parse, kind: str):
     """Refuse early while stopping, parse and validate the upload, queue it, answer 202."""
     s = services()
+    if request.mimetype not in WORK_TYPES:
+        raise ApiError(415, "unsupported_media_type", "Send the request as multipart/form-data (or raw pixels as application/octet-stream).")
     if not s.queue.accepting:
         raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
     upload = parse(request, s.limits)
@@ -46,7 +48,8 @@ def health():
     """Version, device, loaded models and queue length."""
     s = services()
     return jsonify(version=__version__, device=str(s.runner.device), models_loaded=s.runner.loaded_models,
-                   queue=s.queue.stats(), accepting=s.queue.accepting)
+                   queue=s.queue.stats(), accepting=s.queue.accepting,
+                   event_streams={"open": s.streams.open, "limit": s.streams.limit})
 
 
 @v1.get("/models")
@@ -90,10 +93,11 @@ def submit_video():
 @v1.get("/jobs/<job_id>/frames/<int:index>")
 def job_frame(job_id: str, index: int):
     """Frame ``index`` (from 0) of a zoom, as PNG, as soon as it is made."""
-    job = services().queue.get(job_id)
-    if index >= len(job.frames):
-        raise ApiError(404, "frame_not_ready", f"Frame {index} is not made yet ({len(job.frames)} so far).")
-    return Response(job.frames[index], mimetype="image/png")
+    job = _kept(services().queue.get(job_id))
+    frames = job.frames
+    if index >= len(frames):
+        raise ApiError(404, "frame_not_ready", f"Frame {index} is not made yet ({len(frames)} so far).")
+    return Response(frames[index], mimetype="image/png")
 
 
 @v1.get("/jobs/<job_id>")
@@ -110,44 +114,45 @@ def cancel_job(job_id: str):
 
 @v1.get("/jobs/<job_id>/events")
 def job_events(job_id: str):
-    """The job's status as Server-Sent Events, one per change, until it ends."""
-    queue = services().queue
-    job = queue.get(job_id)
-
-    def stream() -> Iterator[str]:
-        yield ": dreamlayer\n\n"  # flushes the headers at once
-        seen = -1
-        while True:
-            if job.version != seen:
-                seen = job.version
-                status = _status(job)
-                yield f"event: status\ndata: {json.dumps(status)}\n\n"
-                if status["state"] in FINAL_STATES:
-                    return
-            else:
-                yield ": keepalive\n\n"
-            queue.wait_for_change(job, seen, KEEPALIVE_SECONDS)
-
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    """The job's status as Server-Sent Events, one per change, until it ends; 503 beyond the stream cap."""
+    s = services()
+    job = s.queue.get(job_id)
+    if not s.queue.accepting:  # streams open now would be ended within seconds
+        raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
+    s.streams.admit()
+    response = Response(stream_with_context(follow(job, s.queue, s.streams, _status)), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response.call_on_close(s.streams.release)  # waitress closes the response however the stream ends
+    return response
 
 
 @v1.get("/jobs/<job_id>/preview")
 def job_preview(job_id: str):
     """The picture after the latest finished octave, as PNG."""
-    job = services().queue.get(job_id)
-    if job.preview is None:
+    preview = _kept(services().queue.get(job_id)).preview  # read once: the memory budget may drop it
+    if preview is None:
         raise ApiError(404, "preview_not_ready", "No octave has finished yet.")
-    return Response(job.preview, mimetype="image/png")
+    return Response(preview, mimetype="image/png")
 
 
 @v1.get("/jobs/<job_id>/result")
 def job_result(job_id: str):
     """The dreamed picture, in the form and depth of the upload."""
-    job = services().queue.get(job_id)
-    if job.state != DONE or job.result is None:
+    queue = services().queue
+    job = queue.get(job_id)
+    result = job.result  # read once: the memory budget may drop it at any moment
+    if result is None:
+        _kept(job)
         if job.error:
             raise ApiError(409, "job_failed", job.error["message"])
-        code, message = ("job_cancelled", "The dream was cancelled.") if job.state == "cancelled" else ("not_finished", "The dream is not finished yet.")
+        code, message = ("job_cancelled", "The dream was cancelled.") if job.state == CANCELLED else ("not_finished", "The dream is not finished yet.")
         raise ApiError(409, code, message)
-    return Response(job.result.body, mimetype=job.result.mimetype, headers=job.result.headers)
+    queue.mark_fetched(job)
+    return Response(result.body, mimetype=result.mimetype, headers=result.headers)
+
+
+def _kept(job: Job) -> Job:
+    """The job, unless its pictures were dropped to stay within the memory budget: then 410 ``expired``."""
+    if job.state == EXPIRED:
+        raise ApiError(410, "expired", job.error["message"] if job.error else "This result is no longer kept.")
+    return job

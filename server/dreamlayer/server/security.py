@@ -9,22 +9,13 @@
 from __future__ import annotations
 
 import hmac
-import ipaddress
 
 from flask import Flask, Response, current_app, request
 
 from .errors import ApiError
+from .startup import is_loopback
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def allowed_hosts(bind_host: str, port: int) -> set[str] | None:

@@ -1,65 +1,87 @@
-"""Serving the app with waitress, and stopping cleanly on Ctrl+C or SIGTERM."""
+"""Serving the app with waitress, within limits on threads and connections, and stopping on Ctrl+C or SIGTERM."""
 
 from __future__ import annotations
 
-import logging
+import os
 import signal
-import sys
+import socket
+import threading
+from typing import Any
 
 import waitress
 from flask import Flask
 
-from ..errors import DreamlayerError
-from .security import is_loopback
-from .services import EXTENSION_KEY
+from .shutdown import finish, say_on_stderr, stop_in_order
+from .startup import check_bind, connection_limit
 
-log = logging.getLogger("dreamlayer.server")
-# Each open event stream holds a thread; leave room for status, cancel and health beside a few streams.
-THREADS = 8
+# Request threads beyond the event-stream cap: each open stream holds one, and these stay free for health, status,
+# cancel, submits and downloads (streams.py refuses streams beyond the cap).
+RESERVED_THREADS = 8
 # Request bodies up to this size stay in memory instead of a temporary file (waitress's default is 512 KiB):
 # a 2048² RGBA layer is 16 MiB and should not go through the disk.
 INBUF_OVERFLOW = 64 * 2**20
+# How long the stopping thread waits for waitress's loop to end once everything is closed (it normally takes ms).
+LOOP_WAIT = 1.0
 
 
-class InsecureBind(DreamlayerError):
-    code = "insecure_bind"
-
-
-def check_bind(host: str, token: str | None) -> None:
-    if not is_loopback(host) and not token:
-        raise InsecureBind(
-            f"Refusing to listen on {host} without an access token: anyone on the network could use this machine. "
-            "Add --token-file FILE (or --token T), or stay on 127.0.0.1."
-        )
-
-
-def make_server(app: Flask, host: str, port: int):
+def make_server(app: Flask, host: str, port: int) -> Any:
     """A waitress server for the app; it refuses over-large bodies from their Content-Length, unread."""
     check_bind(host, app.config.get("TOKEN"))
+    config = app.config
+    timeout = int(config["CHANNEL_TIMEOUT"])
     server = waitress.create_server(
-        app, host=host, port=port, threads=THREADS, channel_timeout=30,
-        max_request_body_size=app.config["MAX_UPLOAD_BYTES"], clear_untrusted_proxy_headers=True,
+        app, host=host, port=port, threads=config["MAX_STREAMS"] + RESERVED_THREADS,
+        # Slow or stalled connections (a header sent byte by byte, or never finished) hold no thread, only a place
+        # among these; waitress closes those idle for channel_timeout s, looking for them every cleanup_interval s.
+        connection_limit=connection_limit(config["CONNECTION_LIMIT"]), channel_timeout=timeout,
+        cleanup_interval=max(1, min(5, timeout // 2)),
+        asyncore_use_poll=True,  # select() fails on descriptors above 1023, which a thousand connections reach
+        max_request_body_size=config["MAX_UPLOAD_BYTES"], clear_untrusted_proxy_headers=True,
         inbuf_overflow=INBUF_OVERFLOW,
     )
     app.config["HOST"], app.config["PORT"] = host, server.effective_port
     return server
 
 
+class StopSignals:
+    """Ctrl+C and SIGTERM, turned into a byte on a socket that the stopping thread waits on.
+
+    The Python-level handlers do nothing: ``signal.set_wakeup_fd`` has the interpreter's C-level handler write the
+    signal's number to the socket at once, whichever thread the signal landed on. So nothing is raised in the main
+    thread (a KeyboardInterrupt at an arbitrary point of waitress's loop can leave a lock held or the loop half
+    closed) and no lock is taken inside a handler.
+    """
+
+    def __init__(self) -> None:
+        self._receive, self._send = socket.socketpair()
+        self._send.setblocking(False)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, lambda *_: None)
+        signal.set_wakeup_fd(self._send.fileno(), warn_on_full_buffer=False)
+
+    def wait(self) -> str:
+        """Block until a stop signal arrives; its name for the log."""
+        number = self._receive.recv(1)[0]
+        return "Ctrl+C" if number == signal.SIGINT else signal.Signals(number).name
+
+
 def serve(app: Flask, host: str, port: int) -> int:
-    """Run until Ctrl+C or SIGTERM; then refuse new jobs, cancel the running one and exit within seconds."""
+    """Run until Ctrl+C or SIGTERM, then stop in order (shutdown.py); returns 0 within a few seconds."""
     server = make_server(app, host, port)
-    queue = app.extensions[EXTENSION_KEY].queue
+    signals, loop_ended = StopSignals(), threading.Event()
 
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
+    def stop() -> None:
+        stop_in_order(server, app, signals.wait())
+        # A safety net for the promise to exit within 10 s: should waitress's loop not end, leave without it.
+        if not loop_ended.wait(LOOP_WAIT):
+            say_on_stderr(f"the connection loop did not end within {LOOP_WAIT:g} s; leaving without it.")
+            os._exit(1)
 
-    signal.signal(signal.SIGTERM, interrupt)
+    threading.Thread(target=stop, name="dreamlayer-stop", daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
-    print(f"dreamlayer server listening on http://{shown}:{server.effective_port} (Ctrl+C to stop)", file=sys.stderr, flush=True)
-    try:
-        server.run()  # returns after Ctrl+C or SIGTERM: waitress catches the KeyboardInterrupt and closes
-    finally:
-        print("dreamlayer server stopping: refusing new dreams, cancelling the running one.", file=sys.stderr, flush=True)
-        queue.shutdown(timeout=8.0)
-        server.close()
+    say_on_stderr(f"listening on http://{shown}:{server.effective_port} (Ctrl+C to stop)")
+    server.run()  # returns once stop_in_order has closed every connection
+    loop_ended.set()
+    finish(server)
+    say_on_stderr("stopped.")
     return 0

@@ -1,4 +1,4 @@
-"""What the app holds while it runs (the job queue, the runner, the limits), kept in ``app.extensions``."""
+"""What the app holds while it runs (the job queue, the runner, the limits, the stream gate), kept in ``app.extensions``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import current_app
 
 from .dreaming import DreamRunner
 from .jobs import JobQueue
+from .streams import StreamGate
 from .uploads import Limits
 
 EXTENSION_KEY = "dreamlayer"
@@ -18,6 +19,7 @@ class Services:
     queue: JobQueue
     runner: DreamRunner
     limits: Limits
+    streams: StreamGate
 
 
 def services() -> Services:

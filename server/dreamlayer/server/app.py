@@ -1,0 +1,58 @@
+"""The Flask application factory; ``dreamlayer serve`` runs the app under waitress (serve.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from ..engine import pick_device
+from .dreaming import DreamRunner
+from .errors import register_error_handlers
+from .jobs import JobQueue
+from .routes import v1
+from .security import init_security
+from .services import EXTENSION_KEY, Services
+from .streams import StreamGate
+from .uploads import Limits
+
+DEFAULTS: dict[str, Any] = {
+    "HOST": "127.0.0.1",
+    "PORT": 37326,
+    "TOKEN": None,
+    "DEVICE": "auto",
+    "WARM_MODEL": "lite0",
+    "MAX_UPLOAD_BYTES": 512 * 2**20,  # a 8192² RGBA u16 layer with its mask
+    "MAX_PIXELS": 8192 * 8192,
+    # Network pixels × steps. The classic preset costs ~20 M; this allows ~100 of those in one job.
+    "MAX_COST": 2_000_000_000,
+    "MAX_ZOOM_PIXELS": 64 * 2**20,  # frames × pixels of one zoom (its frames are kept as PNGs for fetching)
+    "MAX_QUEUED": 8,
+    "RESULT_TTL": 600.0,  # seconds a finished job stays fetchable, however many jobs come after it
+    # Bytes of kept results, zoom frames and previews; beyond it the oldest go first (see retention.py).
+    "MAX_KEPT_BYTES": 2**30,
+    "MAX_STREAMS": 32,  # event streams open at once; each holds a waitress thread (see streams.py)
+    "CONNECTION_LIMIT": 1000,  # open connections, idle or slow ones included (see serve.py)
+    "CHANNEL_TIMEOUT": 30,  # seconds before an idle or stalled connection is closed
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | None = None) -> Flask:
+    """Build the app, load the warm model and start the worker. ``runner`` replaces the real one in tests."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.update(config or {})
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    app.config["MAX_FORM_MEMORY_SIZE"] = 1 * 2**20  # plain form fields; files are counted by MAX_CONTENT_LENGTH
+    app.debug = False  # never: the Werkzeug debugger runs code for whoever can reach it
+
+    runner = runner or DreamRunner(pick_device(app.config["DEVICE"]), app.config["WARM_MODEL"])
+    queue = JobQueue(runner, app.config["MAX_QUEUED"], app.config["RESULT_TTL"], app.config["MAX_KEPT_BYTES"])
+    limits = Limits(app.config["MAX_PIXELS"], app.config["MAX_COST"], app.config["MAX_ZOOM_PIXELS"])
+    app.extensions[EXTENSION_KEY] = Services(queue, runner, limits, StreamGate(app.config["MAX_STREAMS"]))
+    init_security(app)
+    register_error_handlers(app)
+    app.register_blueprint(v1)
+    queue.start()
+    return app

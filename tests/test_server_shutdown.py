@@ -1,0 +1,183 @@
+"""`dreamlayer serve` stopped by SIGTERM or Ctrl+C (SIGINT): it says so to clients and in its log, cancels the
+running dream, ends event streams and exits 0 within 10 s, every time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pytest
+import requests
+
+from dreamlayer.client import DreamClient
+from dreamlayer.server.shutdown import WORKER_WAIT
+
+from .live_server import TINY, png_bytes
+
+LONG = {**TINY, "steps": "200"}  # about ten seconds on two cores
+EXIT_WITHIN = 10.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class ServeProcess:
+    proc: subprocess.Popen
+    url: str
+    log: Any  # a temporary file
+
+    def stderr(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode()
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
+
+def start_serve() -> ServeProcess:
+    port = _free_port()
+    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server's log
+    proc = subprocess.Popen([sys.executable, "-m", "dreamlayer", "serve", "--port", str(port)], stderr=log,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    served = ServeProcess(proc, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, served.stderr()
+        try:
+            requests.get(f"{served.url}/v1/health", timeout=2)
+            return served
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise AssertionError("the server did not start")
+
+
+@dataclass
+class Observer:
+    """Keeps asking the server something until it is gone, and records how each request was answered."""
+
+    ask: Callable[[requests.Session], requests.Response]
+    answers: list = field(default_factory=list)  # (monotonic time, status code, error code or body)
+    silences: list = field(default_factory=list)  # read timeouts: the server accepted but never answered
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        session = requests.Session()  # keep-alive, as a plug-in's connection would be
+        while not self.stop.is_set():
+            try:
+                r = self.ask(session)
+            except requests.Timeout as exc:
+                self.silences.append(repr(exc))
+                return
+            except requests.ConnectionError:
+                return  # refused or reset: the server has stopped listening, which is how it should end
+            self.answers.append((time.monotonic(), r.status_code, r.json()))
+            time.sleep(0.005)
+
+
+def _watch(ask) -> tuple[Observer, threading.Thread]:
+    observer = Observer(ask)
+    thread = threading.Thread(target=observer.run, daemon=True)
+    thread.start()
+    return observer, thread
+
+
+def _submit_nothing(url: str):
+    # A multipart body without a picture: refused with 422 while serving (no job is made), 503 once stopping.
+    return lambda session: session.post(f"{url}/v1/dreams", files={"steps": (None, "2")}, timeout=2)
+
+
+def _stop(served: ServeProcess, sig: signal.Signals) -> tuple[float, int]:
+    start = time.monotonic()
+    served.proc.send_signal(sig)
+    try:
+        code = served.proc.wait(timeout=EXIT_WITHIN + 5)
+    except subprocess.TimeoutExpired:
+        served.proc.kill()
+        raise AssertionError(f"the server did not exit:\n{served.stderr()}") from None
+    return time.monotonic() - start, code
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stopping_mid_dream_says_so_cancels_and_exits_quickly(sig):
+    served = start_serve()
+    try:
+        r = requests.post(f"{served.url}/v1/dreams", files={"image": ("in.png", png_bytes(256, 256), "image/png")}, data=LONG, timeout=10)
+        job_id = r.json()["id"]
+        follower_states: list[str] = []
+        follower = threading.Thread(target=lambda: follower_states.extend(s.state for s in DreamClient(served.url, timeout=30).events(job_id)))
+        follower.start()
+        while requests.get(f"{served.url}/v1/jobs/{job_id}", timeout=5).json()["state"] != "running":
+            time.sleep(0.02)
+        health, health_thread = _watch(lambda session: session.get(f"{served.url}/v1/health", timeout=2))
+        submits, submits_thread = _watch(_submit_nothing(served.url))
+        time.sleep(0.2)
+
+        signalled = time.monotonic()
+        elapsed, code = _stop(served, sig)
+        for thread in (health_thread, submits_thread, follower):
+            thread.join(10)
+        log = served.stderr()
+        assert code == 0 and elapsed < EXIT_WITHIN, log
+        assert "Traceback" not in log and "Exception" not in log, log
+        assert f"stopping ({'Ctrl+C' if sig == signal.SIGINT else 'SIGTERM'})" in log
+        assert "the running dream was cancelled; it stopped in" in log and log.rstrip().endswith("stopped.")
+
+        # Clients were told, not left hanging: no silences; new work refused with 503 shutting_down; health
+        # answered throughout, saying it no longer accepts work; the follower saw the dream cancelled.
+        assert not health.silences and not submits.silences
+        after = [(status, body) for at, status, body in submits.answers if at > signalled]
+        assert any(status == 503 and body["error"]["code"] == "shutting_down" for status, body in after), after
+        assert all(status in (422, 503) for _, status, _ in submits.answers)
+        assert all(status == 200 for _, status, _ in health.answers)
+        assert any(at > signalled and body["accepting"] is False for at, _, body in health.answers)
+        assert follower_states[-1] == "cancelled"
+    finally:
+        served.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stopping_while_idle_exits_at_once_and_says_what_happened(sig):
+    served = start_serve()
+    try:
+        elapsed, code = _stop(served, sig)
+        log = served.stderr()
+        assert code == 0 and elapsed < 5, log
+        assert "no dream was running." in log and "the running dream" not in log and "cancelling" not in log
+        assert "Traceback" not in log
+    finally:
+        served.close()
+
+
+def test_a_dream_that_cannot_stop_in_time_does_not_hold_up_the_exit():
+    # One step of a 2048² dream at full scale takes tens of seconds on two cores: far longer than the stop waits.
+    served = start_serve()
+    try:
+        r = requests.post(f"{served.url}/v1/dreams", files={"image": ("in.png", png_bytes(2048, 2048), "image/png")},
+                          data={**TINY, "steps": "2"}, timeout=30)
+        job_id = r.json()["id"]
+        while requests.get(f"{served.url}/v1/jobs/{job_id}", timeout=5).json()["state"] != "running":
+            time.sleep(0.02)
+        time.sleep(2)  # well into its first step, which checks for cancelling only when it ends
+        elapsed, code = _stop(served, signal.SIGTERM)
+        log = served.stderr()
+        assert code == 0 and elapsed < EXIT_WITHIN, log
+        assert "Traceback" not in log
+        if "it stopped in" in log:
+            pytest.skip(f"this machine ended a 2048² step within {WORKER_WAIT:g} s, so the dream could stop in time")
+        assert f"did not stop within {WORKER_WAIT:g} s; leaving it." in log
+    finally:
+        served.close()
