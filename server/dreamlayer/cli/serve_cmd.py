@@ -24,6 +24,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--result-memory", type=int, default=1024, metavar="MIB",
                         help="memory for finished results kept for fetching, in MiB (default: %(default)s); "
                              "beyond it the oldest are dropped before their 10 minutes are up")
+    parser.add_argument("--log-file", metavar="FILE", help="write the server's log to FILE (appending) instead of the terminal")
+    parser.add_argument("--parent-pid", type=int, metavar="PID",
+                        help="stop when process PID ends (the editor plugins pass their editor's, so no server is orphaned)")
+    parser.add_argument("--idle-exit", type=float, metavar="SECONDS",
+                        help="stop after SECONDS with no dream and no request (GIMP's managed server uses this)")
     parser.set_defaults(run=run)
 
 
@@ -33,13 +38,37 @@ def read_token(args: argparse.Namespace) -> str | None:
     return read_token_file(args.token_file) if args.token_file else args.token
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..server.startup import check_bind
+def log_to_file(path: str) -> None:
+    """Everything the server prints (its log, waitress's, any traceback) goes to ``path`` from here on."""
+    import datetime
 
+    from .. import __version__
+
+    try:
+        log = open(path, "a", buffering=1, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidParameter(f"Can't write the log file '{path}': {exc.strerror}.") from None
+    log.write(f"\n--- dreamlayer {__version__} serve, process {os.getpid()}, {datetime.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..server.startup import check_bind, check_port
+    from .dream_cmd import check_device
+
+    check_device(args.device)
     token = read_token(args)
     check_bind(args.host, token)  # these checks come before torch and the model load: a bad start fails fast
     if args.result_memory < 1:
         raise InvalidParameter("--result-memory must be at least 1 (MiB).")
+    if args.idle_exit is not None and args.idle_exit <= 0:
+        raise InvalidParameter("--idle-exit must be a number of seconds above 0.")
+    check_port(args.host, args.port)
+    if args.log_file:
+        log_to_file(args.log_file)
 
     from ..server import create_app
     from ..server.serve import serve
@@ -47,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     app = create_app({"HOST": args.host, "PORT": args.port, "TOKEN": token, "DEVICE": args.device,
                       "MAX_QUEUED": args.max_queued, "MAX_PIXELS": args.max_pixels,
                       "MAX_KEPT_BYTES": args.result_memory * 2**20})
-    code = serve(app, args.host, args.port)
+    code = serve(app, args.host, args.port, parent_pid=args.parent_pid, idle_exit=args.idle_exit)
     # serve() has stopped the worker and closed every connection. Tearing the interpreter down with torch loaded
     # takes seconds more on a busy machine (its final garbage collection), which broke the promise of exiting
     # within 10 s; nothing is left to clean up, so leave at once.

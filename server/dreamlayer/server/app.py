@@ -11,6 +11,7 @@ from ..engine import pick_device
 from .dreaming import DreamRunner
 from .errors import register_error_handlers
 from .jobs import JobQueue
+from .lifetime import Activity
 from .routes import v1
 from .security import init_security
 from .services import EXTENSION_KEY, Services
@@ -50,7 +51,9 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
     runner = runner or DreamRunner(pick_device(app.config["DEVICE"]), app.config["WARM_MODEL"])
     queue = JobQueue(runner, app.config["MAX_QUEUED"], app.config["RESULT_TTL"], app.config["MAX_KEPT_BYTES"])
     limits = Limits(app.config["MAX_PIXELS"], app.config["MAX_COST"], app.config["MAX_ZOOM_PIXELS"])
-    app.extensions[EXTENSION_KEY] = Services(queue, runner, limits, StreamGate(app.config["MAX_STREAMS"]))
+    activity = Activity()
+    app.extensions[EXTENSION_KEY] = Services(queue, runner, limits, StreamGate(app.config["MAX_STREAMS"]), activity)
+    app.before_request(activity.touch)
     init_security(app)
     register_error_handlers(app)
     app.register_blueprint(v1)

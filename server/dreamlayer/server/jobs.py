@@ -190,6 +190,11 @@ class JobQueue:
         with self._changed:
             self._changed.notify_all()
 
+    def busy(self) -> bool:
+        """Whether a dream runs or waits."""
+        with self._changed:
+            return self._running is not None or bool(self._pending)
+
     def stats(self) -> dict[str, Any]:
         with self._changed:
             return {"queued": len(self._pending), "running": self._running.id if self._running else None,

@@ -11,6 +11,8 @@ from typing import Any
 import waitress
 from flask import Flask
 
+from .lifetime import watch_idle, watch_parent
+from .services import EXTENSION_KEY
 from .shutdown import finish, say_on_stderr, stop_in_order
 from .startup import check_bind, connection_limit
 
@@ -55,20 +57,34 @@ class StopSignals:
     def __init__(self) -> None:
         self._receive, self._send = socket.socketpair()
         self._send.setblocking(False)
+        self._reason = ""
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, lambda *_: None)
         signal.set_wakeup_fd(self._send.fileno(), warn_on_full_buffer=False)
 
+    def request(self, reason: str) -> None:
+        """Stop for another reason than a signal (the editor has gone, nobody uses the server): from any thread."""
+        self._reason = reason
+        self._send.send(b"\0")
+
     def wait(self) -> str:
-        """Block until a stop signal arrives; its name for the log."""
+        """Block until a stop signal or request arrives; its reason for the log."""
         number = self._receive.recv(1)[0]
+        if number == 0:
+            return self._reason
         return "Ctrl+C" if number == signal.SIGINT else signal.Signals(number).name
 
 
-def serve(app: Flask, host: str, port: int) -> int:
-    """Run until Ctrl+C or SIGTERM, then stop in order (shutdown.py); returns 0 within a few seconds."""
+def serve(app: Flask, host: str, port: int, parent_pid: int | None = None, idle_exit: float | None = None) -> int:
+    """Run until Ctrl+C or SIGTERM (or, when asked, until process ``parent_pid`` ends or nobody has used the
+    server for ``idle_exit`` seconds), then stop in order (shutdown.py); returns 0 within a few seconds."""
     server = make_server(app, host, port)
     signals, loop_ended = StopSignals(), threading.Event()
+    services = app.extensions[EXTENSION_KEY]
+    if parent_pid:
+        watch_parent(parent_pid, signals.request)
+    if idle_exit:
+        watch_idle(idle_exit, services.activity, services.queue, signals.request)
 
     def stop() -> None:
         stop_in_order(server, app, signals.wait())

@@ -8,6 +8,7 @@ from flask import current_app
 
 from .dreaming import DreamRunner
 from .jobs import JobQueue
+from .lifetime import Activity
 from .streams import StreamGate
 from .uploads import Limits
 
@@ -20,7 +21,7 @@ class Services:
     runner: DreamRunner
     limits: Limits
     streams: StreamGate
-
+    activity: Activity
 
 def services() -> Services:
     return current_app.extensions[EXTENSION_KEY]

@@ -28,6 +28,32 @@ class InsecureTokenFile(DreamlayerError):
     code = "insecure_token_file"
 
 
+class PortInUse(DreamlayerError):
+    code = "port_in_use"
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse a port another program (or another dreamlayer server) already listens on, naming which and what to do."""
+    import socket
+
+    from ..launcher import probe
+
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe_socket:
+        if os.name == "posix":
+            probe_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress binds
+        try:
+            probe_socket.bind((host.strip("[]"), port))
+            return
+        except OSError:
+            pass
+    address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    if probe("127.0.0.1" if host in ("0.0.0.0", "::") else host.strip("[]"), port) == "dreamlayer":
+        raise PortInUse(f"A dreamlayer server already runs at {address}; use that one (the plugins do), or stop it first.")
+    raise PortInUse(f"Port {port} is used by another program. Close it, or start dreamlayer with --port N and "
+                    "give the plugins that port.")
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
