@@ -39,7 +39,8 @@ def chroot_ready(suite: str) -> bool:
 
 @contextlib.contextmanager
 def workspace(suite: str | None) -> Iterator[tuple[Path, Path]]:
-    """A scratch folder visible to the editor: (path here, path as the editor sees it). Mounts /proc in a chroot."""
+    """A scratch folder visible to the editor: (path here, path as the editor sees it). In a chroot, /proc and this
+    machine's Python and checkout are mounted (so a plugin there can start a dream server)."""
     name = f"dreamlayer-test-{uuid.uuid4().hex[:8]}"
     if suite is None:
         host = Path("/tmp") / name
@@ -52,31 +53,42 @@ def workspace(suite: str | None) -> Iterator[tuple[Path, Path]]:
     root = CHROOTS / suite
     host = root / "tmp" / name
     host.mkdir(parents=True)
-    with _proc_mounted(root):
+    with _chroot_mounts(root):
         try:
             yield host, Path("/tmp") / name
         finally:
             shutil.rmtree(host, ignore_errors=True)
 
 
+def host_paths() -> list[Path]:
+    """What a dream server started from inside a chroot needs of this machine: this Python (and its virtual
+    environment's, if any) and this checkout, seen at the same paths there."""
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), REPO}
+    return sorted(paths)
+
+
 @contextlib.contextmanager
-def _proc_mounted(root: Path) -> Iterator[None]:
-    """/proc mounted in the chroot while any test process uses it: each holds a shared lock, and the last one out
-    (the one that can take the lock exclusively) unmounts it."""
-    proc = root / "proc"
+def _chroot_mounts(root: Path) -> Iterator[None]:
+    """/proc, and this machine's Python and checkout (host_paths), mounted in the chroot while any test process
+    uses it: each holds a shared lock, and the last one out (the one that can take it exclusively) unmounts."""
+    mounts = [(["-t", "proc", "proc"], root / "proc")]
+    mounts += [(["--bind", str(path)], root / path.relative_to("/")) for path in host_paths()]
     with open(root / "tmp" / ".dreamlayer-proc.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not os.path.ismount(proc):
-            subprocess.run(["mount", "-t", "proc", "proc", str(proc)], check=True)
+        for options, target in mounts:
+            if not os.path.ismount(target):
+                target.mkdir(parents=True, exist_ok=True)
+                subprocess.run(["mount", *options, str(target)], check=True)
         fcntl.flock(lock, fcntl.LOCK_SH)
         try:
             yield
         finally:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                subprocess.run(["umount", str(proc)], check=False)
+                for _, target in reversed(mounts):
+                    subprocess.run(["umount", str(target)], check=False)
             except BlockingIOError:
-                pass  # another run still uses it; the last one out unmounts
+                pass  # another run still uses them; the last one out unmounts
 
 
 def run_in(suite: str | None, argv: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:

@@ -18,6 +18,10 @@ from .errors import DreamlayerError
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT = Path(__file__).with_name("client.py")
+LAUNCHER = Path(__file__).with_name("launcher.py")
+# The plugin's own settings file, in the editor's user folder beside its plug-in folder (Krita's data folder, or
+# GIMP's GIMP/3.x folder): the installer records there which Python runs the server it came with.
+PLUGIN_SETTINGS = Path("dreamlayer") / "settings.json"
 # Beside the client, every plugin gets the settings and models this dreamlayer knows: what its knobs fall back to
 # while no server answers (and what GIMP builds its procedure's arguments from, since it asks before any server runs).
 SETTINGS_FILE = "dreamlayer_settings.json"
@@ -95,17 +99,36 @@ def _copy_gimp(dest: Path) -> list[Path]:
 
 
 def _add_shared(folder: Path) -> None:
-    """The protocol client and the settings description, copied into a plugin's folder."""
+    """The protocol client, the server launcher and the settings description, copied into a plugin's folder."""
     from .catalog import describe_models
     from .params import describe
 
     shutil.copy2(CLIENT, folder / "client.py")
+    shutil.copy2(LAUNCHER, folder / "launcher.py")
     description = {"settings": describe(), "models": describe_models()}
     (folder / SETTINGS_FILE).write_text(json.dumps(description, indent=1, sort_keys=True))
 
 
+def record_server(plugin_folder: Path) -> Path:
+    """Write into the plugin's settings (merging with what the artist set) how to start the server it came with:
+    the Python that runs this installer. The plugins start their managed server with it, and let the artist
+    change it."""
+    path = plugin_folder.parent / PLUGIN_SETTINGS
+    try:
+        settings = json.loads(path.read_text())
+    except (OSError, ValueError):
+        settings = {}
+    settings["server_python"] = sys.executable
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings, indent=2, sort_keys=True))
+    return path
+
+
 def install(editor: str, dest: str | Path | None = None) -> list[Path]:
-    """Copy the plugin into the editor's user plugin folder(s), or into ``dest``; returns what was written."""
+    """Copy the plugin into the editor's user plugin folder(s), or into ``dest``; returns what was written.
+
+    Into the editor's own folders, the plugin's settings also learn which Python runs the server (record_server).
+    """
     copy = {"krita": _copy_krita, "gimp": _copy_gimp}[editor]
     targets = [Path(dest)] if dest else (krita_plugin_dirs() if editor == "krita" else gimp_plugin_dirs())
     written = []
@@ -113,6 +136,8 @@ def install(editor: str, dest: str | Path | None = None) -> list[Path]:
         try:
             target.mkdir(parents=True, exist_ok=True)
             written += copy(target)
+            if dest is None:
+                written.append(record_server(target))
         except OSError as exc:
             raise PluginError(f"Can't install into '{target}': {exc.strerror or exc}.") from None
     return written
