@@ -23,10 +23,10 @@ def krita_modules(tmp_path, monkeypatch):
     package = types.ModuleType("dreamlayer_krita")
     package.__path__ = [str(tmp_path / "dreamlayer_krita")]
     monkeypatch.setitem(sys.modules, "dreamlayer_krita", package)
-    for name in ("client", "regions", "settings"):
+    names = ("client", "regions", "description", "state", "records")
+    for name in names:
         monkeypatch.delitem(sys.modules, f"dreamlayer_krita.{name}", raising=False)
-    return types.SimpleNamespace(regions=importlib.import_module("dreamlayer_krita.regions"),
-                                 settings=importlib.import_module("dreamlayer_krita.settings"))
+    return types.SimpleNamespace(**{name: importlib.import_module(f"dreamlayer_krita.{name}") for name in names})
 
 
 def test_install_krita_into_the_user_folder(tmp_path, monkeypatch, capsys):
@@ -91,8 +91,8 @@ def test_pixel_formats_and_colour_models(krita_modules):
     assert regions.raw_format("RGBA", "F32") == ("RGBA", "f32")
     with pytest.raises(regions.UnsupportedDocument, match="CMYKA"):
         regions.raw_format("CMYKA", "U8")
-    assert regions.mask_is_everything(b"\xff" * 9) and not regions.mask_is_everything(b"\xff\x80")
-    assert regions.layer_name("deep", {"Dream (deep)", "Dream (deep) 2"}) == "Dream (deep) 3"
+    taken = {"Dream (deep, seed 4711)", "Dream (deep, seed 4711) 2"}
+    assert regions.layer_name("deep, seed 4711", taken) == "Dream (deep, seed 4711) 3"
 
 
 def test_zoom_frames_widen_to_every_depth_and_back(krita_modules):
@@ -109,24 +109,89 @@ def test_zoom_frames_widen_to_every_depth_and_back(krita_modules):
     assert struct.unpack("<4f", regions.from_bgra8(bytes([0, 51, 255, 255]), "RGBA", "f32")) == pytest.approx((1, 0.2, 0, 1))
 
 
-def test_settings_persist_and_bad_values_fall_back(krita_modules, tmp_path, caplog):
-    store = krita_modules.settings
+def test_the_installed_description_is_the_models(krita_modules, tmp_path):
+    """The plugin's fallback knobs are the parameter model's, with every preset's values."""
+    from dreamlayer.params import DreamParams, ZoomSettings, preset_params
+
+    description = krita_modules.description.Description.load(str(tmp_path / "dreamlayer_krita" / plugins.SETTINGS_FILE))
+    assert [s["name"] for s in description.dream] == DreamParams.names()
+    assert [s["name"] for s in description.zoom] == ZoomSettings.names()
+    assert description.preset_values("deep") == preset_params("deep").to_dict()
+    assert description.model("lite0")["default_layer"] == "block10"
+
+
+def test_knob_values_are_checked_against_the_description(krita_modules, tmp_path, caplog):
+    description = krita_modules.description.Description.load(str(tmp_path / "dreamlayer_krita" / plugins.SETTINGS_FILE))
+    stored = {"steps": 12, "octaves": 0, "step_size": 2, "seed": None, "scale": "big", "precision": "int4",
+              "preserve_colors": 1, "colour": "red", "frames": 30}
+    checked = description.checked(stored, "deep")
+    assert (checked["steps"], checked["step_size"], checked["seed"], checked["frames"]) == (12, 2, None, 30)
+    deep = description.preset_values("deep")
+    assert (checked["octaves"], checked["scale"], checked["precision"], checked["preserve_colors"]) == (
+        deep["octaves"], None, "fp32", False)  # bad values fall back to the preset's
+    assert checked["layer"] == "block12" and checked["zoom"] == next(s for s in description.zoom if s["name"] == "zoom")["default"]
+    assert "colour" not in checked and "colour" in caplog.text and "octaves=0" in caplog.text
+    with pytest.raises(krita_modules.description.DescriptionError, match="malformed"):
+        krita_modules.description.Description.from_json({"settings": {"dream": []}})
+
+
+def test_docker_state_persists_and_a_broken_file_is_ignored(krita_modules, tmp_path, caplog):
+    store = krita_modules.state
     path = str(tmp_path / "dreamlayer" / "settings.json")
-    s = store.load(path)
-    s.steps, s.seed, s.strongest_channels = 12, 5, 3
-    store.save(s, path)
-    again = store.load(path)
-    assert (again.steps, again.seed) == (12, 5)
-    assert again.dream_params()["channels"] == "strongest:3" and again.dream_params()["seed"] == 5
-    data = json.loads(Path(path).read_text())
-    data.update(steps="lots", step_size=2)
-    Path(path).write_text(json.dumps(data))
+    state = store.load(path)
+    state.preset, state.values, state.open_sections = "deep", {"steps": 12, "seed": None}, ["more"]
+    store.save(state, path)
+    assert store.load(path) == state
+    Path(path).write_text(json.dumps({"preset": 3, "values": {"steps": 5}, "open_sections": [1]}))
     broken = store.load(path)
-    assert broken.steps == 10 and broken.step_size == 2.0
-    assert "steps" in caplog.text
+    assert (broken.preset, broken.values, broken.open_sections) == ("", {"steps": 5}, [])
+    assert "preset=3" in caplog.text
     Path(path).write_text("{not json")
-    assert store.load(path) == store.Settings()
-    assert os.path.basename(path) == "settings.json"
+    assert store.load(path) == store.DockerState()
+
+
+class _FakeNode:
+    def __init__(self, uid: str, children=()):
+        self.uid, self.children = uid, list(children)
+
+    def uniqueId(self):
+        return types.SimpleNamespace(toString=lambda: self.uid)
+
+    def childNodes(self):
+        return self.children
+
+    def name(self):
+        return self.uid
+
+
+class _FakeDocument:
+    """Krita's Document as far as the dream records use it: annotations and the layer tree."""
+
+    def __init__(self, root):
+        self.root, self.annotations = root, {}
+
+    def rootNode(self):
+        return self.root
+
+    def annotation(self, kind):
+        return self.annotations.get(kind, b"")
+
+    def setAnnotation(self, kind, description, data):
+        self.annotations[kind] = bytes(data)
+
+
+def test_dream_records_are_kept_per_layer_in_the_document(krita_modules):
+    records = krita_modules.records
+    source, dream = _FakeNode("{source}"), _FakeNode("{dream}")
+    document = _FakeDocument(_FakeNode("{root}", [_FakeNode("{group}", [source]), dream]))
+    record = records.DreamRecord("dream", "deep", {"seed": 4711, "steps": 16}, "{source}")
+    records.remember(document, dream, record)
+    assert records.recall(document, dream) == record and record.seed == 4711
+    assert records.recall(document, source) is None
+    assert records.find_node(document, "{source}") is source and records.find_node(document, "{gone}") is None
+    assert records.layer_label("deep", 4711) == "deep, seed 4711"
+    document.annotations[records.ANNOTATION] = b"not json"
+    assert records.recall(document, dream) is None
 
 
 GIMP_MODULES = ("client", "plugin_errors", "settings_description", "setting_arguments", "mnemonics", "procedure_forms",

@@ -1,7 +1,9 @@
 """dreamlayer for Krita: dream the active layer or selection into a new layer, through a local dreamlayer server.
 
 Scripts (and Krita's Scripter) can call ``dreamlayer_krita.dream(document, node, **params)``: it runs the same path
-as the Dream button, waits until the layer is added, and returns the new node (or raises DreamError).
+as the Dream button, waits until the layer is added, and returns the new node (or raises DreamError). A script
+names only the settings it wants; the preset (classic unless it names another) gives the server the rest, whereas
+the docker sends every knob's value.
 """
 
 from __future__ import annotations

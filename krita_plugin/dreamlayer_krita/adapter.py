@@ -18,8 +18,7 @@ from krita import Krita
 
 from .client import RawImage, RawMask, encode_png
 from .qt import QtGui, process_events
-from .regions import (Bounds, UnsupportedDocument, from_bgra8, layer_name, mask_is_everything, raw_format,
-                      region_to_dream, to_rgba8)
+from .regions import Bounds, UnsupportedDocument, from_bgra8, layer_name, raw_format, region_to_dream, to_rgba8
 
 # How long Krita may take to make a just-added group the active layer.
 ACTIVATE_SECONDS = 10.0
@@ -36,7 +35,11 @@ def _bounds(rect) -> Bounds:
 
 
 def read_region(document, node) -> Region:
-    """The layer's pixels inside the selection's bounding box (or the whole layer), with the feathered mask."""
+    """The layer's pixels inside the selection's bounding box (or the whole layer), with the selection's mask.
+
+    Any selection sends its mask, a fully selected rectangle's too: the server softens a mask's hard edges where
+    they lie inside the document, which is what hides a rectangle's straight line.
+    """
     if node is None or node.type() != "paintlayer":
         raise UnsupportedDocument("Select a paint layer to dream on.")
     layout, depth = raw_format(node.colorModel(), node.colorDepth())
@@ -49,17 +52,17 @@ def read_region(document, node) -> Region:
     pixels = bytes(node.pixelData(*region))
     mask = None
     if selection_bounds is not None:
-        selected = bytes(selection.pixelData(*region))
-        mask = None if mask_is_everything(selected) else RawMask(selected, "u8")
+        mask = RawMask(bytes(selection.pixelData(*region)), "u8")
     return Region(region, RawImage(region.width, region.height, pixels, layout, depth), mask)
 
 
-def add_result_layer(document, source, region: Bounds, pixels: bytes, preset: str):
-    """A new paint layer right above the source, filled before it is added, so adding it is the one undo step."""
-    existing = {n.name() for n in source.parentNode().childNodes()}
-    layer = document.createNode(layer_name(preset, existing), "paintlayer")
+def add_result_layer(document, above, region: Bounds, pixels: bytes, label: str):
+    """A new paint layer "Dream (label)" right above ``above``, filled before it is added, so that adding it is the
+    one undo step."""
+    existing = {n.name() for n in above.parentNode().childNodes()}
+    layer = document.createNode(layer_name(label, existing), "paintlayer")
     layer.setPixelData(pixels, *region)
-    source.parentNode().addChildNode(layer, source)
+    above.parentNode().addChildNode(layer, above)
     document.refreshProjection()
     return layer
 
@@ -73,7 +76,7 @@ def layer_png(document, node) -> bytes:
     return encode_png(width, height, to_rgba8(bytes(node.pixelData(0, 0, width, height)), layout, depth))
 
 
-def import_frames_as_layer(document, source, files: list[str], fps: float | None):
+def import_frames_as_layer(document, source, files: list[str], fps: float | None, label: str = "zoom"):
     """The frames as one new animated layer (a keyframe per frame, from time 0), above the source when there is
     one, else at the top; two undo steps remove it (the conversion, then the group of frames)."""
     layout, depth = raw_format(document.colorModel(), document.colorDepth())
@@ -83,13 +86,18 @@ def import_frames_as_layer(document, source, files: list[str], fps: float | None
     document.setFullClipRangeStartTime(0)
     document.setFullClipRangeEndTime(len(files) - 1)
     parent = source.parentNode() if source is not None else document.rootNode()
-    group = document.createGroupLayer(layer_name("zoom", {node.name() for node in parent.childNodes()}))
+    group = document.createGroupLayer(layer_name(label, {node.name() for node in parent.childNodes()}))
     # Filled before it is added, so adding the group with its frames is one undo step.
     group.setChildNodes([_frame_layer(document, index, path, layout, depth) for index, path in enumerate(files)])
     parent.addChildNode(group, source)
     layer = _convert_to_animated(document, parent, group)
     document.refreshProjection()
     return layer
+
+
+def composite(document, region: Bounds):
+    """The document as it looks now inside the region, as an 8-bit QImage: the finished dream's preview."""
+    return document.projection(*region)
 
 
 def _frame_layer(document, index: int, path: str, layout: str, depth: str):

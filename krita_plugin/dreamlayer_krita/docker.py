@@ -1,13 +1,22 @@
-"""The dreamlayer docker: server, preset, model and knobs, Dream and Cancel, progress and octave previews."""
+"""The dreamlayer docker: the knobs (built from the server's description of the settings), Dream, Dream again,
+Vary and Cancel, progress, and a preview of the octaves and then of the result.
+
+It fits a small screen beside Krita's default dockers: the knobs sit in a scroll area, the advanced, zoom and
+server knobs fold away, and the preview takes whatever height is left. The docker keeps no state of its own: the
+controller holds the values, the job and the connection; the docker shows them and forwards presses.
+"""
 
 from __future__ import annotations
 
 from krita import DockWidget
 
 from .controller import controller
-from .qt import QtCore, QtGui, QtWidgets
+from .description import Description
+from .panel import KnobPanel
+from .qt import QtCore, QtWidgets
+from .widgets import FoldingSection, PreviewImage
 
-PREVIEW_SIZE = 200
+BAR_STEPS = 1000
 
 
 class DreamDocker(DockWidget):
@@ -15,169 +24,175 @@ class DreamDocker(DockWidget):
         super().__init__()
         self.setWindowTitle("dreamlayer")
         self.ctl = controller()
-        s = self.ctl.settings
-        root = QtWidgets.QWidget(self)
-        form = QtWidgets.QFormLayout()
+        self.panel = KnobPanel(self.ctl.state.open_sections)
+        self.server = FoldingSection("Server", "server" in self.ctl.state.open_sections)
+        self.url, self.token, self.connection = QtWidgets.QLineEdit(), QtWidgets.QLineEdit(), QtWidgets.QLabel()
+        self.zoom_from_noise = QtWidgets.QCheckBox("Start from noise, not the layer")
+        self.bar, self.message, self.preview = QtWidgets.QProgressBar(), QtWidgets.QLabel(), PreviewImage()
+        self.dream_button, self.cancel_button = QtWidgets.QPushButton("Dream"), QtWidgets.QPushButton("Cancel")
+        self.again_button, self.vary_button = QtWidgets.QPushButton("Dream again"), QtWidgets.QPushButton("Vary")
+        self.zoom_button = QtWidgets.QPushButton("Make a zoom film")
 
-        self.url = QtWidgets.QLineEdit(s.server_url)
-        self.url.editingFinished.connect(self._url_changed)
-        self.status = QtWidgets.QLabel("Not checked yet.")
-        self.status.setWordWrap(True)
-        self.preset, self.model, self.layer = QtWidgets.QComboBox(), QtWidgets.QComboBox(), QtWidgets.QComboBox()
-        for combo, value in ((self.preset, s.preset), (self.model, s.model), (self.layer, s.layer or "(default)")):
-            combo.addItem(value)
-        self.model.currentTextChanged.connect(self._fill_layers)
-        self.octaves = self._spin(1, 12, s.octaves)
-        self.steps = self._spin(1, 200, s.steps)
-        self.step_size = QtWidgets.QDoubleSpinBox()
-        self.step_size.setRange(0.01, 25.0)
-        self.step_size.setSingleStep(0.25)
-        self.step_size.setValue(s.step_size)
-        self.channels = self._spin(0, 512, s.strongest_channels)
-        self.channels.setSpecialValueText("whole layer")
-        self.preserve = QtWidgets.QCheckBox("Preserve colours")
-        self.preserve.setChecked(s.preserve_colors)
-        self.seed = self._spin(-1, 2**31 - 1, s.seed)
-        self.seed.setSpecialValueText("random")
-
-        self.zoom_frames = self._spin(1, 2000, s.zoom_frames)
-        self.zoom_factor = QtWidgets.QDoubleSpinBox()
-        self.zoom_factor.setRange(1.0, 2.0)
-        self.zoom_factor.setSingleStep(0.01)
-        self.zoom_factor.setDecimals(3)
-        self.zoom_factor.setValue(s.zoom_factor)
-        self.zoom_noise = QtWidgets.QCheckBox("Zoom starts from noise")
-
-        for label, widget in (("Server", self.url), ("", self.status), ("Preset", self.preset), ("Model", self.model),
-                              ("Layer", self.layer), ("Octaves", self.octaves), ("Steps", self.steps),
-                              ("Step size", self.step_size), ("Strongest channels", self.channels), ("", self.preserve),
-                              ("Seed", self.seed), ("Zoom frames", self.zoom_frames), ("Zoom per frame", self.zoom_factor),
-                              ("", self.zoom_noise)):
-            form.addRow(label, widget)
-
-        self.dream_button = QtWidgets.QPushButton("Dream")
-        self.dream_button.clicked.connect(self._dream)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.ctl.cancel)
-        self.zoom_button = QtWidgets.QPushButton("Zoom film")
-        self.zoom_button.setToolTip("A dream zoom of the layer (or of noise) as a new animated layer")
-        self.zoom_button.clicked.connect(self._zoom)
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.dream_button)
-        buttons.addWidget(self.zoom_button)
-        buttons.addWidget(self.cancel_button)
-        self.bar = QtWidgets.QProgressBar()
-        self.bar.setRange(0, 1)
-        self.bar.setValue(0)
-        self.preview = QtWidgets.QLabel()
-        self.preview.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(PREVIEW_SIZE // 2)
-        self.message = QtWidgets.QLabel("")
-        self.message.setWordWrap(True)
-
+        root = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(root)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
+        layout.addWidget(self._scroll_area(), 3)
+        layout.addLayout(self._buttons())
         layout.addWidget(self.bar)
         layout.addWidget(self.message)
-        layout.addWidget(self.preview)
-        layout.addStretch(1)
+        layout.addWidget(self.preview, 2)
         self.setWidget(root)
-
-        self.ctl.message.connect(self.message.setText)
-        self.ctl.running.connect(self._running)
-        self.ctl.progress.connect(self._progress)
-        self.ctl.preview.connect(self._preview)
-        self.ctl.server_info.connect(self._server_info)
-        self.ctl.message.connect(self._status_line)
-        self._models: dict = {}
+        self._prepare_server_section()
+        self._prepare_zoom_section()
+        self._prepare_feedback()
+        self._connect()
+        self._build_knobs(self.ctl.description)
         self.ctl.check_server()
 
-    def canvasChanged(self, canvas):
+    def canvasChanged(self, canvas) -> None:
         pass
 
-    @staticmethod
-    def _spin(lo: int, hi: int, value: int) -> QtWidgets.QSpinBox:
-        spin = QtWidgets.QSpinBox()
-        spin.setRange(lo, hi)
-        spin.setValue(value)
-        return spin
+    # -- layout -------------------------------------------------------------------------------------------------
+    def _scroll_area(self) -> QtWidgets.QScrollArea:
+        content = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.addWidget(self.panel)
+        column.addWidget(self.server)
+        column.addStretch(1)
+        self.scroll = QtWidgets.QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(content)
+        return self.scroll
 
-    def _store(self) -> None:
-        s = self.ctl.settings
-        s.server_url = self.url.text().strip()
-        s.preset, s.model = self.preset.currentText(), self.model.currentText()
-        s.layer = "" if self.layer.currentText() == "(default)" else self.layer.currentText()
-        s.octaves, s.steps, s.step_size = self.octaves.value(), self.steps.value(), self.step_size.value()
-        s.strongest_channels, s.preserve_colors, s.seed = self.channels.value(), self.preserve.isChecked(), self.seed.value()
-        s.zoom_frames, s.zoom_factor = self.zoom_frames.value(), self.zoom_factor.value()
-        self.ctl.save_settings()
+    def _buttons(self) -> QtWidgets.QGridLayout:
+        self.dream_button.setToolTip("Dream the active paint layer (inside the selection, if any) into a new layer above it.")
+        self.again_button.setToolTip("Dream the selected dream layer's source again, with the same settings and seed "
+                                     "(inside today's selection): the same picture, as a new layer.")
+        self.vary_button.setToolTip("Like Dream again, with a new seed: the same settings, a different picture.")
+        self.cancel_button.setToolTip("Stop the running dream; no layer is added.")
+        grid = QtWidgets.QGridLayout()
+        grid.addWidget(self.dream_button, 0, 0)
+        grid.addWidget(self.cancel_button, 0, 1)
+        grid.addWidget(self.again_button, 1, 0)
+        grid.addWidget(self.vary_button, 1, 1)
+        return grid
 
-    def _url_changed(self) -> None:
-        self._store()
-        self.status.setText("Checking...")
-        self.ctl.check_server()
+    def _prepare_server_section(self) -> None:
+        self.url.setText(self.ctl.state.server_url)
+        self.url.setToolTip("Where `dreamlayer serve` listens.")
+        self.token.setText(self.ctl.state.token)
+        self.token.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("none")
+        self.token.setToolTip("Only if the server was started with a token.")
+        self.connection.setWordWrap(True)
+        form = QtWidgets.QFormLayout()
+        form.addRow("Address", self.url)
+        form.addRow("Token", self.token)
+        form.addRow(self.connection)
+        self.server.body_layout.addLayout(form)
+        self._show_connection(None, "Connecting...")
 
-    def _dream(self) -> None:
-        self._store()
-        self.preview.clear()
-        self.ctl.dream_active()
+    def _prepare_zoom_section(self) -> None:
+        self.zoom_button.setToolTip("A dream zoom film of the active layer (or of noise) as a new animated layer.")
+        body = self.panel.section("zoom").body_layout
+        body.addWidget(self.zoom_from_noise)
+        body.addWidget(self.zoom_button)
 
-    def _zoom(self) -> None:
-        self._store()
-        self.preview.clear()
-        self.ctl.zoom_active(from_noise=self.zoom_noise.isChecked())
+    def _prepare_feedback(self) -> None:
+        self.bar.setRange(0, BAR_STEPS)
+        self.bar.setValue(0)
+        self.message.setWordWrap(True)
+        self.cancel_button.setEnabled(False)
 
-    def _running(self, running: bool) -> None:
-        self.dream_button.setEnabled(not running)
-        self.zoom_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
-        if not running:
-            self.bar.setRange(0, 1)
-            self.bar.setValue(0)
+    def _connect(self) -> None:
+        self.panel.preset_chosen.connect(self._preset_chosen)
+        self.panel.value_changed.connect(self.ctl.set_value)
+        self.panel.section_toggled.connect(self._remember_sections)
+        self.server.toggled.connect(lambda _opened: self._remember_sections())
+        self.url.editingFinished.connect(self._server_changed)
+        self.token.editingFinished.connect(self._server_changed)
+        self.dream_button.clicked.connect(lambda: self.ctl.dream_active())
+        self.again_button.clicked.connect(lambda: self.ctl.dream_again_active())
+        self.vary_button.clicked.connect(lambda: self.ctl.dream_again_active(vary=True))
+        self.zoom_button.clicked.connect(lambda: self.ctl.zoom_active(from_noise=self.zoom_from_noise.isChecked()))
+        self.cancel_button.clicked.connect(self.ctl.cancel)
+        self.ctl.message.connect(self.message.setText)
+        self.ctl.running.connect(self._running)
+        self.ctl.ended.connect(self._ended)
+        self.ctl.progress.connect(self._progress)
+        self.ctl.preview.connect(self.preview.show_image)
+        self.ctl.connection.connect(self._show_connection)
+        self.ctl.description_changed.connect(self._build_knobs)
+
+    # -- settings -------------------------------------------------------------------------------------------------
+    def _build_knobs(self, description: Description | None) -> None:
+        if description is None:
+            self.message.setText(self.ctl.description_problem)
+            return
+        self.panel.build(description, self.ctl.state.values, self.ctl.state.preset)
+        self._keep_what_the_knobs_show()
+
+    def _preset_chosen(self, name: str) -> None:
+        self.ctl.choose_preset(name)
+        self.panel.show_values(self.ctl.state.values, self.ctl.state.preset)
+        self._keep_what_the_knobs_show()
+
+    def _keep_what_the_knobs_show(self) -> None:
+        """A knob may round a value (a spin box's decimals) or refuse it (a network the server lacks): what runs is
+        what the knobs show, so their values become the stored ones."""
+        for name, value in self.panel.values().items():
+            if self.ctl.state.values.get(name) != value:
+                self.ctl.set_value(name, value)
+
+    def _remember_sections(self) -> None:
+        self.ctl.state.open_sections = self.panel.open_sections() + (["server"] if self.server.is_open() else [])
+        self.ctl.save_state()
+
+    def _server_changed(self) -> None:
+        if (self.url.text().strip(), self.token.text().strip()) != (self.ctl.state.server_url, self.ctl.state.token):
+            self._show_connection(None, "Connecting...")
+            self.ctl.set_server(self.url.text(), self.token.text())
+
+    def _show_connection(self, connected: bool | None, text: str) -> None:
+        """The connection's state, in one place: the server section's header, with the details inside it."""
+        state = {None: "connecting", True: "connected", False: "not connected"}[connected]
+        self.server.button.setText(f"Server: {state}")
+        self.server.button.setToolTip(text)
+        self.connection.setText("" if connected else text)
+        self.connection.setVisible(not connected)
+        if connected is False:
+            self.server.set_open(True)  # so the address to fix is in view
+
+    # -- the job --------------------------------------------------------------------------------------------------
+    def _running(self) -> None:
+        for button in (self.dream_button, self.again_button, self.vary_button, self.zoom_button):
+            button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.bar.setValue(0)
+        self.preview.show_image(None)
+
+    def _ended(self, added: bool, message: str) -> None:
+        for button in (self.dream_button, self.again_button, self.vary_button, self.zoom_button):
+            button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.bar.setValue(BAR_STEPS if added else 0)
+        if not added:
+            self.preview.show_image(None)  # a preview of a dream that was not added would mislead
+        self.message.setText(message)
 
     def _progress(self, status) -> None:
-        total = max(1, status.progress.total)
-        self.bar.setRange(0, total)
-        self.bar.setValue(status.progress.step)
-        eta = f", about {status.eta_seconds:.0f} s left" if status.eta_seconds else ""
-        if status.state == "queued":
-            place = f"waiting, number {status.raw.get('queue_position')} in line"
-        elif status.raw.get("kind") == "zoom":
-            place = f"frame {status.progress.octave} of {status.progress.octaves}{eta}"
-        else:
-            place = f"octave {status.progress.octave} of {status.progress.octaves}{eta}"
-        self.message.setText(f"Dreaming: {place}")
+        self.bar.setValue(round(status.fraction * BAR_STEPS))
+        self.message.setText(progress_text(status))
 
-    def _preview(self, png: bytes) -> None:
-        image = QtGui.QImage.fromData(png, "PNG")
-        pixmap = QtGui.QPixmap.fromImage(image).scaled(
-            PREVIEW_SIZE, PREVIEW_SIZE, QtCore.Qt.AspectRatioMode.KeepAspectRatio, QtCore.Qt.TransformationMode.SmoothTransformation)
-        self.preview.setPixmap(pixmap)
 
-    def _status_line(self, text: str) -> None:
-        if text.startswith(("Connected", "Disconnected")):
-            self.status.setText(text)
-
-    def _server_info(self, info) -> None:
-        if info is None:
-            return
-        self._models = {m["name"]: m for m in info["models"]}
-        s = self.ctl.settings
-        self._refill(self.preset, list(info["presets"]), s.preset)
-        self._refill(self.model, [m["name"] for m in info["models"] if m["available"]], s.model)
-        self._fill_layers(self.model.currentText())
-
-    def _fill_layers(self, model: str) -> None:
-        layers = ["(default)"] + [layer["name"] for layer in self._models.get(model, {}).get("layers", [])]
-        self._refill(self.layer, layers, self.ctl.settings.layer or "(default)")
-
-    @staticmethod
-    def _refill(combo: QtWidgets.QComboBox, items: list[str], current: str) -> None:
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItems(items)
-        if current in items:
-            combo.setCurrentText(current)
-        combo.blockSignals(False)
+def progress_text(status) -> str:
+    """A JobStatus in a painter's words: the place in line, the frame, the scale, the time left."""
+    if status.state == "queued":
+        return f"Waiting: number {status.queue_position} in line."
+    where = f"scale {status.progress.octave} of {status.progress.octaves}" if status.progress.octaves else "starting"
+    if status.frames.total:
+        where = f"frame {min(status.frames.done + 1, status.frames.total)} of {status.frames.total}, {where}"
+    eta = f", about {status.eta_seconds:.0f} s left" if status.eta_seconds else ""
+    return f"Dreaming: {where}{eta}."

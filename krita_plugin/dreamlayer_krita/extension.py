@@ -1,4 +1,5 @@
-"""Krita's entry points: the Dream, Zoom and Cancel actions (in Tools > Scripts, shortcut-configurable)."""
+"""Krita's entry points: the Dream, Dream again, Vary, Zoom and Cancel actions (in Tools > Scripts,
+shortcut-configurable)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ class DreamExtension(Extension):
     def createActions(self, window) -> None:
         dream = window.createAction("dreamlayer_dream", "Dream (dreamlayer)", "tools/scripts")
         dream.triggered.connect(lambda: controller().dream_active())
+        again = window.createAction("dreamlayer_dream_again", "Dream again (dreamlayer)", "tools/scripts")
+        again.triggered.connect(lambda: controller().dream_again_active())
+        vary = window.createAction("dreamlayer_vary", "Vary the dream (dreamlayer)", "tools/scripts")
+        vary.triggered.connect(lambda: controller().dream_again_active(vary=True))
         zoom = window.createAction("dreamlayer_zoom", "Zoom film of the layer (dreamlayer)", "tools/scripts")
         zoom.triggered.connect(lambda: controller().zoom_active())
         noise = window.createAction("dreamlayer_zoom_noise", "Zoom film from noise (dreamlayer)", "tools/scripts")

@@ -97,14 +97,9 @@ def from_bgra8(data: bytes, layout: str, depth: str) -> bytes:
     return bytes(out)
 
 
-def mask_is_everything(mask: bytes) -> bool:
-    """A fully selected region needs no mask."""
-    return mask.count(255) == len(mask)
-
-
-def layer_name(preset: str, existing: set[str]) -> str:
-    """'Dream (classic)', then 'Dream (classic) 2', ... so layers stay distinguishable."""
-    base = f"Dream ({preset})"
+def layer_name(label: str, existing: set[str]) -> str:
+    """'Dream (deep, seed 4711)', then 'Dream (deep, seed 4711) 2', ... so layers stay distinguishable."""
+    base = f"Dream ({label})"
     if base not in existing:
         return base
     n = 2

@@ -11,8 +11,12 @@ import os
 import struct
 import sys
 import traceback
+import types
+
+import docker_cases  # beside this file
 
 W, H = 96, 64
+YIELD_MS = 100  # how long a case that yields leaves Krita's event loop to itself
 SELECTION = (24, 16, 48, 32)  # x, y, w, h
 FEATHER = 6
 
@@ -235,33 +239,6 @@ def cancel_case(krita, server):
             "layers_added": len(doc.rootNode().childNodes()) - count, "seconds": time.monotonic() - started}
 
 
-def exercise_docker(server):
-    """Build the docker and feed it what the server sends: catches PyQt5/PyQt6 differences in the UI code."""
-    from dreamlayer_krita.client import DreamClient, JobStatus
-    from dreamlayer_krita.controller import controller
-    from dreamlayer_krita.docker import DreamDocker
-
-    docker = DreamDocker()
-    info = DreamClient(server).models()
-    docker._server_info(info)
-    docker.model.setCurrentText("lite0")
-    docker._progress(JobStatus.from_json({"id": "x", "state": "running", "eta_seconds": 3.0,
-                                          "progress": {"step": 5, "total": 10, "octave": 2, "octaves": 4}}))
-    import base64
-    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
-    docker._preview(png)
-    docker.steps.setValue(7)
-    docker._store()
-    ctl = controller()
-    return {
-        "presets": [docker.preset.itemText(i) for i in range(docker.preset.count())],
-        "layers": docker.layer.count(), "bar": [docker.bar.value(), docker.bar.maximum()],
-        "message": docker.message.text(), "has_preview": not docker.preview.pixmap().isNull(),
-        "saved_steps": ctl.settings.steps, "settings_path": ctl.settings_path,
-        "settings_file": open(ctl.settings_path).read(),
-    }
-
-
 def server_down_case(krita, dreamlayer_krita, server):
     doc = krita.createDocument(W, H, "down", "RGBA", "U8", "", 72.0)
     layer = doc.createNode("Source", "paintlayer")
@@ -293,7 +270,8 @@ def setup_case(krita, dreamlayer_krita, server):
     return {"python": sys.version.split()[0], "krita": krita.version(), "qt6": qt.QT6,
             "plugin_file": dreamlayer_krita.__file__,
             "actions": {name: krita.action(name) is not None for name in
-                        ("dreamlayer_dream", "dreamlayer_zoom", "dreamlayer_zoom_noise", "dreamlayer_cancel")},
+                        ("dreamlayer_dream", "dreamlayer_dream_again", "dreamlayer_vary", "dreamlayer_zoom",
+                         "dreamlayer_zoom_noise", "dreamlayer_cancel")},
             "dockers": [d.windowTitle() for d in krita.dockers()]}
 
 
@@ -312,9 +290,16 @@ GROUPS = {
         "setup": setup_case,
         **{f"dream_{depth}": depth_case(depth) for depth in ("U8", "U16", "F16", "F32")},
         "server_down": server_down_case,
-        "docker": lambda krita, dreamlayer_krita, server: exercise_docker(server),
+        "docker_state": lambda krita, dreamlayer_krita, server: docker_cases.docker_state_case(krita, server),
+        "presets": lambda krita, dreamlayer_krita, server: docker_cases.presets_case(krita, server),
+        "again_and_vary": lambda krita, dreamlayer_krita, server: docker_cases.again_and_vary_case(krita, server),
         "cancel": lambda krita, dreamlayer_krita, server: cancel_case(krita, server),
         "grey": grey_case,
+    },
+    # Krita maximised on a 1600×1000 screen (test_krita.py starts its Xvfb so): the docker beside the default ones.
+    "screen": {
+        "setup": setup_case,
+        "fits_the_screen": lambda krita, dreamlayer_krita, server: docker_cases.fits_the_screen_case(krita, server),
     },
     "animation": {
         "setup": setup_case,
@@ -333,23 +318,56 @@ def write_json(path, data):
     os.replace(temporary, path)
 
 
-def run_all(*_args):
+def run_all(finished):
     """Run DREAMLAYER_TEST_GROUP's cases, writing the results after each one (and, before it, which case runs), so
-    that if Krita dies, pytest can say in which case and still judge the cases that finished."""
+    that if Krita dies, pytest can say in which case and still judge the cases that finished; then ``finished()``.
+
+    A case may be a generator: each ``yield`` hands control back to Krita's own event loop for a moment before the
+    case goes on. Krita 5 brings layers added from Python into its UI (the Layers docker, the active layer) only
+    from its outermost event loop, never from a nested processEvents(), so a case that selects a layer it has just
+    added yields first.
+    """
     server, out = os.environ["DREAMLAYER_TEST_SERVER"], os.environ["DREAMLAYER_TEST_OUT"]
     results = {"cases": {}, "running": None, "finished": False}
     from krita import Krita
 
     import dreamlayer_krita  # already loaded by Krita itself, from the user's pykrita folder
+    from dreamlayer_krita.qt import QtCore
 
     krita = Krita.instance()
-    for name, case in GROUPS[os.environ["DREAMLAYER_TEST_GROUP"]].items():
-        results["running"] = name
-        write_json(out, results)
+    pending = list(GROUPS[os.environ["DREAMLAYER_TEST_GROUP"]].items())
+
+    def step(name, case):
+        """Start or continue a case; True once it has ended (its result or its crash recorded)."""
         try:
-            results["cases"][name] = case(krita, dreamlayer_krita, server)
+            if not isinstance(case, types.GeneratorType):
+                results["running"] = name
+                write_json(out, results)
+                case = case(krita, dreamlayer_krita, server)
+                if not isinstance(case, types.GeneratorType):
+                    results["cases"][name] = case
+                    return True
+            next(case)
+        except StopIteration as stop:
+            results["cases"][name] = stop.value
+            return True
         except Exception:  # report to pytest rather than die inside Krita
             results["cases"][name] = {"crash": traceback.format_exc()}
-    results["running"], results["finished"] = None, True
-    write_json(out, results)
-    return 0
+            return True
+        QtCore.QTimer.singleShot(YIELD_MS, lambda: run_from(name, case))
+        return False
+
+    def run_from(name=None, case=None):
+        try:
+            if case is not None and not step(name, case):
+                return
+            while pending:
+                if not step(*pending.pop(0)):
+                    return
+            results["running"], results["finished"] = None, True
+            write_json(out, results)
+        except BaseException:  # an exception escaping a Qt timer would abort Krita: end the run instead
+            traceback.print_exc()
+        finished()
+
+    run_from()

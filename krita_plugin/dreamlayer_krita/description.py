@@ -1,0 +1,107 @@
+"""What the knobs are built from: every setting and preset as the server describes them, and its models.
+
+The description comes from the live server (``GET /v1/models``, which carries the same settings and presets as
+``/v1/settings`` beside the models), or, while no server answers, from ``dreamlayer_settings.json``, which
+``dreamlayer install-plugin`` writes into the plugin's folder. Either way it has the same shape:
+``{"settings": {"dream": [...], "zoom": [...], "presets": {...}, "default_preset": ...}, "models": [...]}``.
+The plugin knows no setting of its own: names, types, ranges, defaults, labels and help all come from here.
+
+Host-neutral (no Krita, no Qt), so it is tested on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+log = logging.getLogger("dreamlayer_krita")
+FALLBACK_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dreamlayer_settings.json")
+
+
+class DescriptionError(Exception):
+    """The description is missing or malformed; the message says what to do."""
+
+
+class Description(NamedTuple):
+    dream: list[dict[str, Any]]  # each setting as the server describes it: name, type, default, label, help...
+    zoom: list[dict[str, Any]]
+    presets: dict[str, dict[str, Any]]  # name -> {"description", "values": every dream setting}
+    default_preset: str
+    models: list[dict[str, Any]]  # name, title, available, default_layer, layers
+    zoom_replaces: dict[str, str]  # dream settings a zoom names otherwise: steps -> steps_per_frame
+
+    @classmethod
+    def from_json(cls, data: Any) -> Description:
+        try:
+            settings = data["settings"]
+            description = cls(list(settings["dream"]), list(settings["zoom"]), dict(settings["presets"]),
+                              str(settings["default_preset"]), list(data.get("models") or []),
+                              dict(settings.get("zoom_replaces") or {}))
+            for setting in description.settings():
+                missing = [key for key in ("name", "type", "label") if key not in setting]  # what any knob needs
+                if missing:
+                    raise KeyError(missing[0])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DescriptionError(f"The settings description is malformed (missing {exc}).") from None
+        if description.default_preset not in description.presets:
+            raise DescriptionError(f"The settings description has no preset '{description.default_preset}'.")
+        return description
+
+    @classmethod
+    def load(cls, path: str = FALLBACK_FILE) -> Description:
+        """The copy written at install time."""
+        try:
+            with open(path, encoding="utf-8") as f:
+                return cls.from_json(json.load(f))
+        except (OSError, ValueError) as exc:
+            raise DescriptionError(f"Can't read the settings that were installed with the plugin ({exc}); "
+                                   "reinstall it with `dreamlayer install-plugin krita`.") from None
+
+    def settings(self) -> list[dict[str, Any]]:
+        return self.dream + self.zoom
+
+    def model(self, name: str) -> dict[str, Any] | None:
+        return next((m for m in self.models if m["name"] == name), None)
+
+    def preset_values(self, name: str) -> dict[str, Any]:
+        """The dream settings a preset runs (every one of them)."""
+        return dict(self.presets[name]["values"])
+
+    def checked(self, values: Mapping[str, Any], fill_from_preset: str | None = None) -> dict[str, Any]:
+        """Every setting's value: the given one where it is valid, else the preset's (for dream settings) or the
+        setting's default. Unknown names and bad values are logged and left out, so a stale or hand-edited
+        settings file never stops the plugin."""
+        base = self.preset_values(fill_from_preset or self.default_preset)
+        for name in sorted(set(values) - {s["name"] for s in self.settings()}):
+            log.warning("dreamlayer: ignoring the unknown setting %s=%r", name, values[name])
+        out = {}
+        for setting in self.settings():
+            name = setting["name"]
+            fallback = base.get(name, setting.get("default"))
+            if name in values and not is_valid(setting, values[name]):
+                log.warning("dreamlayer: %s=%r is not valid here; using %r", name, values[name], fallback)
+            out[name] = values[name] if name in values and is_valid(setting, values[name]) else fallback
+        return out
+
+
+def is_valid(setting: Mapping[str, Any], value: Any) -> bool:
+    """Whether ``value`` is one the server accepts for ``setting``: its type, range or choices, or None (or an
+    empty text) where the setting says what nothing means."""
+    kind, optional = setting["type"], setting.get("none_means") is not None
+    if value is None or (kind == "string" and value == "" and optional):
+        return optional
+    if "choices" in setting:
+        return value in setting["choices"]
+    if kind == "boolean" or isinstance(value, bool):
+        return kind == "boolean" and isinstance(value, bool)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer" and not isinstance(value, int):
+        return False
+    if not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
+        return False
+    return setting.get("minimum", -math.inf) <= value <= setting.get("maximum", math.inf)

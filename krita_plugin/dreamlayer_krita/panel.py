@@ -1,0 +1,133 @@
+"""The preset and every knob of the settings description, grouped by the description's sections: "basic" knobs
+always shown, "more" and "zoom" in sections that fold, so that the docker fits a small screen.
+
+Picking a preset loads its values into the knobs (``preset_chosen``); a knob the artist changes is reported with
+``value_changed``. The panel holds no values of its own: it shows what it is given, and says what it shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .description import Description
+from .knobs import Knob, LayerKnob, make_knob
+from .qt import QtCore, QtWidgets, pyqtSignal
+from .widgets import FoldingSection
+
+# Folding sections, in order, by the description's section names; a section the description adds later folds too,
+# under its own name.
+SECTION_TITLES = {"more": "More settings", "zoom": "Zoom film"}
+# Settings the docker has no knob for, and why: they would do nothing here.
+NOT_SHOWN = {
+    "guide_weight": "the docker has no guide picture yet",
+    "format": "a zoom's frames become animation frames; the film file is not used",
+}
+
+
+class KnobPanel(QtWidgets.QWidget):
+    preset_chosen = pyqtSignal(str)
+    value_changed = pyqtSignal(str, object)
+    section_toggled = pyqtSignal()
+
+    def __init__(self, open_sections: list[str]):
+        super().__init__()
+        self.knobs: dict[str, Knob] = {}
+        self.description: Description | None = None
+        self.preset = QtWidgets.QComboBox()
+        # Any change of the preset loads its values; so does picking the shown one again (after changing knobs).
+        self.preset.currentIndexChanged.connect(lambda index: self.preset_chosen.emit(self.preset.itemData(index)))
+        self.preset.activated.connect(lambda index: self.preset_chosen.emit(self.preset.itemData(index)))
+        self.preset_about = QtWidgets.QLabel()
+        self.preset_about.setWordWrap(True)
+        self.basic = QtWidgets.QFormLayout()
+        self.basic.addRow("Preset", self.preset)
+        self.basic.addRow(self.preset_about)
+        self.sections: dict[str, FoldingSection] = {}
+        self.forms: dict[str, QtWidgets.QFormLayout] = {"basic": self.basic}
+        self._layout = QtWidgets.QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addLayout(self.basic)
+        for name, title in SECTION_TITLES.items():
+            self._add_section(name, FoldingSection(title, name in open_sections))
+
+    def open_sections(self) -> list[str]:
+        return [name for name, section in self.sections.items() if section.is_open()]
+
+    def build(self, description: Description, values: dict[str, Any], preset: str) -> None:
+        """Knobs for every setting of the description (replacing any earlier ones), showing ``values``."""
+        self.description = description
+        for form in self.forms.values():
+            while form.rowCount() > (2 if form is self.basic else 0):
+                form.removeRow(form.rowCount() - 1)
+        self.knobs = {}
+        for setting in description.settings():
+            if setting["name"] not in NOT_SHOWN:
+                self._add_knob(make_knob(setting, description.models), setting.get("section", "basic"))
+        self.preset.blockSignals(True)
+        self.preset.clear()
+        for name, about in description.presets.items():
+            self.preset.addItem(name, name)
+            self.preset.setItemData(self.preset.count() - 1, about.get("description", ""), QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.preset.blockSignals(False)
+        self.show_values(values, preset)
+
+    def show_values(self, values: dict[str, Any], preset: str) -> None:
+        """Show these values (and this preset) without reporting them back as the artist's changes."""
+        values = dict(values)  # a copy: the caller's mapping may be what the artist's changes update
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(preset)))
+        self.preset.blockSignals(False)
+        about = self.description.presets.get(preset, {}).get("description", "") if self.description else ""
+        self.preset_about.setText(about)
+        self.preset.setToolTip(about)
+        for knob in self.knobs.values():
+            knob.widget.blockSignals(True)
+        try:
+            if "model" in values:
+                self.knobs["model"].set_value(values["model"])
+            self._show_layers(keep_unknown=True)
+            for name, knob in self.knobs.items():
+                if name in values:
+                    knob.set_value(values[name])
+        finally:
+            for knob in self.knobs.values():
+                knob.widget.blockSignals(False)
+
+    def values(self) -> dict[str, Any]:
+        return {name: knob.value() for name, knob in self.knobs.items()}
+
+    def section(self, name: str) -> FoldingSection:
+        return self.sections[name]
+
+    def _add_section(self, name: str, section: FoldingSection) -> None:
+        self.sections[name] = section
+        form = QtWidgets.QFormLayout()
+        section.body_layout.insertLayout(0, form)
+        self.forms[name] = form
+        section.toggled.connect(lambda _opened: self.section_toggled.emit())
+        self._layout.addWidget(section)
+
+    def _add_knob(self, knob: Knob, section: str) -> None:
+        if section not in self.forms:
+            self._add_section(section, FoldingSection(section.capitalize()))
+        form = self.forms[section]
+        if isinstance(knob.widget, QtWidgets.QCheckBox):
+            form.addRow(knob.widget)
+        else:
+            label = QtWidgets.QLabel(knob.label)
+            label.setToolTip(knob.widget.toolTip())
+            form.addRow(label, knob.widget)
+        self.knobs[knob.name] = knob
+        knob.on_change(lambda: self._changed(knob))
+
+    def _changed(self, knob: Knob) -> None:
+        if knob.name == "model":
+            self._show_layers(keep_unknown=False)
+        self.value_changed.emit(knob.name, knob.value())
+
+    def _show_layers(self, keep_unknown: bool) -> None:
+        """The features knob lists the chosen network's layers; after the artist picks another network, a layer
+        it lacks goes back to its default (``keep_unknown`` keeps it, for a typed mix being shown)."""
+        layer, model = self.knobs.get("layer"), self.knobs.get("model")
+        if isinstance(layer, LayerKnob) and self.description is not None:
+            layer.show_layers_of(self.description.model(model.value()) if model is not None else None, keep_unknown)

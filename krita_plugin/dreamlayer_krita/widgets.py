@@ -1,0 +1,70 @@
+"""Two small widgets the docker is made of: a section that folds, and a preview that scales with its space."""
+
+from __future__ import annotations
+
+from .qt import QtCore, QtGui, QtWidgets, pyqtSignal
+
+
+class FoldingSection(QtWidgets.QWidget):
+    """A header button that shows or hides the body below it (a checkable QToolButton: the same in Qt 5 and 6)."""
+
+    toggled = pyqtSignal(bool)
+
+    def __init__(self, title: str, opened: bool = False):
+        super().__init__()
+        self.button = QtWidgets.QToolButton()
+        self.button.setText(title)
+        self.button.setCheckable(True)
+        self.button.setAutoRaise(True)
+        self.button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.body = QtWidgets.QWidget()
+        self.body_layout = QtWidgets.QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(12, 0, 0, 0)  # indented under its header
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.button)
+        layout.addWidget(self.body)
+        self.button.toggled.connect(self._show_body)
+        self.button.setChecked(opened)
+        self._show_body(opened)
+
+    def set_open(self, opened: bool) -> None:
+        self.button.setChecked(opened)
+
+    def is_open(self) -> bool:
+        return self.button.isChecked()
+
+    def _show_body(self, opened: bool) -> None:
+        self.body.setVisible(opened)
+        self.button.setArrowType(QtCore.Qt.ArrowType.DownArrow if opened else QtCore.Qt.ArrowType.RightArrow)
+        self.toggled.emit(opened)
+
+
+class PreviewImage(QtWidgets.QWidget):
+    """A picture drawn as large as the space the layout gives it, keeping its shape. It asks for no minimum size,
+    so a short docker shrinks it instead of growing past the screen."""
+
+    def __init__(self):
+        super().__init__()
+        self.image: QtGui.QImage | None = None
+        policy = QtWidgets.QSizePolicy.Policy.Ignored
+        self.setSizePolicy(policy, policy)
+
+    def show_image(self, image: QtGui.QImage | None) -> None:
+        self.image = image if image is not None and not image.isNull() else None
+        self.update()
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(200, 150)
+
+    def paintEvent(self, event) -> None:
+        if self.image is None:
+            return
+        size = self.image.size().scaled(self.size(), QtCore.Qt.AspectRatioMode.KeepAspectRatio)
+        target = QtCore.QRect((self.width() - size.width()) // 2, (self.height() - size.height()) // 2, size.width(), size.height())
+        painter = QtGui.QPainter(self)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(target, self.image)
+        painter.end()
