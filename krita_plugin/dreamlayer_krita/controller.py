@@ -156,6 +156,10 @@ class Controller(QObject):
             self.message.emit("Cancelling...")
 
     def _document(self):
+        """The active document, once there are knobs to dream with; else None, and the artist is told why."""
+        if self.description is None:
+            self.message.emit(self.description_problem or "Waiting for the server to say what the settings are.")
+            return None
         document = Krita.instance().activeDocument()
         if document is None:
             self.message.emit("Open an image first.")
