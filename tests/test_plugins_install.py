@@ -142,10 +142,12 @@ def test_docker_state_persists_and_a_broken_file_is_ignored(krita_modules, tmp_p
     state.preset, state.values, state.open_sections = "deep", {"steps": 12, "seed": None}, ["more"]
     store.save(state, path)
     assert store.load(path) == state
-    Path(path).write_text(json.dumps({"preset": 3, "values": {"steps": 5}, "open_sections": [1]}))
+    Path(path).write_text(json.dumps({"preset": 3, "values": {"steps": 5}, "open_sections": [1], "server_python": "/py"}))
     broken = store.load(path)
     assert (broken.preset, broken.values, broken.open_sections) == ("", {"steps": 5}, [])
     assert "preset=3" in caplog.text
+    store.save(broken, path)
+    assert json.loads(Path(path).read_text())["server_python"] == "/py"  # what the installer recorded stays
     Path(path).write_text("{not json")
     assert store.load(path) == store.DockerState()
 
