@@ -121,7 +121,7 @@ class Controller(QObject):
 
     def dream_again_active(self, vary: bool = False) -> DreamTask | None:
         """Dream again (or Vary: a new seed) with the settings the active dream layer was made with, from its
-        source layer, inside today's selection; the new layer goes above the dream layer, so it shows."""
+        source layer, inside the current selection; the new layer goes above the dream layer, so it shows."""
         document = self._document()
         if document is None:
             return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from krita import DockWidget
 
+from .client import JobStatus
 from .controller import controller
 from .description import Description
 from .panel import KnobPanel
@@ -69,7 +70,7 @@ class DreamDocker(DockWidget):
     def _buttons(self) -> QtWidgets.QGridLayout:
         self.dream_button.setToolTip("Dream the active paint layer (inside the selection, if any) into a new layer above it.")
         self.again_button.setToolTip("Dream the selected dream layer's source again, with the same settings and seed "
-                                     "(inside today's selection): the same picture, as a new layer.")
+                                     "(inside the current selection): the same picture, as a new layer.")
         self.vary_button.setToolTip("Like Dream again, with a new seed: the same settings, a different picture.")
         self.cancel_button.setToolTip("Stop the running dream; no layer is added.")
         grid = QtWidgets.QGridLayout()
@@ -182,12 +183,12 @@ class DreamDocker(DockWidget):
             self.preview.show_image(None)  # a preview of a dream that was not added would mislead
         self.message.setText(message)
 
-    def _progress(self, status) -> None:
+    def _progress(self, status: JobStatus) -> None:
         self.bar.setValue(round(status.fraction * BAR_STEPS))
         self.message.setText(progress_text(status))
 
 
-def progress_text(status) -> str:
+def progress_text(status: JobStatus) -> str:
     """A JobStatus in a painter's words: the place in line, the frame, the scale, the time left."""
     if status.state == "queued":
         return f"Waiting: number {status.queue_position} in line."
