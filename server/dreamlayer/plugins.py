@@ -106,7 +106,7 @@ def _add_shared(folder: Path) -> None:
     shutil.copy2(CLIENT, folder / "client.py")
     shutil.copy2(LAUNCHER, folder / "launcher.py")
     description = {"settings": describe(), "models": describe_models()}
-    (folder / SETTINGS_FILE).write_text(json.dumps(description, indent=1, sort_keys=True))
+    (folder / SETTINGS_FILE).write_text(json.dumps(description, indent=1))  # in the model's order
 
 
 def record_server(plugin_folder: Path) -> Path:

@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
     app.config["MAX_FORM_MEMORY_SIZE"] = 1 * 2**20  # plain form fields; files are counted by MAX_CONTENT_LENGTH
     app.debug = False  # never: the Werkzeug debugger runs code for whoever can reach it
+    app.json.sort_keys = False  # keep the model's order: presets gentle to deep, settings as an editor shows them
 
     runner = runner or DreamRunner(pick_device(app.config["DEVICE"]), app.config["WARM_MODEL"])
     queue = JobQueue(runner, app.config["MAX_QUEUED"], app.config["RESULT_TTL"], app.config["MAX_KEPT_BYTES"])
