@@ -102,3 +102,15 @@ def test_cli_dreams_through_the_server(server, tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert down.returncode == 2 and "Can't reach the dreamlayer server at http://127.0.0.1:9" in down.stderr
     assert "Traceback" not in down.stderr
+
+
+def test_a_job_the_server_forgot_is_reported_as_lost_so_it_can_be_sent_again(server):
+    from dreamlayer.client import JobLost
+
+    client = DreamClient(server.url)
+    with pytest.raises(JobLost) as lost:
+        client.wait("0" * 32, poll_seconds=0.01)
+    assert lost.value.code == "unknown_job"
+    with pytest.raises(JobLost) as gone:
+        DreamClient("http://127.0.0.1:9", timeout=1).wait("x")
+    assert gone.value.code == "server_restarted"

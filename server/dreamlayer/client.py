@@ -40,6 +40,10 @@ class JobFailed(ClientError):
     """The dream ended in failure or was cancelled."""
 
 
+class JobLost(ClientError):
+    """The server no longer knows the job (it was restarted, or let the result go): submitting again is safe."""
+
+
 class JobState(str, enum.Enum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -280,9 +284,17 @@ class DreamClient:
         should_cancel: Callable[[], bool] | None = None,
         poll_seconds: float = 0.25,
     ) -> JobStatus:
-        """Poll until the job ends; cancels it if ``should_cancel()`` turns true. Raises JobFailed unless done."""
+        """Poll until the job ends; cancels it if ``should_cancel()`` turns true. Raises JobFailed unless done, and
+        JobLost if the server forgot the job (restarted, or its result expired) or stopped answering mid-way."""
         while True:
-            status = self.status(job_id)
+            try:
+                status = self.status(job_id)
+            except ServerUnavailable as exc:
+                raise JobLost(f"The dream server stopped answering during the dream ({exc}).", "server_restarted") from None
+            except ClientError as exc:
+                if exc.code in ("unknown_job", "expired"):
+                    raise JobLost(str(exc), exc.code) from None
+                raise
             if on_progress is not None:
                 on_progress(status)
             if status.finished:
@@ -290,6 +302,8 @@ class DreamClient:
             if should_cancel is not None and should_cancel():
                 self.cancel(job_id)
             time.sleep(poll_seconds)
+        if status.state == JobState.EXPIRED:
+            raise JobLost("The server let the result go before it was fetched.", "expired")
         if status.state != JobState.DONE:
             error = status.error or ErrorInfo(status.state.value, "The dream was cancelled.")
             raise JobFailed(error.message, error.code)
