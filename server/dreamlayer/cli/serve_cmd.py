@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 from ..client import DEFAULT_PORT
 from ..errors import InvalidParameter
@@ -70,12 +71,19 @@ def run(args: argparse.Namespace) -> int:
     if args.log_file:
         log_to_file(args.log_file)
 
+    started = time.perf_counter()
     from ..server import create_app
     from ..server.serve import serve
+    from ..server.shutdown import say_on_stderr
 
+    imported = time.perf_counter()
     app = create_app({"HOST": args.host, "PORT": args.port, "TOKEN": token, "DEVICE": args.device,
                       "MAX_QUEUED": args.max_queued, "MAX_PIXELS": args.max_pixels,
                       "MAX_KEPT_BYTES": args.result_memory * 2**20})
+    ready = time.perf_counter()
+    # What the artist waits for when a plugin starts the server: bench/bench_serve_start.py reads this line.
+    say_on_stderr(f"ready in {ready - started:.2f} s: torch and the server's code {imported - started:.2f} s, "
+                  f"the model and its warm-up {ready - imported:.2f} s, on {app.extensions['dreamlayer'].runner.device}.")
     code = serve(app, args.host, args.port, parent_pid=args.parent_pid, idle_exit=args.idle_exit)
     # serve() has stopped the worker and closed every connection. Tearing the interpreter down with torch loaded
     # takes seconds more on a busy machine (its final garbage collection), which broke the promise of exiting
