@@ -167,3 +167,39 @@ def test_server_zoom_can_be_cancelled_and_is_capped(server):
     assert final["state"] == "cancelled" and final["frames_done"] < 400
     too_big = requests.post(f"{server.url}/v1/zooms", data={**fields, "frames": "20000", "width": "1024", "height": "1024"}, timeout=10)
     assert too_big.status_code == 422 and "too big" in too_big.json()["error"]["message"]
+
+
+def test_background_frames_are_handled_in_order_on_another_thread():
+    import threading
+
+    from dreamlayer.video import BackgroundFrames
+
+    seen, threads = [], set()
+
+    def handle(frame):
+        time.sleep(0.01)  # a slow encoder
+        seen.append(int(frame[0, 0, 0]))
+        threads.add(threading.current_thread().name)
+
+    start = time.perf_counter()
+    with BackgroundFrames(handle, depth=8) as frames:
+        for k in range(6):
+            frames.put(np.full((2, 2, 3), k, np.uint8))
+        queued = time.perf_counter() - start
+    assert seen == list(range(6)) and threads == {"dreamlayer-frames"}
+    assert queued < 0.03  # the caller did not wait for the encoder
+
+
+def test_background_frames_raise_the_encoders_error_in_the_caller():
+    from dreamlayer.video import BackgroundFrames
+
+    def failing(_frame):
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        with BackgroundFrames(failing) as frames:
+            frames.put(np.zeros((2, 2, 3), np.uint8))
+    handled = []
+    with pytest.raises(KeyboardInterrupt):
+        with BackgroundFrames(handled.append) as frames:
+            raise KeyboardInterrupt  # leaving on an error drops what is queued and does not hang

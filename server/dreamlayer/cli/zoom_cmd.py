@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ..images import load_picture
     from ..params import DreamParams
     from ..presets import preset_params
-    from ..video import FrameWriter, output_kind
+    from ..video import BackgroundFrames, FrameWriter, output_kind
 
     output_kind(args.output)  # refuse a bad extension before any work
     if (args.input is None) == (args.noise is None):
@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     net = load_model(params.model, pick_device(args.device))
 
     with FrameWriter(args.output, args.fps) as writer, tqdm(total=settings.frames, desc="zooming", unit="frame") as bar:
-        for frame in zoom_frames(net, start, params, settings):
-            writer.write(frame)
-            bar.update(1)
+        with BackgroundFrames(writer.write) as frames:  # encoding overlaps the next frame's dream
+            for frame in zoom_frames(net, start, params, settings):
+                frames.put(frame)
+                bar.update(1)
     return 0
