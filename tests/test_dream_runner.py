@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import torch
 
 from dreamlayer.engine.buckets import bucket_shapes
@@ -53,7 +52,6 @@ def test_server_options_reach_the_engine():
     assert engine_options(DEFAULTS).memory_budget is None and engine_options(DEFAULTS).compile_backend is None
     options = engine_options({**DEFAULTS, "GPU_MEMORY_BUDGET": 3.5, "COMPILE": True})
     assert options.memory_budget == int(3.5 * 2**30) and options.compile_backend == "inductor"
-    assert np.isclose(options.memory_budget / 2**30, 3.5)
 
 
 def test_previews_do_not_hold_up_the_dream_and_the_last_one_is_sent():
@@ -69,8 +67,4 @@ def test_previews_do_not_hold_up_the_dream_and_the_last_one_is_sent():
             previews(octave, torch.full((3, 8, 8), octave / 4))
         handed_over = time.perf_counter() - start
     assert handed_over < 0.04  # four previews handed over without waiting for one encoding
-    assert 1 <= len(sent) <= 4 and sent[-1] == preview_png(1.0)
-
-
-def preview_png(value: float) -> bytes:
-    return dreaming._preview_png(torch.full((3, 8, 8), value))
+    assert 1 <= len(sent) <= 4 and sent[-1] == dreaming._preview_png(torch.full((3, 8, 8), 1.0))
