@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Callable, Sequence
 
 import torch
+from torch import nn
 
 from .models import DreamNet
 from .steps import FeaturesFn
@@ -52,16 +53,26 @@ def _per_shape(net: DreamNet, backend: str) -> FeaturesFn:
     return features
 
 
+class _Normalized(nn.Module):
+    """The network with its input normalisation inside, so the compiled graph starts at the picture itself."""
+
+    def __init__(self, net: DreamNet):
+        super().__init__()
+        self.net, self.normalize = net.net, net.normalize
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.net(self.normalize(image))
+
+
 def _build(net: DreamNet, layers: list[str], backend: str) -> Callable[[torch.Tensor], dict[str, torch.Tensor]] | None:
     try:
         from torchvision.models.feature_extraction import create_feature_extractor
 
         from .efficientnet_lite import SameConv2d
 
-        nodes = {net.layer_info(layer).path: layer for layer in layers}
-        extractor = create_feature_extractor(net.net, nodes, tracer_kwargs={"leaf_modules": [SameConv2d]})
-        compiled = torch.compile(extractor, backend=backend, dynamic=False, fullgraph=True)
+        nodes = {"net." + net.layer_info(layer).path: layer for layer in layers}
+        extractor = create_feature_extractor(_Normalized(net), nodes, tracer_kwargs={"leaf_modules": [SameConv2d]})
+        return torch.compile(extractor, backend=backend, dynamic=False, fullgraph=True)
     except Exception as error:  # noqa: BLE001
         log.warning("Could not prepare torch.compile (%s: %s); using the eager network", type(error).__name__, error)
         return None
-    return lambda image: compiled(net.normalize(image))
