@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_speed import energy, plain_lite0, reference_dream  # noqa: E402
 from common import CAT, PeakRss, header  # noqa: E402
-
 from dreamlayer.engine import dream, load_model, pick_device  # noqa: E402
 from dreamlayer.engine.devices import enable_kernel_search  # noqa: E402
 from dreamlayer.engine.policy import EngineOptions  # noqa: E402
@@ -134,9 +134,9 @@ def warm_base(net, plain, sizes: Sizes, device, table: Table) -> None:
 def new_sizes(net, sizes: Sizes, device, table: Table) -> None:
     ratios = []
     for width, height in sizes.new:
-        rgb, params = picture(width, height), default_params(sizes, width, height)
-        first, _, _ = measure(lambda: dream(net, rgb, params), device)
-        repeat, _, _ = measure(lambda: dream(net, rgb, params), device, sizes.repeats)
+        run = partial(dream, net, picture(width, height), default_params(sizes, width, height))
+        first, _, _ = measure(run, device)
+        repeat, _, _ = measure(run, device, sizes.repeats)
         ratios.append((f"{width}×{height}", first, repeat))
     text = "; ".join(f"{name} {first:.2f}/{repeat:.2f} s ({first / repeat:.1f}×)" for name, first, repeat in ratios)
     worst = max(first / repeat for _, first, repeat in ratios)
@@ -174,14 +174,29 @@ def child(args: argparse.Namespace) -> None:
     repeat, _, _ = measure(lambda: dream(net, rgb, params, options=runner.options), device, sizes.repeats)
     new = []
     for width, height in sizes.new:
-        new_rgb, new_params = picture(width, height), default_params(sizes, width, height)
-        once, _, _ = measure(lambda: dream(net, new_rgb, new_params, options=runner.options), device)
-        again, _, _ = measure(lambda: dream(net, new_rgb, new_params, options=runner.options), device, sizes.repeats)
+        run = partial(dream, net, picture(width, height), default_params(sizes, width, height), options=runner.options)
+        once, _, _ = measure(run, device)
+        again, _, _ = measure(run, device, sizes.repeats)
         new.append((f"{width}×{height}", once, again))
     print(json.dumps({"warm_up": warm_up, "first": first, "repeat": repeat, "new": new}))
 
 
 def big_pictures(net, plain, sizes: Sizes, device, table: Table) -> None:
+    every_pixel(net, plain, sizes, device, table)
+    rgb = picture(sizes.big, sizes.big)
+    params = default_params(sizes, sizes.big, sizes.big)
+    if not sizes.quick:
+        dream(net, rgb, params)
+    seconds, peak, _ = measure(lambda: dream(net, rgb, params), device, sizes.repeats)
+    table.add(f"{sizes.big}² default", f"{seconds:.3f} s, {peak:.2f} GiB", "—", "≤ 0.2 s", seconds <= 0.2)
+    huge = picture(sizes.huge, sizes.huge)  # 3 GiB of float32 in host memory, where it stays
+    params = default_params(sizes, sizes.huge, sizes.huge)
+    seconds, peak, _ = measure(lambda: dream(net, huge, params), device)
+    table.add(f"{sizes.huge}² default", f"{seconds:.2f} s, {peak:.2f} GiB on the device", "—", "≤ 4 GiB", peak <= 4)
+
+
+def every_pixel(net, plain, sizes: Sizes, device, table: Table) -> None:
+    """``--scale 1`` on the big picture: whole if it fits the card, in tiles under a 4 GiB budget; the port."""
     side = sizes.big
     rgb = picture(side, side)
     scale1 = default_params(sizes, side, side).replace(scale=1.0)
@@ -192,22 +207,11 @@ def big_pictures(net, plain, sizes: Sizes, device, table: Table) -> None:
     engine, engine_peak, out = measure(lambda: dream(net, rgb, scale1), device)
     tiled, tiled_peak, _ = measure(lambda: dream(net, rgb, scale1, options=small_card), device)
     port, port_peak, port_out = measure(lambda: sizes.port(plain, batch), device)
-    del batch
     port_gain = gain(net, rgb, port_out[0].permute(1, 2, 0).cpu().numpy())
     table.add(f"{side}² `--scale 1` (every pixel seen)",
               f"{engine:.2f} s, {engine_peak:.2f} GiB ({engine / port:.2f}× the port; gain {gain(net, rgb, out) / port_gain:.2f}× "
               f"the port's); 4 GiB budget: {tiled:.2f} s, {tiled_peak:.2f} GiB",
               f"{port:.2f} s, {port_peak:.2f} GiB", "≤ 0.5× the port", engine <= 0.5 * port)
-    params = default_params(sizes, side, side)
-    if not sizes.quick:
-        dream(net, rgb, params)
-    seconds, peak, _ = measure(lambda: dream(net, rgb, params), device, sizes.repeats)
-    table.add(f"{side}² default", f"{seconds:.3f} s, {peak:.2f} GiB", "—", "≤ 0.2 s", seconds <= 0.2)
-    del rgb
-    huge = picture(sizes.huge, sizes.huge)  # 3 GiB of float32 in host memory, where it stays
-    params = default_params(sizes, sizes.huge, sizes.huge)
-    seconds, peak, _ = measure(lambda: dream(net, huge, params), device)
-    table.add(f"{sizes.huge}² default", f"{seconds:.2f} s, {peak:.2f} GiB on the device", "—", "≤ 4 GiB", peak <= 4)
 
 
 def zoom_rows(net, sizes: Sizes, device, table: Table) -> None:
@@ -258,8 +262,9 @@ def levers(net, sizes: Sizes, device, compile_too: bool) -> list[str]:
     rows, reference = [], None
     for label, model, precision, options in variants:
         params = default_params(sizes, sizes.base, sizes.base, precision=precision)
-        first, _, _ = measure(lambda: dream(model, rgb, params, options=options), device)
-        seconds, peak, _ = measure(lambda: dream(model, rgb, params, options=options), device, sizes.repeats)
+        run = partial(dream, model, rgb, params, options=options)
+        first, _, _ = measure(run, device)
+        seconds, peak, _ = measure(run, device, sizes.repeats)
         gains = [gain(net, rgb, dream(model, rgb, params.replace(seed=seed), options=options)) for seed in range(sizes.seeds)]
         mean_gain = sum(gains) / len(gains)
         reference = reference or (seconds, mean_gain)

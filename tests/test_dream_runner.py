@@ -6,13 +6,11 @@ from __future__ import annotations
 import time
 
 import torch
-
 from dreamlayer.engine.buckets import bucket_shapes
 from dreamlayer.engine.render import octave_plan
 from dreamlayer.engine.steps import WARMUP_RUNS
 from dreamlayer.presets import preset_params
-from dreamlayer.server import DEFAULTS, engine_options
-from dreamlayer.server import dreaming
+from dreamlayer.server import DEFAULTS, dreaming, engine_options
 from dreamlayer.server.dreaming import WARM_UP_SHAPES, DreamRunner, Previews
 
 

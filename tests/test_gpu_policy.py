@@ -6,11 +6,21 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from dreamlayer.engine.buckets import bucket_floor, bucket_shapes, bucket_side, padded_side
+from dreamlayer.engine.buckets import (
+    bucket_floor,
+    bucket_shapes,
+    bucket_side,
+    padded_side,
+)
 from dreamlayer.engine.footprint import activation_bytes_per_pixel
-from dreamlayer.engine.policy import (DEFAULT_TILE, EngineOptions, activation_budget, band_rows, choose_tile,
-                                      use_graphs)
+from dreamlayer.engine.policy import (
+    DEFAULT_TILE,
+    EngineOptions,
+    activation_budget,
+    band_rows,
+    choose_tile,
+    use_graphs,
+)
 from dreamlayer.engine.render import octave_plan, plan_dream
 from dreamlayer.params import DreamParams
 from dreamlayer.presets import preset_params

@@ -10,9 +10,6 @@ import weakref
 import numpy as np
 import pytest
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_leaves
-
 from dreamlayer.engine import dream
 from dreamlayer.engine.models import DreamNet
 from dreamlayer.engine.policy import EngineOptions
@@ -20,6 +17,8 @@ from dreamlayer.engine.residency import Residency, Transfers, _rows_of
 from dreamlayer.engine.resize import resize
 from dreamlayer.params import DreamParams
 from dreamlayer.presets import preset_params
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
 from .conftest import cat_rgb
 

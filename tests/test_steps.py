@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-
 from dreamlayer.engine import dream, render
 from dreamlayer.engine.compiled import compiled_features
 from dreamlayer.engine.objectives import build_objective
 from dreamlayer.engine.policy import EngineOptions
-from dreamlayer.engine.steps import WARMUP_RUNS, GradientStep, GraphCache, _CACHES, gradient_function
+from dreamlayer.engine.steps import (
+    _CACHES,
+    WARMUP_RUNS,
+    GradientStep,
+    GraphCache,
+    gradient_function,
+)
 from dreamlayer.params import DreamParams
 
 from .conftest import cat_rgb

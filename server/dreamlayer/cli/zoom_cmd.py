@@ -66,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
         start = noise_picture(width, height, params.seed)
     net = load_model(params.model, pick_device(args.device))
 
-    with FrameWriter(args.output, args.fps) as writer, tqdm(total=settings.frames, desc="zooming", unit="frame") as bar:
-        with BackgroundFrames(writer.write) as frames:  # encoding overlaps the next frame's dream
-            for frame in zoom_frames(net, start, params, settings):
-                frames.put(frame)
-                bar.update(1)
+    with (FrameWriter(args.output, args.fps) as writer, tqdm(total=settings.frames, desc="zooming", unit="frame") as bar,
+          BackgroundFrames(writer.write) as frames):  # encoding overlaps the next frame's dream
+        for frame in zoom_frames(net, start, params, settings):
+            frames.put(frame)
+            bar.update(1)
     return 0

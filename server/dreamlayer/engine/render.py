@@ -28,8 +28,16 @@ from .footprint import activation_bytes_per_pixel
 from .gradients import laplacian_normalize, normalized_step
 from .models import DreamNet
 from .objectives import build_objective, ranking_size
-from .policy import (EngineOptions, Plan, activation_budget, band_rows, bytes_per_work_pixel, choose_tile,
-                     is_accelerator, use_graphs)
+from .policy import (
+    EngineOptions,
+    Plan,
+    activation_budget,
+    band_rows,
+    bytes_per_work_pixel,
+    choose_tile,
+    is_accelerator,
+    use_graphs,
+)
 from .residency import Residency, Transfers
 from .resize import octave_sizes, resize, work_size
 from .steps import GradientStep, graph_cache

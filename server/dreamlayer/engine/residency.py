@@ -19,7 +19,6 @@ tensors cross between host and device, so a test can see every byte that goes to
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from .color import keep_colors
 from .resize import resize
@@ -52,7 +51,7 @@ class Residency:
         """``picture`` (1, C, H, W), wherever it is, resized to ``size`` on the device."""
         if self._in_one_piece(picture):
             return resize(self.transfers.to_device(picture), size)
-        height, width = picture.shape[-2:]
+        height = picture.shape[-2]
         rows = [_resize_width(self.transfers.to_device(picture[..., top : top + self.band_rows, :]), size[1])
                 for top in range(0, height, self.band_rows)]
         return _resize_height(torch.cat(rows, dim=-2), size[0])
