@@ -34,8 +34,8 @@ def plain_lite0(device: torch.device) -> torch.nn.Module:
     return net.eval().requires_grad_(False).to(device)
 
 
-def reference_dream(net: torch.nn.Module, image: torch.Tensor, seed: int) -> torch.Tensor:
-    """google/deepdream's loop on a (1, 3, H, W) batch in 0..1."""
+def reference_dream(net: torch.nn.Module, image: torch.Tensor, seed: int, steps: int = SETTINGS["steps"]) -> torch.Tensor:
+    """google/deepdream's loop on a (1, 3, H, W) batch in 0..1 (``steps`` per octave: a zoom frame's are fewer)."""
     module = net.get_submodule("_blocks.10")
     captured = {}
     hook = module.register_forward_hook(lambda _m, _i, output: captured.__setitem__("a", output))
@@ -49,7 +49,7 @@ def reference_dream(net: torch.nn.Module, image: torch.Tensor, seed: int) -> tor
         for base in reversed(octaves):
             detail = F.interpolate(detail, size=base.shape[-2:], mode="bilinear", align_corners=False)
             x = base + detail
-            for _ in range(SETTINGS["steps"]):
+            for _ in range(steps):
                 oy, ox = generator.integers(-32, 33, 2)
                 x = torch.roll(x, (int(oy), int(ox)), (2, 3)).detach().requires_grad_(True)
                 net((x - 0.5) / 0.5)

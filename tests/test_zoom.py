@@ -178,3 +178,36 @@ def test_server_zoom_can_be_cancelled_and_is_capped(server):
     assert too_big.status_code == 422 and "too big" in too_big.json()["error"]["message"]
     steps = post_zoom(server.url, {**fields, "steps": "3"})
     assert steps.status_code == 422 and "'steps_per_frame' takes the place of 'steps'" in steps.json()["error"]["message"]
+
+
+def test_background_frames_are_handled_in_order_on_another_thread():
+    """The encoder is stuck until released: the caller hands over its frames meanwhile."""
+    import threading
+
+    from dreamlayer.video import BackgroundFrames
+
+    seen, threads, release = [], set(), threading.Event()
+
+    def stuck(frame):
+        release.wait(timeout=30)
+        seen.append(int(frame[0, 0, 0]))
+        threads.add(threading.current_thread().name)
+
+    with BackgroundFrames(stuck, depth=8) as frames:
+        for k in range(6):
+            frames.put(np.full((2, 2, 3), k, np.uint8))
+        assert seen == []  # all handed over while the encoder was busy
+        release.set()
+    assert seen == list(range(6)) and threads == {"dreamlayer-frames"}
+
+
+def test_background_frames_raise_the_encoders_error_in_the_caller():
+    from dreamlayer.video import BackgroundFrames
+
+    def failing(_frame):
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"), BackgroundFrames(failing) as frames:
+        frames.put(np.zeros((2, 2, 3), np.uint8))
+    with pytest.raises(KeyboardInterrupt), BackgroundFrames(lambda _frame: None):
+        raise KeyboardInterrupt  # leaving on an error drops what is queued and does not hang

@@ -7,6 +7,9 @@ median cut), since FFmpeg's palette filters would need every frame up front.
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -85,6 +88,51 @@ class FrameWriter:
             for packet in self._stream.encode():
                 self._container.mux(packet)
             self._container.close()
+
+
+class BackgroundFrames:
+    """``with BackgroundFrames(writer.write) as frames: frames.put(frame)``: each frame is handled on a thread of
+    its own, up to ``depth`` frames behind, so the dream (on a GPU, 60 frames a second) never waits for an encoder
+    (libx264 takes 10–20 ms for a 1024² frame). The handler's first error is raised in the caller, at the next
+    ``put`` or on leaving the block; leaving the block because of an error drops the frames still waiting."""
+
+    _DONE = object()
+
+    def __init__(self, handle: Callable[[np.ndarray], None], depth: int = 4):
+        self._handle = handle
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._dropping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dreamlayer-frames", daemon=True)
+
+    def __enter__(self) -> BackgroundFrames:
+        self._thread.start()
+        return self
+
+    def put(self, frame: np.ndarray) -> None:
+        self._raise_error()
+        self._queue.put(frame)
+
+    def _run(self) -> None:
+        while (frame := self._queue.get()) is not self._DONE:
+            if self._error is None and not self._dropping.is_set():
+                try:
+                    self._handle(frame)
+                except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                    self._error = error
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is not None:
+            self._dropping.set()
+        self._queue.put(self._DONE)
+        self._thread.join()
+        if kind is None:
+            self._raise_error()
 
 
 def _palette_frame(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -67,14 +67,15 @@ def run(args: argparse.Namespace) -> int:
 
     from ..engine import load_model, pick_device
     from ..engine.zoom import noise_picture, zoom_frames
-    from ..video import FrameWriter
+    from ..video import BackgroundFrames, FrameWriter
 
     if start is None:
         start = noise_picture(width, height, params.seed)
     net = load_model(params.model, pick_device(args.device))
 
-    with FrameWriter(args.output, settings.fps) as writer, tqdm(total=settings.frames, desc="zooming", unit="frame") as bar:
+    with (FrameWriter(args.output, settings.fps) as writer, tqdm(total=settings.frames, desc="zooming", unit="frame") as bar,
+          BackgroundFrames(writer.write) as frames):  # encoding overlaps the next frame's dream
         for frame in zoom_frames(net, start, params, settings):
-            writer.write(frame)
+            frames.put(frame)
             bar.update(1)
     return 0

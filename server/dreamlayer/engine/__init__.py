@@ -3,5 +3,6 @@
 from .devices import pick_device
 from .render import Progress, dream
 from .models import DreamNet, load_model, pull_model
+from .policy import EngineOptions
 
-__all__ = ["DreamNet", "Progress", "dream", "load_model", "pick_device", "pull_model"]
+__all__ = ["DreamNet", "EngineOptions", "Progress", "dream", "load_model", "pick_device", "pull_model"]

@@ -1,4 +1,10 @@
-"""Choosing where the arithmetic runs, and in what precision. The device is chosen once and passed in."""
+"""Choosing where the arithmetic runs, and in what precision; what the device can tell about itself.
+
+The device is chosen once and passed in. cuDNN's kernel search (``torch.backends.cudnn.benchmark``) stays off
+here: the first dream of a process would pay a search of many seconds (15.6 s measured on an H200), which a
+one-off ``dreamlayer dream`` never earns back. The server turns it on in its start-up warm-up, where it is paid
+once before the first artist's dream (server/dreaming.py).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,9 @@ import contextlib
 import torch
 
 from ..errors import InvalidParameter
+from .policy import DEFAULT_TILE
 
-# The largest square the network sees at once. Lite0 keeps roughly 1 GiB of fp32 activations for a 1024² tile up
-# to block 10: fine for a laptop and for a 4 GiB GPU. Smaller tiles cost more in overlap (a 1024² view in 512²
-# tiles computes 2.25× the pixels).
-DEFAULT_TILE = 1024
+__all__ = ["DEFAULT_TILE", "autocast", "enable_kernel_search", "free_memory", "graphs_available", "pick_device"]
 
 _DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -36,8 +40,31 @@ def pick_device(name: str | None = None) -> torch.device:
 
 
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """Mixed precision for the network. Its weight cache is off: each step casts once anyway, and a CUDA graph
+    must not capture casts cached outside it."""
     if precision == "fp32":
         return contextlib.nullcontext()
-    if precision == "fp16" and device.type == "cpu":
+    if precision == "fp16" and device.type in ("cpu", "meta"):
         raise InvalidParameter("fp16 needs a GPU; on the CPU use bf16 or fp32.")
-    return torch.autocast(device.type, dtype=_DTYPES[precision])
+    return torch.autocast(device.type, dtype=_DTYPES[precision], cache_enabled=False)
+
+
+def free_memory(device: torch.device) -> int | None:
+    """Bytes a dream could still allocate on a CUDA device (free on the card plus what PyTorch holds unused);
+    None for devices that do not say."""
+    if device.type != "cuda":
+        return None
+    free, _total = torch.cuda.mem_get_info(device)
+    return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
+
+
+def graphs_available(device: torch.device) -> bool:
+    return device.type == "cuda" and hasattr(torch.cuda, "CUDAGraph") and hasattr(torch.cuda, "graph")
+
+
+def enable_kernel_search(device: torch.device) -> bool:
+    """Let cuDNN time its kernels for each new shape (``cudnn.benchmark``); for a long-lived server only."""
+    if device.type != "cuda":
+        return False
+    torch.backends.cudnn.benchmark = True
+    return True

@@ -45,13 +45,15 @@ class _StopForward(Exception):
 class DreamNet:
     """A network in eval mode whose named layers can be read in one forward pass, stopping early."""
 
-    def __init__(self, spec: ModelInfo, net: nn.Module):
+    def __init__(self, spec: ModelInfo, net: nn.Module, channels_last: bool | None = None):
         self.spec = spec
         self.net = net.eval().requires_grad_(False)
         param = next(net.parameters())
         # oneDNN runs these convolutions about 1.4× faster channels-last on the CPU (bench/RESULTS.md); on GPUs
-        # that is not measured yet, so they keep PyTorch's default layout.
-        self.memory_format = torch.channels_last if param.device.type == "cpu" else torch.contiguous_format
+        # it is measured by bench/gpu_check.py, and until then they keep PyTorch's default layout.
+        if channels_last is None:
+            channels_last = param.device.type == "cpu"
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self._modules = {name: net.get_submodule(info.path) for name, info in spec.layers.items()}
         self._order = list(spec.layers)  # the catalog lists layers in forward order
         self.device, self.dtype = param.device, param.dtype
@@ -84,7 +86,7 @@ class DreamNet:
 
         handles = [self._modules[name].register_forward_hook(grab(name)) for name in set(wanted)]
         try:
-            self.net(((image - self._mean) / self._std).contiguous(memory_format=self.memory_format))
+            self.net(self.normalize(image))
         except _StopForward:
             pass
         finally:
@@ -92,12 +94,16 @@ class DreamNet:
                 handle.remove()
         return found
 
+    def normalize(self, image: torch.Tensor) -> torch.Tensor:
+        """An RGB batch in 0..1 as the network takes it: its mean and spread, its memory layout."""
+        return ((image - self._mean) / self._std).contiguous(memory_format=self.memory_format)
+
     def layer_info(self, layer: str) -> LayerInfo:
         return self.spec.layers[self.check_layer(layer)]
 
 
-def load_model(name: str = DEFAULT_MODEL, device: torch.device | str = "cpu") -> DreamNet:
-    """Build a model and load its weights from disk; never downloads."""
+def load_model(name: str = DEFAULT_MODEL, device: torch.device | str = "cpu", channels_last: bool | None = None) -> DreamNet:
+    """Build a model and load its weights from disk; never downloads. ``channels_last``: None picks per device."""
     spec = get_model(name)
     path = spec.weights_path()
     if not path.is_file():
@@ -107,7 +113,7 @@ def load_model(name: str = DEFAULT_MODEL, device: torch.device | str = "cpu") ->
     net = BUILDERS[spec.name]()
     net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     fold_batchnorm(net.eval())
-    dream_net = DreamNet(spec, net.to(device))
+    dream_net = DreamNet(spec, net.to(device), channels_last)
     dream_net.net.to(memory_format=dream_net.memory_format)
     return dream_net
 

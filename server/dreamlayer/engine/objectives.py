@@ -46,6 +46,14 @@ class Objective:
     def layers(self) -> list[str]:
         return list(dict.fromkeys(t.layer for t in self.terms))
 
+    @property
+    def static_key(self) -> tuple | None:
+        """What identifies this objective when it holds no tensors (plain layer energies), so that a CUDA graph
+        captured for it can be replayed for another dream; None when it depends on the picture or a guide."""
+        if any(t.channels is not None or t.guide is not None for t in self.terms):
+            return None
+        return tuple((t.layer, t.weight) for t in self.terms)
+
     def __call__(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
         return sum(t.value(features[t.layer]) for t in self.terms)
 
@@ -73,11 +81,16 @@ def build_objective(net: DreamNet, params: DreamParams, image: torch.Tensor, gui
     return Objective(tuple(terms))
 
 
-def _features_at_most(net: DreamNet, image: torch.Tensor, layers: list[str], side: int) -> dict[str, torch.Tensor]:
-    h, w = image.shape[-2:]
+def ranking_size(net: DreamNet, size: tuple[int, int], layers: list[str], side: int = _RANKING_SIDE) -> tuple[int, int]:
+    """The size a picture is looked at to rank channels or read a guide: at most ``side``, at least the layer's."""
+    h, w = size
     factor = min(1.0, side / max(h, w))
     min_side = max(net.layer_info(name).min_size for name in layers)
-    size = (max(min_side, round(h * factor)), max(min_side, round(w * factor)))
+    return max(min_side, round(h * factor)), max(min_side, round(w * factor))
+
+
+def _features_at_most(net: DreamNet, image: torch.Tensor, layers: list[str], side: int) -> dict[str, torch.Tensor]:
+    size = ranking_size(net, tuple(image.shape[-2:]), layers, side)
     return net.features(resize(image.to(net.device), size), layers)
 
 

@@ -4,6 +4,9 @@ The network sees the picture at its size divided by the feature scale (the "work
 on resolution. The dream is built up from the smallest octave; after each octave, the detail it added is carried up
 to the next. At the end only the added detail is enlarged back to the picture's size and added to the untouched
 original, so a big picture keeps its own sharpness.
+
+How the device is used (buckets, tile or whole picture, CUDA graphs, full-resolution bands) is decided once per
+dream by ``plan_dream`` from pure policy functions (policy.py); the loop below only follows the plan.
 """
 
 from __future__ import annotations
@@ -15,16 +18,30 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from ..catalog import get_model
 from ..errors import Cancelled
 from ..params import DreamParams, parse_layers
-from .color import keep_colors
-from .devices import DEFAULT_TILE, autocast
+from .buckets import padded_side
+from .compiled import compiled_features
+from .devices import free_memory, graphs_available
+from .footprint import activation_bytes_per_pixel
 from .gradients import laplacian_normalize, normalized_step
 from .masks import soften_edges
-from ..catalog import get_model
 from .models import DreamNet
-from .objectives import Objective, build_objective
+from .objectives import build_objective, ranking_size
+from .policy import (
+    EngineOptions,
+    Plan,
+    activation_budget,
+    band_rows,
+    bytes_per_work_pixel,
+    choose_tile,
+    is_accelerator,
+    use_graphs,
+)
+from .residency import Residency, Transfers
 from .resize import octave_sizes, resize, work_size
+from .steps import GradientStep, graph_cache
 from .tiling import tiled_gradient
 
 
@@ -49,51 +66,85 @@ def dream(
     progress: ProgressFn | None = None,
     preview: PreviewFn | None = None,
     cancelled: Callable[[], bool] | None = None,
+    options: EngineOptions | None = None,
+    transfers: Transfers | None = None,
     mask_open_sides: tuple[bool, bool, bool, bool] = (True, True, True, True),
 ) -> torch.Tensor | np.ndarray:
     """Dream on an RGB picture in 0..1, shaped (3, H, W) or (H, W, 3) for numpy; returns the same type and shape.
 
-    ``mask`` is an (H, W) float map in 0..1: the dream acts where it is 1, fades where it is between, and leaves
-    the picture exactly as it was where it is 0; a hard-edged mask is softened by ``params.edge_softness`` pixels
-    inside its edge, except along ``mask_open_sides`` (top, bottom, left, right), the picture's sides that are the
-    document's edge. ``guide`` is a picture whose features the dream reaches for.
-    ``params`` should be ``resolved()`` so that the seed and scale are recorded; unresolved ones are filled here.
+    A tensor comes back on the device it came from; a numpy picture stays in host memory throughout, and on a GPU
+    only the network's view of it goes to the device. ``mask`` is an (H, W) float map in 0..1: the dream acts
+    where it is 1, fades where it is between, and leaves the picture exactly as it was where it is 0; a hard-edged
+    mask is softened by ``params.edge_softness`` pixels inside its edge, except along ``mask_open_sides`` (top,
+    bottom, left, right: the picture's sides that are the document's edge). ``guide`` is a picture whose features
+    the dream reaches for. ``params`` should be ``resolved()`` so that the seed and scale
+    are recorded; unresolved ones are filled here. ``options`` say how the device may be used (the server's
+    memory budget, graphs); ``transfers`` moves tensors between host and device (a test can count them).
     """
     as_numpy = isinstance(image, np.ndarray)
-    original = _to_batch(image, net.device)
-    height, width = original.shape[-2:]
+    picture = _to_batch(image)
+    height, width = picture.shape[-2:]
     params = params.resolved(width, height)
-    mask_t = None if mask is None else soften_edges(_to_batch(mask, net.device, channels=1), params.edge_softness or 0, mask_open_sides)
-    guide_t = None if guide is None else _to_batch(guide, net.device)
-
-    objective = build_objective(net, params, original, guide_t)
     sizes = octave_plan(params, width, height)
-    tile = params.tile or DEFAULT_TILE
-    rng = random.Random(params.seed)
+    plan = plan_dream(net, params, (height, width), sizes, options or EngineOptions())
+    place = Residency(transfers or Transfers(net.device), plan.band_rows)
+    mask_t = None if mask is None else soften_edges(_to_batch(mask, channels=1), params.edge_softness or 0, mask_open_sides)
+    guide_t = None if guide is None else _to_batch(guide)
 
-    base = resize(original, sizes[-1])
+    base = place.shrink(picture, sizes[-1])
+    work_mask = None if mask_t is None else place.shrink(mask_t, sizes[-1])
+    layers = [net.check_layer(name) for name, _ in parse_layers(params.layer)] or [net.spec.default_layer]
+    guide_view = None if guide_t is None else place.shrink(guide_t, ranking_size(net, guide_t.shape[-2:], layers))
+    objective = build_objective(net, params, base, guide_view)
+    features = compiled_features(net, plan.compile_backend) if plan.compile_backend else None
+    step = GradientStep(net, objective, params.precision, graph_cache(net) if plan.graphs else None,
+                        features, plan.compile_backend or "eager")
+
+    detail = _octaves(base, work_mask, sizes, step, params, plan, progress, preview, cancelled)
+    result = place.finish(picture, detail, mask_t, params.preserve_colors)
+    return _from_batch(result, as_numpy)
+
+
+def _octaves(
+    base: torch.Tensor, mask: torch.Tensor | None, sizes: list[tuple[int, int]], step: GradientStep, params: DreamParams,
+    plan: Plan, progress: ProgressFn | None, preview: PreviewFn | None, cancelled: Callable[[], bool] | None,
+) -> torch.Tensor:
+    """The dream at the network's view, smallest octave first; returns the detail it added to ``base``."""
+    rng = random.Random(params.seed)
     detail = torch.zeros_like(resize(base, sizes[0]))
     total = len(sizes) * params.steps
     for k, size in enumerate(sizes):
         octave_base = resize(base, size)
-        octave_mask = None if mask_t is None else resize(mask_t, size)
+        octave_mask = None if mask is None else resize(mask, size)
         x = (octave_base + resize(detail, size)).clamp(0, 1)
-        for step in range(params.steps):
+        for index in range(params.steps):
             if cancelled is not None and cancelled():
                 raise Cancelled("The dream was cancelled.")
-            x = _ascend(net, x, objective, params, octave_mask, tile, rng)
+            x = _ascend(x, step, params, octave_mask, plan, rng)
             if progress is not None:
-                progress(Progress(k * params.steps + step + 1, total, k + 1, len(sizes)))
+                progress(Progress(k * params.steps + index + 1, total, k + 1, len(sizes)))
         detail = x - octave_base
         if preview is not None:
             preview(k + 1, x[0].detach())
+    return detail
 
-    result = (original + resize(detail, (height, width))).clamp(0, 1)
-    if params.preserve_colors:
-        result = keep_colors(original, result)
-    if mask_t is not None:
-        result = original + mask_t * (result - original)
-    return _from_batch(result, as_numpy)
+
+def plan_dream(
+    net: DreamNet, params: DreamParams, picture_size: tuple[int, int], sizes: list[tuple[int, int]], options: EngineOptions
+) -> Plan:
+    """Buckets, tile, graphs and bands for this dream on this device (policy.py), from measured numbers."""
+    layers = [name for name, _ in parse_layers(params.layer)] or [net.spec.default_layer]
+    align = max(net.layer_info(layer).stride for layer in layers)
+    accelerator = is_accelerator(net.device.type, options)
+    padded = tuple(padded_side(side, align, accelerator) for side in sizes[-1])
+    per_pixel, budget = 0.0, 0
+    if accelerator and not params.tile:
+        budget = activation_budget(free_memory(net.device), options.memory_budget)
+        per_pixel = bytes_per_work_pixel(activation_bytes_per_pixel(net, layers, params.precision))
+    tile = choose_tile(params.tile, accelerator, padded, per_pixel, budget, align)
+    graphs = use_graphs(options.graphs, net.device.type, graphs_available(net.device))
+    rows = band_rows(*picture_size, options.band_bytes, accelerator)
+    return Plan(accelerator, accelerator, align, tile, graphs, rows, options.compile_backend)
 
 
 def octave_plan(params: DreamParams, width: int, height: int) -> list[tuple[int, int]]:
@@ -105,22 +156,13 @@ def octave_plan(params: DreamParams, width: int, height: int) -> list[tuple[int,
 
 
 def _ascend(
-    net: DreamNet, x: torch.Tensor, objective: Objective, params: DreamParams,
-    mask: torch.Tensor | None, tile: int, rng: random.Random,
+    x: torch.Tensor, step: GradientStep, params: DreamParams, mask: torch.Tensor | None, plan: Plan, rng: random.Random
 ) -> torch.Tensor:
     """One jittered, normalised gradient-ascent step."""
     dy, dx = rng.randint(-params.jitter, params.jitter), rng.randint(-params.jitter, params.jitter)
-
-    def gradient_of(patch: torch.Tensor) -> torch.Tensor:
-        patch = patch.detach().requires_grad_(True)
-        with autocast(net.device, params.precision):
-            energy = objective(net.features(patch, objective.layers))
-        (grad,) = torch.autograd.grad(energy, patch)
-        return grad
-
     rolled = torch.roll(x, (dy, dx), dims=(-2, -1))
-    align = max(net.layer_info(layer).stride for layer in objective.layers)
-    grad = torch.roll(tiled_gradient(rolled, gradient_of, tile, align), (-dy, -dx), dims=(-2, -1))
+    # The roll makes a new tensor of the gradient, which may be a CUDA graph's output that the next step reuses.
+    grad = torch.roll(tiled_gradient(rolled, step, plan.tile, plan.align, plan.pad_side), (-dy, -dx), dims=(-2, -1))
     if params.laplacian:
         grad = laplacian_normalize(grad, params.laplacian)
     if params.preserve_colors:
@@ -129,9 +171,10 @@ def _ascend(
     return (x + normalized_step(grad, mask, params.step_size)).clamp(0, 1)
 
 
-def _to_batch(image: torch.Tensor | np.ndarray, device: torch.device, channels: int = 3) -> torch.Tensor:
+def _to_batch(image: torch.Tensor | np.ndarray, channels: int = 3) -> torch.Tensor:
+    """(1, C, H, W) float32 where the picture already is; a numpy (H, W, C) picture is viewed, not copied."""
     t = torch.from_numpy(np.ascontiguousarray(image)) if isinstance(image, np.ndarray) else image
-    t = t.to(device=device, dtype=torch.float32)
+    t = t.to(dtype=torch.float32)
     if t.dim() == 2:
         t = t[None]
     if isinstance(image, np.ndarray) and t.shape[-1] in (1, 3) and t.dim() == 3 and channels == 3:

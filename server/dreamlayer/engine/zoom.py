@@ -9,6 +9,11 @@ the film. Two things keep a long zoom watchable:
   per-channel standard deviation is drawn, a quarter of the way each frame, towards the larger of the first
   frame's and ``CONTRAST_TARGET``: a film from grey noise builds up to a picture's usual contrast over a few
   frames, then holds it, neither washing out nor blowing up.
+
+On a GPU the frame stays on the device from one step to the next (dream, blend, stabilise, zoom: no round trip
+through host memory), and each finished frame is copied out asynchronously into pinned memory. A frame is handed
+to the caller only once the next one's work is queued, so the GPU keeps working while the caller encodes (which
+should happen on another thread: ``dreamlayer.video.BackgroundFrames``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import torch.nn.functional as F
 from ..errors import Cancelled
 from ..params import DreamParams, ZoomSettings
 from .models import DreamNet
+from .policy import EngineOptions
 from .render import Progress, dream
 
 # Per-channel standard deviation a film from noise grows to, in 0..1 units: about that of a photograph.
@@ -41,17 +47,24 @@ def noise_picture(width: int, height: int, seed: int) -> np.ndarray:
     return picture.clamp(0, 1)[0].permute(1, 2, 0).numpy()
 
 
-def zoom_step(frame: torch.Tensor, settings: ZoomSettings) -> torch.Tensor:
-    """Enlarge a (1, 3, H, W) frame about its centre by ``zoom``, rotate and shift it, and crop back to size."""
-    _, _, height, width = frame.shape
+def zoom_grid(shape: torch.Size, settings: ZoomSettings, device: torch.device) -> torch.Tensor:
+    """The sampling grid of ``zoom_step``: the same for every frame, so it is made once (and its upload, which
+    would wait for the GPU, happens once)."""
+    _, _, height, width = shape
     angle = math.radians(settings.rotate)
     scale = 1.0 / settings.zoom
     cos, sin = math.cos(angle) * scale, math.sin(angle) * scale
     # affine_grid works in -1..1 coordinates; a shift of d pixels is 2d/size there.
     theta = torch.tensor([[cos, -sin * height / width, 2 * settings.drift_x / width],
-                          [sin * width / height, cos, 2 * settings.drift_y / height]], dtype=frame.dtype, device=frame.device)
-    grid = F.affine_grid(theta[None], list(frame.shape), align_corners=False)
-    return F.grid_sample(frame, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+                          [sin * width / height, cos, 2 * settings.drift_y / height]], dtype=torch.float32)
+    return F.affine_grid(theta[None], list(shape), align_corners=False).to(device)
+
+
+def zoom_step(frame: torch.Tensor, settings: ZoomSettings, grid: torch.Tensor | None = None) -> torch.Tensor:
+    """Enlarge a (1, 3, H, W) frame about its centre by ``zoom``, rotate and shift it, and crop back to size."""
+    if grid is None:
+        grid = zoom_grid(frame.shape, settings, frame.device)
+    return F.grid_sample(frame, grid.to(frame.dtype), mode="bilinear", padding_mode="reflection", align_corners=False)
 
 
 def _stats(frame: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -73,6 +86,7 @@ def zoom_frames(
     *,
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    options: EngineOptions | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield ``settings.frames`` dreamed frames, (H, W, 3) float32 in 0..1, starting from ``start``.
 
@@ -83,14 +97,15 @@ def zoom_frames(
     height, width = start.shape[:2]
     params = params.replace(steps=settings.steps_per_frame).resolved(width, height)
     frame = torch.from_numpy(np.ascontiguousarray(start, dtype=np.float32)).permute(2, 0, 1)[None].to(net.device)
-    reference = None
+    grid = zoom_grid(frame.shape, settings, net.device)
+    reference, pending = None, None
     for index in range(settings.frames):
         if cancelled is not None and cancelled():
             raise Cancelled("The zoom was cancelled.")
 
         # A different seed each frame keeps the jitter from repeating in step with the zoom.
         dreamed = dream(net, frame[0], params.replace(seed=(params.seed + index) % 2**31),
-                        progress=progress, cancelled=cancelled)[None]
+                        progress=progress, cancelled=cancelled, options=options)[None]
         out = settings.blend * frame + (1 - settings.blend) * dreamed if settings.blend else dreamed
         if settings.stabilize:
             if reference is None:
@@ -98,6 +113,29 @@ def zoom_frames(
                 reference = (mean, std.clamp_min(CONTRAST_TARGET))
             else:
                 out = stabilize(out, reference)
-        yield out[0].permute(1, 2, 0).cpu().numpy()
-        frame = zoom_step(out, settings)
+        if pending is not None:
+            yield pending.result()
+        pending = _Download(out[0])
+        frame = zoom_step(out, settings, grid)
+    if pending is not None:
+        yield pending.result()
 
+
+class _Download:
+    """A frame on its way to host memory: asynchronous from a CUDA device, into pinned memory."""
+
+    def __init__(self, frame: torch.Tensor):
+        pixels = frame.permute(1, 2, 0)
+        if frame.device.type != "cuda":
+            self._host, self._done = pixels.cpu(), None
+            return
+        # A fresh buffer each frame (PyTorch caches pinned blocks): the caller may still hold the last one.
+        self._host = torch.empty(pixels.shape, dtype=pixels.dtype, pin_memory=True)
+        self._host.copy_(pixels, non_blocking=True)
+        self._done = torch.cuda.Event()
+        self._done.record()
+
+    def result(self) -> np.ndarray:
+        if self._done is not None:
+            self._done.synchronize()
+        return self._host.numpy()

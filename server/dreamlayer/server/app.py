@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from ..engine import pick_device
+from ..engine.policy import EngineOptions
 from .dreaming import DreamRunner
 from .errors import register_error_handlers
 from .jobs import JobQueue
@@ -36,7 +37,19 @@ DEFAULTS: dict[str, Any] = {
     "MAX_STREAMS": 32,  # event streams open at once; each holds a waitress thread (see streams.py)
     "CONNECTION_LIMIT": 1000,  # open connections, idle or slow ones included (see serve.py)
     "CHANNEL_TIMEOUT": 30,  # seconds before an idle or stalled connection is closed
+    # GPU memory (GiB) a dream may plan for; None: 85 % of what the card has free. Pictures whose network view
+    # fits are dreamed whole (fastest); larger ones in the largest tiles that fit.
+    "GPU_MEMORY_BUDGET": None,
+    "WARM_UP": True,  # on a CUDA GPU: choose kernels and capture graphs for common shapes at start-up
+    "COMPILE": False,  # torch.compile the network per shape: tens of seconds per new shape, so off by default
 }
+
+
+def engine_options(config: Mapping[str, Any]) -> EngineOptions:
+    """The engine's device options from the server's configuration."""
+    budget = config.get("GPU_MEMORY_BUDGET")
+    return EngineOptions(memory_budget=int(float(budget) * 2**30) if budget else None,
+                         compile_backend="inductor" if config.get("COMPILE") else None)
 
 
 def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | None = None) -> Flask:
@@ -49,7 +62,8 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
     app.debug = False  # never: the Werkzeug debugger runs code for whoever can reach it
     app.json.sort_keys = False  # keep the model's order: presets gentle to deep, settings as an editor shows them
 
-    runner = runner or DreamRunner(pick_device(app.config["DEVICE"]), app.config["WARM_MODEL"])
+    runner = runner or DreamRunner(pick_device(app.config["DEVICE"]), app.config["WARM_MODEL"],
+                                   options=engine_options(app.config), warm_up=app.config["WARM_UP"])
     queue = JobQueue(runner, app.config["MAX_QUEUED"], app.config["RESULT_TTL"], app.config["MAX_KEPT_BYTES"])
     limits = Limits(app.config["MAX_PIXELS"], app.config["MAX_COST"], app.config["MAX_ZOOM_PIXELS"])
     activity = Activity()

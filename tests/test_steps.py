@@ -1,0 +1,172 @@
+"""The gradient step: padding that leaves no trace, the CUDA-graph cache's plumbing and fallbacks, and the opt-in
+compiled network. There is no GPU here: graphs are captured by a stand-in (named MOCK) that replays the step
+from the static buffers into one static output, as a CUDA graph does; the real capture only runs on CUDA."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from dreamlayer.engine import dream, render
+from dreamlayer.engine.compiled import compiled_features
+from dreamlayer.engine.objectives import build_objective
+from dreamlayer.engine.policy import EngineOptions
+from dreamlayer.engine.steps import (
+    _CACHES,
+    WARMUP_RUNS,
+    GradientStep,
+    GraphCache,
+    gradient_function,
+)
+from dreamlayer.params import DreamParams
+
+from .conftest import cat_rgb
+
+PARAMS = DreamParams(seed=5, octaves=2, steps=4, jitter=8, scale=1.0, step_size=3.0)
+
+
+def batch(rgb: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(rgb).permute(2, 0, 1)[None]
+
+
+def mock_capture(calls: list):
+    """MOCK of steps.capture_cuda: 'replay' recomputes from the static inputs into one reused output buffer."""
+
+    def capture(fn, patch, valid, pool, stream):
+        calls.append(tuple(patch.shape))
+        outputs: list = []  # made like the first result, as a graph's output has the layout its capture produced
+
+        def replay():
+            result = fn(patch, valid)
+            if not outputs:
+                outputs.append(torch.empty_like(result))
+            return outputs[0].copy_(result)
+
+        return replay
+
+    return capture
+
+
+def energy(net, rgb: np.ndarray) -> float:
+    with torch.no_grad():
+        return float(net.features(batch(rgb), ["block10"])["block10"].pow(2).mean())
+
+
+def edge_pull(grad: torch.Tensor) -> tuple[float, float]:
+    """How strong the gradient is in the bottom and right 16-pixel bands, against the inside."""
+    g = grad.abs().mean(1)[0]
+    inside = g[16:-16, 16:-16].mean()
+    return float(g[-16:].mean() / inside), float(g[:, -16:].mean() / inside)
+
+
+def test_padding_is_masked_out_of_the_objective(net):
+    """White padding draws strong features next to the picture's edge; masked out of the objective, they no
+    longer pull on the edge, which then gets no more gradient than the unpadded picture's edge."""
+    picture = batch(cat_rgb(160, 96))
+    gradient = gradient_function(net, build_objective(net, PARAMS, picture), "fp32")
+    padded = torch.nn.functional.pad(picture, (0, 32, 0, 32), mode="constant", value=1.0)
+    alone = edge_pull(gradient(picture, None))
+    masked = edge_pull(gradient(padded, (96, 160))[..., :96, :160])
+    unmasked = edge_pull(gradient(padded, None)[..., :96, :160])
+    for a, m, u in zip(alone, masked, unmasked):
+        assert m < 1.1 * a and u > 1.2 * m
+
+
+def test_bucket_padding_does_not_change_the_dream(net):
+    """300×180 pads to 320×192 on a GPU (buckets) and to 304×192 on the CPU: one step agrees closely inside
+    (the padding is context only for the edge), a dream gains the same energy, and the bottom and right edges
+    change no more than the inside."""
+    picture = cat_rgb(300, 180)
+    step = DreamParams(seed=3, octaves=1, steps=1, jitter=0, scale=1.0)
+    gpu_like = EngineOptions(accelerator=True, graphs=False)
+    one_cpu, one_gpu = dream(net, picture, step) - picture, dream(net, picture, step, options=gpu_like) - picture
+    assert np.corrcoef(one_cpu[:-32, :-32].ravel(), one_gpu[:-32, :-32].ravel())[0, 1] > 0.98
+
+    bucketed = dream(net, picture, PARAMS, options=gpu_like)
+    aligned = dream(net, picture, PARAMS)
+    base = energy(net, picture)
+    assert abs((energy(net, bucketed) - base) / (energy(net, aligned) - base) - 1) < 0.05
+    change = np.abs(bucketed - picture).mean(axis=2)
+    inside = change[45:135, 75:225].mean()
+    assert change[-10:].mean() < 1.3 * inside and change[:, -10:].mean() < 1.3 * inside
+
+
+def test_graph_cache_warms_up_captures_and_replays_the_same_gradients(net):
+    picture = batch(cat_rgb(128, 96))
+    objective = build_objective(net, PARAMS, picture)
+    calls: list = []
+    graphed = GradientStep(net, objective, "fp32", GraphCache(capture=mock_capture(calls), cuda=False))
+    eager = GradientStep(net, objective, "fp32")
+    patches = [picture + 0.01 * k for k in range(WARMUP_RUNS + 3)]
+    grads = [graphed(p, (96, 128)).clone() for p in patches]
+    assert calls == [(1, 3, 96, 128)]  # captured once, after the warm-up runs
+    for patch, grad in zip(patches, grads):
+        assert torch.equal(grad, eager(patch, (96, 128)))
+    padded = torch.nn.functional.pad(picture, (0, 16, 0, 16), mode="reflect")
+    for _ in range(WARMUP_RUNS + 1):
+        again = graphed(padded, (96, 128))
+    assert torch.equal(again, eager(padded, (96, 128)))  # the valid size reaches the graph's static input
+
+
+def test_a_failed_capture_leaves_the_shape_eager(net, caplog):
+    picture = batch(cat_rgb(128, 96))
+    objective = build_objective(net, PARAMS, picture)
+
+    def failing(*_args):
+        raise RuntimeError("operation not permitted when stream is capturing")
+
+    cache = GraphCache(capture=failing, cuda=False)
+    graphed, eager = GradientStep(net, objective, "fp32", cache), GradientStep(net, objective, "fp32")
+    for _ in range(WARMUP_RUNS + 3):
+        assert torch.equal(graphed(picture, (96, 128)), eager(picture, (96, 128)))
+    assert len(cache.failures) == 1 and "stream is capturing" in caplog.text
+
+
+def test_picture_dependent_objectives_are_not_graphed(net):
+    picture = batch(cat_rgb(128, 96))
+    calls: list = []
+    objective = build_objective(net, PARAMS.replace(channels="strongest:3"), picture)
+    step = GradientStep(net, objective, "fp32", GraphCache(capture=mock_capture(calls), cuda=False))
+    for _ in range(WARMUP_RUNS + 2):
+        step(picture, (96, 128))
+    assert objective.static_key is None and calls == []
+
+
+def test_a_dream_through_the_graph_path_is_the_eager_dream(net, monkeypatch):
+    """MOCK graphs in the real dream loop: the same picture, bit for bit, and every shape captured once."""
+    picture = cat_rgb(150, 100)
+    calls: list = []
+    monkeypatch.setattr(render, "graphs_available", lambda _device: True)
+    monkeypatch.setitem(_CACHES, net, GraphCache(capture=mock_capture(calls), cuda=False))
+    options = EngineOptions(accelerator=True, graphs=True)
+    graphed = dream(net, picture, PARAMS, options=options)
+    eager = dream(net, picture, PARAMS, options=EngineOptions(accelerator=True, graphs=False))
+    assert np.array_equal(graphed, eager)
+    assert sorted(calls) == [(1, 3, 80, 112), (1, 3, 112, 160)]
+
+
+def test_graphs_are_off_on_the_cpu_by_default(net):
+    sizes = render.octave_plan(PARAMS, 150, 100)
+    plan = render.plan_dream(net, PARAMS, (100, 150), sizes, EngineOptions())
+    assert not plan.graphs and not plan.accelerator and not plan.bucketed
+
+
+def test_compiled_network_gives_the_eager_gradient(net, caplog):
+    """torch.compile traces the network as one graph (fullgraph, or it falls back with a warning); the 'eager'
+    backend keeps this test quick."""
+    picture = batch(cat_rgb(96, 64))
+    objective = build_objective(net, PARAMS, picture)
+    compiled = GradientStep(net, objective, "fp32", features=compiled_features(net, "eager"), variant="eager-compiled")
+    assert torch.allclose(compiled(picture, (64, 96)), GradientStep(net, objective, "fp32")(picture, (64, 96)), atol=1e-6)
+    assert "eager network" not in caplog.text
+
+
+def test_a_failing_compiler_falls_back_to_the_eager_network(net, caplog):
+    picture = batch(cat_rgb(96, 64))
+    objective = build_objective(net, PARAMS, picture)
+
+    def broken_backend(graph_module, example_inputs):
+        raise RuntimeError("no compiler here")
+
+    compiled = GradientStep(net, objective, "fp32", features=compiled_features(net, broken_backend))
+    assert torch.equal(compiled(picture, (64, 96)), GradientStep(net, objective, "fp32")(picture, (64, 96)))
+    assert "eager network" in caplog.text
