@@ -10,7 +10,8 @@ from dreamlayer.engine.buckets import bucket_shapes
 from dreamlayer.engine.render import octave_plan
 from dreamlayer.engine.steps import WARMUP_RUNS
 from dreamlayer.params import preset_params
-from dreamlayer.server import DEFAULTS, dreaming, engine_options
+from dreamlayer.server import dreaming
+from dreamlayer.server.app import DEFAULTS, engine_options
 from dreamlayer.server.dreaming import WARM_UP_SHAPES, DreamRunner, Previews
 
 

@@ -162,7 +162,7 @@ def test_stopping_while_idle_exits_at_once_and_says_what_happened(sig):
         served.close()
 
 
-def test_a_dream_that_cannot_stop_in_time_does_not_hold_up_the_exit():
+def test_a_long_step_of_a_big_dream_does_not_hold_up_the_exit():
     # One step of a 2048² dream at full scale takes tens of seconds on two cores: far longer than the stop waits.
     served = start_serve()
     try:
@@ -176,8 +176,7 @@ def test_a_dream_that_cannot_stop_in_time_does_not_hold_up_the_exit():
         log = served.stderr()
         assert code == 0 and elapsed < EXIT_WITHIN, log
         assert "Traceback" not in log
-        if "it stopped in" in log:
-            pytest.skip(f"this machine ended a 2048² step within {WORKER_WAIT:g} s, so the dream could stop in time")
-        assert f"did not stop within {WORKER_WAIT:g} s; leaving it." in log
+        # Whether this machine ends the step within the wait or not, the exit is on time and the log says which.
+        assert "it stopped in" in log or f"did not stop within {WORKER_WAIT:g} s; leaving it." in log, log
     finally:
         served.close()

@@ -25,6 +25,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--result-memory", type=int, default=1024, metavar="MIB",
                         help="memory for finished results kept for fetching, in MiB (default: %(default)s); "
                              "beyond it the oldest are dropped before their 10 minutes are up")
+    parser.add_argument("--gpu-memory", type=float, metavar="GIB",
+                        help="GPU memory a dream may plan for (default: 85%% of what the card has free); pictures "
+                             "whose network view fits are dreamed whole, larger ones in tiles")
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                        help="on a CUDA GPU, skip choosing kernels and capturing graphs for common sizes at start-up")
+    parser.add_argument("--compile", action="store_true",
+                        help="torch.compile the network for each new size (tens of seconds each; off by default)")
     parser.add_argument("--log-file", metavar="FILE", help="write the server's log to FILE (appending) instead of the terminal")
     parser.add_argument("--parent-pid", type=int, metavar="PID",
                         help="stop when process PID ends (the editor plugins pass their editor's, so no server is orphaned)")
@@ -65,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     check_bind(args.host, token)  # these checks come before torch and the model load: a bad start fails fast
     if args.result_memory < 1:
         raise InvalidParameter("--result-memory must be at least 1 (MiB).")
+    if args.gpu_memory is not None and args.gpu_memory <= 0:
+        raise InvalidParameter("--gpu-memory must be a number of GiB above 0.")
     if args.idle_exit is not None and args.idle_exit <= 0:
         raise InvalidParameter("--idle-exit must be a number of seconds above 0.")
     check_port(args.host, args.port)
@@ -79,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     imported = time.perf_counter()
     app = create_app({"HOST": args.host, "PORT": args.port, "TOKEN": token, "DEVICE": args.device,
                       "MAX_QUEUED": args.max_queued, "MAX_PIXELS": args.max_pixels,
-                      "MAX_KEPT_BYTES": args.result_memory * 2**20})
+                      "MAX_KEPT_BYTES": args.result_memory * 2**20, "GPU_MEMORY_BUDGET": args.gpu_memory,
+                      "WARM_UP": args.warm_up, "COMPILE": args.compile})
     ready = time.perf_counter()
     # What the artist waits for when a plugin starts the server: bench/bench_serve_start.py reads this line.
     say_on_stderr(f"ready in {ready - started:.2f} s: torch and the server's code {imported - started:.2f} s, "
