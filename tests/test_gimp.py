@@ -360,3 +360,4 @@ def test_help_opens_the_plugins_own_page_and_cancel_changes_nothing(gimp_gui):
     page = "/plug-ins/dreamlayer/help/en/dreamlayer.html"
     assert len(results["help_from_dialog"]) == 1 and results["help_from_dialog"][0].endswith(page + "#deepdream")
     assert results["help_zoom"] and results["help_zoom"][0].endswith(page + "#zoom")
+    assert results["help_animation"] and results["help_animation"][0].endswith(page + "#animation")

@@ -43,15 +43,15 @@ def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, f
     _show(config, form.unset_arguments(current_arguments(config, form)))
     if not config.get_property(SERVER_PYTHON):
         config.set_property(SERVER_PYTHON, settings.server_python)
-    token = dialog.get_widget(TOKEN, GObject.TYPE_NONE)
-    if isinstance(token, GimpUi.LabelEntry):
-        token.get_entry().set_visibility(False)
-        token.get_entry().set_placeholder_text("the kept token, if any")
+    shown = {name for section in form.sections for name in section.names}
+    if TOKEN in shown:  # asking for a widget makes one, and GIMP wants a mnemonic for it even if never shown
+        token = dialog.get_widget(TOKEN, GObject.TYPE_NONE).get_entry()
+        token.set_visibility(False)
+        token.set_placeholder_text("the kept token, if any")
     if _argument(form, MODEL) and _argument(form, LAYER):
         _grey_out_other_layers(config, form)
         config.connect(f"notify::{MODEL}", lambda *_: _grey_out_other_layers(config, form))
     config.connect(f"notify::{PRESET}", lambda *_: _show(config, form.preset_arguments(config.get_property(PRESET))))
-    shown = {name for section in form.sections for name in section.names}
     for knob in form.knobs:
         if isinstance(knob, NumberKnob) and knob.toggle and knob.name in shown:
             dialog.set_sensitive(knob.name, True, config, knob.toggle, True)

@@ -188,6 +188,8 @@ try:
     results["help_from_dialog"] = opened_urls(1)
     Gimp.help("dreamlayer", "python-fu-dreamlayer-zoom")
     results["help_zoom"] = opened_urls(2)[1:]
+    Gimp.help("dreamlayer", "python-fu-dreamlayer-animation")
+    results["help_animation"] = opened_urls(3)[2:]
 except Exception:
     results["crash"] = traceback.format_exc()
 
