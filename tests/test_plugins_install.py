@@ -375,6 +375,9 @@ def test_gimp_settings_file_survives_damage_and_keeps_tokens_for_the_user_only(g
     assert (folder / "settings.json").stat().st_mode & 0o777 == 0o600
     again = gimp.plugin_settings.PluginSettings(str(folder))
     assert again.token_for("http://shared:37326") == "s3cret" and again.token_for("http://other:37326") is None
+    (folder / "settings.json").chmod(0o644)  # as a copy of the folder might leave it
+    gimp.plugin_settings.PluginSettings(str(folder))
+    assert (folder / "settings.json").stat().st_mode & 0o777 == 0o600
     again.set_token("http://shared:37326", None)
     assert gimp.plugin_settings.PluginSettings(str(folder)).token_for("http://shared:37326") is None
 

@@ -35,6 +35,8 @@ class PluginSettings:
         self.path = os.path.join(folder, SETTINGS_FILE)
         self.log_file = os.path.join(folder, LOG_FILE)
         self.values = _read(self.path)
+        if self.values.get("tokens"):
+            _owner_only(self.path)  # a copy (GIMP 3.2 copies 3.0's folder on its first start) may have lost the mode
 
     @classmethod
     def in_gimp_folder(cls, gimp_folder: str) -> PluginSettings:
@@ -83,6 +85,14 @@ class PluginSettings:
             json.dump(self.values, f, indent=2, sort_keys=True)
         os.chmod(temporary, OWNER_ONLY)  # the file may have existed with wider permissions
         os.replace(temporary, self.path)
+
+
+def _owner_only(path: str) -> None:
+    try:
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, OWNER_ONLY)
+    except OSError:
+        pass  # not ours to change: it still works, and the next save writes a file of our own
 
 
 def _read(path: str) -> dict[str, Any]:
