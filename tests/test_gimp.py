@@ -1,25 +1,30 @@
 """The GIMP plug-in inside real GIMP: 3.0 from Debian trixie and 3.2 from sid, each in its chroot.
 
 The plug-in is installed as a user would, with ``dreamlayer install-plugin gimp``, into a fresh HOME. Two GIMP runs
-per version, against a real dream server on loopback:
+per version, against real dream servers on loopback (one open, one that wants a token), and servers the plug-in
+starts itself (with the Python install-plugin recorded, running this checkout):
 
 - gimp-console runs tests/gimp/gimp_cases.py: the procedures as scripts run them (presets, changed settings,
-  replaying a layer's recorded settings, zoom films, errors);
+  replaying a layer's recorded settings, variations, guide, channels and layer mix, zoom films, animations,
+  tokens, the managed server, errors);
 - GIMP with its interface, under Xvfb, runs tests/gimp/gimp_dialog_cases.py: the dialogs, the procedure run from
   its dialog with keys pressed as an artist would, and the Help button.
 """
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 
 import pytest
 
 from dreamlayer.params import describe
 
-from .editors import chroot_ready, install_as_user, read_results, require, run_in, workspace
+from .editors import REPO, chroot_ready, install_as_user, read_results, require, run_in, workspace
 
 HERE = Path(__file__).with_name("gimp")
+TOKEN = "gimp-test-token-5d1e"
 GIMPS = {"gimp3.0": "trixie", "gimp3.2": "sid"}
 PRESETS = describe()["presets"]
 RESOLVED = {"seed", "scale", "edge_softness"}  # left to chance or to the document's size, and reported resolved
@@ -32,7 +37,7 @@ MimeType=text/html;x-scheme-handler/file;x-scheme-handler/http;x-scheme-handler/
 """
 
 
-def gimp_run(suite: str, server_url: str, gui: bool) -> tuple[dict, str]:
+def gimp_run(suite: str, server_url: str, token_url: str, gui: bool) -> tuple[dict, str]:
     """(the cases' results, GIMP's output) of one GIMP run in a fresh HOME with the plug-in installed."""
     with workspace(suite) as (here, there):
         home = here / "home"
@@ -51,30 +56,58 @@ def gimp_run(suite: str, server_url: str, gui: bool) -> tuple[dict, str]:
         for name in (cases, "press_key.py"):
             (here / name).write_text((HERE / name).read_text())
         env = {"HOME": str(there / "home"), "DREAMLAYER_TEST_SERVER": server_url, "DREAMLAYER_TEST_OUT": str(there / "out.json"),
-               "DREAMLAYER_TEST_KEYS": str(there / "press_key.py"), "DREAMLAYER_TEST_OPENED": str(there / "opened.txt")}
+               "DREAMLAYER_TEST_TOKEN_SERVER": token_url, "DREAMLAYER_TEST_TOKEN": TOKEN,
+               "DREAMLAYER_TEST_KEYS": str(there / "press_key.py"), "DREAMLAYER_TEST_OPENED": str(there / "opened.txt"),
+               # The Python install-plugin recorded runs the managed servers; this checkout is the dreamlayer it runs.
+               "PYTHONPATH": str(REPO / "server")}
         script = f"exec(open({str(there / cases)!r}).read())"
         gimp = ["xvfb-run", "-a", "gimp", "-df"] if gui else ["gimp-console", "-idf"]
         run = run_in(suite, [*gimp, "--batch-interpreter", "python-fu-eval", "-b", script, "--quit"], env, timeout=600)
-        return read_results(here / "out.json", "GIMP", run), run.stdout + run.stderr
+        results = read_results(here / "out.json", "GIMP", run)
+        results["left_running"] = [port for port in results.get("managed_ports", []) if _still_open(port)]
+        return results, run.stdout + run.stderr
+
+
+def _still_open(port: int, wait: float = 15.0) -> bool:
+    """Whether a server still listens on ``port`` ``wait`` seconds after GIMP has gone (a managed server watches it
+    once a second, then stops in order)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                return False
+        time.sleep(0.25)
+    return True
+
+
+@pytest.fixture(scope="module")
+def token_server():
+    """A second server, as `dreamlayer serve --token-file` runs it: every request needs the token."""
+    from .live_server import start_server
+
+    live = start_server({"TOKEN": TOKEN})
+    yield live
+    live.stop()
 
 
 @pytest.fixture(scope="module", params=list(GIMPS))
-def gimp(request, server):
+def gimp(request, server, token_server):
     suite = GIMPS[request.param]
     require(chroot_ready(suite), f"GIMP ({request.param}, the {suite} chroot)")
-    return request.param, server.url, suite
+    return request.param, server.url, token_server.url, suite
 
 
 @pytest.fixture(scope="module")
 def gimp_results(gimp):
-    name, url, suite = gimp
-    return name, gimp_run(suite, url, gui=False)[0]
+    name, url, token_url, suite = gimp
+    results, output = gimp_run(suite, url, token_url, gui=False)
+    return name, {**results, "output": output}
 
 
 @pytest.fixture(scope="module")
 def gimp_gui(gimp):
-    name, url, suite = gimp
-    return gimp_run(suite, url, gui=True)
+    _, url, token_url, suite = gimp
+    return gimp_run(suite, url, token_url, gui=True)
 
 
 def ran_the_preset(record: dict, preset: str, **changes) -> None:
@@ -92,12 +125,15 @@ def test_runs_the_expected_gimp(gimp_results):
     assert results["gimp"].startswith("3.0." if name == "gimp3.0" else "3.2.")
 
 
-def test_menus_put_the_dream_first_and_the_zoom_with_animations(gimp_results):
+def test_menus_put_the_dream_first_and_the_films_with_animations(gimp_results):
     procedures = gimp_results[1]["procedures"]
     assert procedures["python-fu-dreamlayer"]["menu_paths"] == ["<Image>/Filters/Artistic"]
     assert procedures["python-fu-dreamlayer-zoom"]["menu_paths"] == ["<Image>/Filters/Animation"]
-    dream = procedures["python-fu-dreamlayer"]["arguments"]
-    assert dream[3] == "preset" and dream[-1] == "server-url"  # after run-mode, image and drawables
+    assert procedures["python-fu-dreamlayer-animation"]["menu_paths"] == ["<Image>/Filters/Animation"]
+    for procedure in procedures.values():  # after run-mode, image and drawables; the server's last
+        assert procedure["arguments"][3] == "preset"
+        assert procedure["arguments"][-3:] == ["server-url", "token", "server-python"]
+    assert procedures["python-fu-dreamlayer"]["arguments"][4:6] == ["variations", "guide"]
 
 
 @pytest.mark.parametrize("case", ["u8", "u16", "float"])
@@ -160,11 +196,11 @@ def test_zoom_makes_a_new_image_whose_layers_are_the_frames(gimp_results, start)
     assert (ran["film"]["frames"], ran["film"]["steps_per_frame"], ran["film"]["fps"]) == (4, 2, 12.0)
 
 
-def test_server_down_is_a_clear_error_naming_the_url(gimp_results):
+def test_a_shared_server_down_is_a_clear_error_naming_the_url(gimp_results):
     _, results = gimp_results
     down = results["server_down"]
     assert down["status"] == "execution-error" and down["layers"] == 1
-    assert "Can't reach the dreamlayer server at http://127.0.0.1:9" in down["error"]
+    assert "Can't reach the dreamlayer server at http://127.0.0.2:9" in down["error"]
     assert "Traceback" not in down["error"]
 
 
@@ -180,12 +216,104 @@ def test_a_layer_of_another_network_is_refused_by_name(gimp_results):
     assert "'lite0' has no layer 'relu4_3'" in c["error"] and "block10" in c["error"]
 
 
+@pytest.mark.parametrize("case", ["variations", "random_variations"])
+def test_variations_arrive_as_layers_named_with_consecutive_seeds_in_a_new_group(gimp_results, case):
+    c = gimp_results[1][case]
+    assert c["status"] == "success", c["error"]
+    seeds = c["seeds"]
+    if case == "variations":
+        assert seeds == [3, 4, 5]  # from the seed given
+    assert seeds == list(range(seeds[0], seeds[0] + 3))
+    assert c["is_group"] and c["names"] == [f"Variations (classic, seeds {seeds[0]} to {seeds[2]})", "Source"]
+    assert c["children"] == [f"Dream (classic, seed {seed})" for seed in seeds]  # the first seed on top
+    assert c["distinct"] == 3 and c["bounds"] == [[8, 8, 48, 32]] * 3
+    assert c["source_unchanged"] and c["undo_group_left_open"] is False
+
+
+def test_a_guide_layer_steers_the_dream_and_stays_as_it_was(gimp_results):
+    c = gimp_results[1]["guide"]
+    assert c["status"] == ["success", "success"], c["error"]
+    assert c["guide_changed_the_dream"] and c["unchanged"]
+    assert c["names"] == ["Dream (classic, seed 3)", "Dream (classic, seed 3) #2", "Source", "Guide"]
+
+
+@pytest.mark.parametrize("case, channels", [("strongest", "strongest:3"), ("listed", "3,7")])
+def test_channels_run_as_given(gimp_results, case, channels):
+    c = gimp_results[1]["channels"][case]
+    assert c["status"] == "success", c["error"]
+    ran_the_preset(c["recorded"], "classic", octaves=1, steps=4, step_size=6.0, seed=3, channels=channels)
+
+
+def test_a_weighted_layer_mix_runs_and_replays(gimp_results):
+    c = gimp_results[1]["mix"]
+    assert c["status"] == ["success", "success"], c["error"]
+    assert c["recorded"]["settings"]["layer"] == "block5=0.5,block8"
+    assert c["same_pixels"]
+
+
+def test_an_image_of_frame_layers_becomes_a_dreamed_animation_keeping_each_delay(gimp_results):
+    c = gimp_results[1]["animation"]
+    assert c["status"] == "success", c["error"]
+    assert c["size"] == [48, 32] and c["names"] == c["source_names"]  # the names hold the delays
+    assert c["names"] == ["Last frame"] + [f"Frame {n} (83ms)" for n in (5, 4, 3, 2, 1)]
+    assert c["distinct"] == 6 and c["changed"] == 6
+    assert c["source_unchanged"]
+    ran = c["recorded"]
+    assert ran["preset"] == "classic" and ran["settings"]["seed"] == 4 and ran["settings"]["steps"] == 3
+    assert ran["film"]["steps_per_frame"] == 2 and ran["film"]["follow_motion"] is True
+
+
+def test_a_shared_servers_token_is_sent_kept_for_it_readable_by_the_user_only_and_forgotten(gimp_results):
+    c = gimp_results[1]["token"]
+    status, error = c["refused"]
+    assert status == "execution-error" and c["layers_after_refusal"] == 1
+    assert "token" in error and "Server section" in error
+    assert c["given"][0] == "success" and c["kept"][0] == "success", (c["given"], c["kept"])
+    assert list(c["stored"].values()) == [TOKEN] and c["mode"] == "0o600"
+    assert c["forgotten"][0] == "execution-error"
+    assert TOKEN not in gimp_results[1]["output"]
+
+
+def test_a_port_held_by_another_program_is_named_with_what_to_do(gimp_results):
+    c = gimp_results[1]["port_taken"]
+    assert c["status"] == "execution-error" and c["layers"] == 1
+    assert f"Port {c['port']} is used by another program" in c["error"] and "Close that program" in c["error"]
+
+
+def test_a_server_that_fails_to_start_names_its_log_and_quotes_it(gimp_results):
+    c = gimp_results[1]["start_failure"]
+    assert c["status"] == "execution-error" and c["layers"] == 1
+    assert c["log"] in c["error"] and "this Python cannot run dreamlayer" in c["error"]
+    assert c["kept_python"]  # the server's Python given as an argument is kept in the plug-in's settings
+
+
+def test_with_no_server_the_plugin_starts_one_reuses_it_and_it_leaves_once_idle(gimp_results):
+    c = gimp_results[1]["managed"]
+    assert c["first"][0] == "success" and c["second"][0] == "success", (c["first"], c["second"])
+    assert c["started"] == 1 and c["answering"] and c["started_in_all"] == 1 and c["layers"] == 3
+    assert not c["still_running"] and c["idle_exit"] - 2 <= c["exited_after"] <= c["idle_exit"] + 15
+
+
+def test_a_dream_lost_with_its_server_is_sent_again_once_and_the_artist_told(gimp_results):
+    c = gimp_results[1]["resend"]
+    assert c["killed"], "the server was never seen dreaming"
+    assert c["status"] == "success", c["error"]
+    assert c["started"] == 2 and c["names"][1:] == ["Source"]
+    assert "The dream server stopped during the dream: dreamlayer sends the dream again" in gimp_results[1]["output"]
+
+
+def test_no_managed_server_outlives_gimp(gimp_results):
+    assert gimp_results[1]["managed_ports"] and gimp_results[1]["left_running"] == []
+
+
 def test_dialogs_give_every_setting_a_mnemonic_of_its_own(gimp_gui):
     results, output = gimp_gui
     assert "mnemonic" not in output, [line for line in output.splitlines() if "mnemonic" in line]
-    for name, dialog in results["dialogs"].items():
+    for dialog in results["dialogs"].values():
         assert all(dialog["widgets"].values()), dialog["widgets"]
-        assert dialog["shown"][0] == "preset" and dialog["shown"][-1] == "server-url"
+        assert dialog["shown"][0] == "preset" and "server-url" in dialog["shown"]
+    dream = results["dialogs"]["python-fu-dreamlayer"]["shown"]
+    assert dream[-3:] == ["server-url", "token", "server-python"] and {"variations", "guide", "channels"} <= set(dream)
 
 
 def test_dialog_shows_the_preset_it_will_run_and_follows_a_new_one(gimp_gui):
@@ -200,6 +328,22 @@ def test_dialog_shows_the_preset_it_will_run_and_follows_a_new_one(gimp_gui):
     assert dialog["seed_sensitive_when_random"] is False and dialog["seed_sensitive_when_not_random"] is True
     zoom = gimp_gui[0]["dialogs"]["python-fu-dreamlayer-zoom"]
     assert zoom["opened"]["frames"] > 0 and zoom["deep"]["octaves"] == deep["octaves"]
+    animation = gimp_gui[0]["dialogs"]["python-fu-dreamlayer-animation"]
+    assert animation["opened"]["steps-per-frame"] > 0 and animation["deep"]["octaves"] == deep["octaves"]
+
+
+def test_dialog_offers_no_guide_until_one_is_chosen_and_shows_the_servers_settings(gimp_gui):
+    for dialog in gimp_gui[0]["dialogs"].values():  # the recorded Python runs even where there is no room to show it
+        assert dialog["opened"]["token"] == "" and dialog["opened"]["server-python"] == dialog["recorded_python"] != ""
+    dream = gimp_gui[0]["dialogs"]["python-fu-dreamlayer"]
+    assert dream["token_hidden"] and dream["guide"] == "None"
+
+
+def test_a_token_typed_in_the_dialog_is_kept_by_the_plugin_not_by_gimp(gimp_gui):
+    c = gimp_gui[0]["token"]
+    assert c["keys_pressed"] and c["status"] == "success", c["error"]
+    assert c["layers"] == 2 and c["kept"] == TOKEN and c["mode"] == "0o600"
+    assert not c["in_last_values"] and c["in_image"] == []
 
 
 def test_ok_in_the_dialog_runs_what_it_shows(gimp_gui):
@@ -216,3 +360,4 @@ def test_help_opens_the_plugins_own_page_and_cancel_changes_nothing(gimp_gui):
     page = "/plug-ins/dreamlayer/help/en/dreamlayer.html"
     assert len(results["help_from_dialog"]) == 1 and results["help_from_dialog"][0].endswith(page + "#deepdream")
     assert results["help_zoom"] and results["help_zoom"][0].endswith(page + "#zoom")
+    assert results["help_animation"] and results["help_animation"][0].endswith(page + "#animation")

@@ -196,8 +196,8 @@ def test_dream_records_are_kept_per_layer_in_the_document(krita_modules):
     assert records.recall(document, dream) is None
 
 
-GIMP_MODULES = ("client", "plugin_errors", "settings_description", "setting_arguments", "mnemonics", "procedure_forms",
-                "pictures")
+GIMP_MODULES = ("client", "launcher", "plugin_errors", "plugin_settings", "server_connection", "settings_description",
+                "setting_arguments", "mnemonics", "procedure_forms", "pictures")
 
 
 @pytest.fixture
@@ -248,6 +248,9 @@ def test_gimp_picture_helpers(gimp):
         pictures.check_base_type("INDEXED")
     assert pictures.layer_name("deep", 4711, {"Dream (deep, seed 4711)"}) == "Dream (deep, seed 4711) #2"
     assert pictures.frame_layer_name(0, 25.0) == "Frame 1 (40ms)"
+    assert pictures.with_delay("Frame 1 (83ms) (replace)", 40) == "Frame 1 (40ms) (replace)"
+    assert pictures.with_delay("Background", 40) == "Background (40ms)"
+    assert pictures.variations_group_name("deep", [7, 8, 9]) == "Variations (deep, seeds 7 to 9)"
     record = pictures.settings_record("deep", {"seed": 4711, "octaves": 5})
     assert pictures.read_settings_record(record) == {"preset": "deep", "settings": {"seed": 4711, "octaves": 5}}
 
@@ -259,9 +262,11 @@ def test_gimp_arguments_are_the_installed_description(gimp):
 
     form = gimp.procedure_forms.dream_form(gimp.description)
     arguments = {a.name: a for a in form.arguments}
-    described = {s.name.replace("_", "-") for s in DreamParams.settings()} - {"guide-weight"}  # GIMP sends no guide
-    assert set(arguments) == described | {"preset", "server-url", "random-seed", "automatic-scale", "automatic-edge-softness"}
-    assert [a.name for a in form.arguments][0] == "preset" and form.arguments[-1].name == "server-url"
+    described = {s.name.replace("_", "-") for s in DreamParams.settings()}
+    assert set(arguments) == described | {"preset", "variations", "guide", "layer-mix", "server-url", "token",
+                                          "server-python", "random-seed", "automatic-scale", "automatic-edge-softness"}
+    assert [a.name for a in form.arguments][:3] == ["preset", "variations", "guide"]
+    assert [a.name for a in form.arguments][-3:] == ["server-url", "token", "server-python"]
     octaves = next(s for s in DreamParams.settings() if s.name == "octaves")
     assert (arguments["octaves"].minimum, arguments["octaves"].maximum, arguments["octaves"].default) == (octaves.knob.lo - 1, octaves.knob.hi, octaves.knob.lo - 1)
     assert octaves.knob.help in arguments["octaves"].blurb and "from the preset" in arguments["octaves"].blurb
@@ -329,8 +334,95 @@ def test_gimp_zoom_takes_the_films_settings_and_steps_per_frame(gimp):
     assert (settings["frames"], settings["steps_per_frame"], settings["format"]) == (10, 3, "webp")
 
 
+def test_gimp_layer_mix_takes_the_place_of_the_layer_choice_and_replays(gimp):
+    form = gimp.procedure_forms.dream_form(gimp.description)
+    mixed = form.dream_settings({**_defaults(form), "layer": "block3", "layer-mix": " block5=0.5,block8 "})[1]
+    assert mixed["layer"] == "block5=0.5,block8"
+    assert form.arguments_for({**mixed, "seed": 1})["layer-mix"] == "block5=0.5,block8"
+    assert form.arguments_for({**mixed, "layer": "block3"})["layer-mix"] == ""
+    with pytest.raises(gimp.plugin_errors.DreamError, match="has no layer 'relu4_3'"):
+        form.dream_settings({**_defaults(form), "layer-mix": "block5,relu4_3"})
+
+
+def test_gimp_variations_have_consecutive_seeds(gimp):
+    form = gimp.procedure_forms.dream_form(gimp.description)
+    args = {**_defaults(form), "variations": 3}
+    assert [s["seed"] for s in form.variation_settings({**args, "seed": 40}, None)[1]] == [40, 41, 42]
+    assert [s["seed"] for s in form.variation_settings(args, lambda low, high: high)[1]] == [2**31 - 3, 2**31 - 2, 2**31 - 1]
+    assert [s["seed"] for s in form.variation_settings({**args, "seed": 2**31 - 1}, None)[1]][-1] == 2**31 - 1
+    single = form.variation_settings({**args, "variations": 1}, None)[1]
+    assert len(single) == 1 and single[0]["seed"] is None  # a single random dream: the server picks the seed
+
+
+def test_gimp_animation_takes_the_videos_settings_and_the_full_dream(gimp):
+    form = gimp.procedure_forms.animation_form(gimp.description)
+    names = [a.name for a in form.arguments]
+    assert {"steps", "steps-per-frame", "blend", "follow-motion", "fps"} <= set(names)
+    assert not {"format", "guide", "guide-weight", "variations"} & set(names)
+    preset, settings = form.video_settings({**_defaults(form), "preset": "deep", "steps-per-frame": 3})
+    assert preset == "deep" and settings["steps"] == gimp.description.presets["deep"]["values"]["steps"]
+    assert (settings["steps_per_frame"], settings["fps"], settings["format"]) == (3, None, "webp")  # fps: the layers'
+    assert form.video_settings({**_defaults(form), "fps": 25.0})[1]["fps"] == 25.0
+
+
+def test_gimp_settings_file_survives_damage_and_keeps_tokens_for_the_user_only(gimp, tmp_path):
+    folder = tmp_path / "GIMP" / "dreamlayer"
+    folder.mkdir(parents=True)
+    (folder / "settings.json").write_text("{not json")
+    settings = gimp.plugin_settings.PluginSettings(str(folder))
+    assert settings.values == {} and settings.server_python == "" and settings.idle_exit == 600
+    settings.set_token("http://shared:37326", "s3cret")
+    assert (folder / "settings.json").stat().st_mode & 0o777 == 0o600
+    again = gimp.plugin_settings.PluginSettings(str(folder))
+    assert again.token_for("http://shared:37326") == "s3cret" and again.token_for("http://other:37326") is None
+    (folder / "settings.json").chmod(0o644)  # as a copy of the folder might leave it
+    gimp.plugin_settings.PluginSettings(str(folder))
+    assert (folder / "settings.json").stat().st_mode & 0o777 == 0o600
+    again.set_token("http://shared:37326", None)
+    assert gimp.plugin_settings.PluginSettings(str(folder)).token_for("http://shared:37326") is None
+
+
+class LosingClient:
+    """Stands in for DreamClient: every job is lost ``losses`` times, then done."""
+
+    def __init__(self, client_module, losses):
+        self.client, self.losses, self.submitted, self.cancelled = client_module, losses, 0, []
+
+    def submit(self):
+        self.submitted += 1
+        return types.SimpleNamespace(id=f"job{self.submitted}")
+
+    def wait(self, job_id, on_progress=None, poll_seconds=0):
+        if self.losses:
+            self.losses -= 1
+            raise self.client.JobLost("The server no longer knows this job.", "unknown_job")
+        return job_id
+
+    def cancel(self, job_id):
+        self.cancelled.append(job_id)
+
+
+@pytest.mark.parametrize("losses", [1, 2])
+def test_gimp_a_lost_dream_is_sent_again_once(gimp, tmp_path, losses):
+    told = []
+    settings = gimp.plugin_settings.PluginSettings(str(tmp_path))
+    connection = gimp.server_connection.Connection("http://shared.example:37326", settings, tell=told.append)
+    assert connection.launcher is None  # not this machine: never started from here
+    connection.client = LosingClient(gimp.client, losses)
+    run = lambda: connection.run_jobs([lambda client: client.submit()] * 2, lambda client, job: job, lambda *_: None)
+    if losses == 1:
+        assert run() == ["job3", "job4"]  # the lost one and the one after it, sent again
+        assert told == ["The dream server restarted and forgot the dream: dreamlayer sends the 2 dreams left again, once."]
+    else:
+        with pytest.raises(gimp.plugin_errors.DreamError, match="again after dreamlayer had sent it a second time"):
+            run()
+        assert set(connection.client.cancelled) >= {"job3", "job4"}
+
+
 def test_gimp_dialogs_give_each_shown_label_its_own_letter(gimp):
-    for form in (gimp.procedure_forms.dream_form(gimp.description), gimp.procedure_forms.zoom_form(gimp.description)):
+    forms = gimp.procedure_forms
+    for form in (forms.dream_form(gimp.description), forms.zoom_form(gimp.description),
+                 forms.animation_form(gimp.description)):
         shown = {name for section in form.sections for name in section.names}
         letters = [a.label[a.label.index("_") + 1].lower() for a in form.arguments if a.name in shown]
         assert len(letters) == len(shown) == len(set(letters))

@@ -6,6 +6,8 @@
 - Choosing another network greys out the layers it does not have; a layer that no longer fits becomes the
   network's default.
 - A number that can be random or automatic is greyed out while its "Random ..." / "Automatic ..." box is on.
+- Server: the token is typed hidden, and left empty it means the one kept for the server; the server's Python
+  shows the one in the plug-in's settings file. Neither is kept in GIMP's last used values (see dreamlayer.py).
 """
 
 from __future__ import annotations
@@ -17,31 +19,39 @@ gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, GimpUi, GObject, Gtk  # noqa: E402
 
-from procedure_forms import PRESET, Form  # noqa: E402
+from plugin_settings import PluginSettings  # noqa: E402
+from procedure_forms import PRESET, SERVER_PYTHON, TOKEN, Form  # noqa: E402
 from setting_arguments import FROM_PRESET, NETWORK_DEFAULT, NumberKnob  # noqa: E402
 
 LAYER, MODEL = "layer", "model"
 
 
-def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, form: Form) -> bool:
+def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, form: Form, settings: PluginSettings) -> bool:
     """Show the dialog until OK (True) or Cancel (False); the config then holds the values to run."""
     GimpUi.init(procedure.get_name())
     dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config)
-    build_dialog(dialog, config, form)
+    build_dialog(dialog, config, form, settings)
     accepted = dialog.run()
     dialog.destroy()
     return accepted
 
 
-def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, form: Form) -> None:
+def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, form: Form,
+                 settings: PluginSettings) -> None:
     """Fill the dialog and connect it to the config (separate from running it, so tests can look inside)."""
     _lay_out(dialog, form)
     _show(config, form.unset_arguments(current_arguments(config, form)))
+    if not config.get_property(SERVER_PYTHON):
+        config.set_property(SERVER_PYTHON, settings.server_python)
+    shown = {name for section in form.sections for name in section.names}
+    if TOKEN in shown:  # asking for a widget makes one, and GIMP wants a mnemonic for it even if never shown
+        token = dialog.get_widget(TOKEN, GObject.TYPE_NONE).get_entry()
+        token.set_visibility(False)
+        token.set_placeholder_text("the kept token, if any")
     if _argument(form, MODEL) and _argument(form, LAYER):
         _grey_out_other_layers(config, form)
         config.connect(f"notify::{MODEL}", lambda *_: _grey_out_other_layers(config, form))
     config.connect(f"notify::{PRESET}", lambda *_: _show(config, form.preset_arguments(config.get_property(PRESET))))
-    shown = {name for section in form.sections for name in section.names}
     for knob in form.knobs:
         if isinstance(knob, NumberKnob) and knob.toggle and knob.name in shown:
             dialog.set_sensitive(knob.name, True, config, knob.toggle, True)

@@ -1,7 +1,12 @@
 """A dream of a layer (within the selection) as a new layer above it: read the pixels, send them, add the result.
 
-The source layer is never written to, and nothing is added before the dream is back, so a failed dream leaves
+The source layer is never written to, and nothing is added before every dream is back, so a failed dream leaves
 the image as it was. The new layer is inserted, filled and given its settings in one undo group.
+
+- A guide: another layer's pixels (8-bit PNG), whose features the dream reaches for.
+- Variations: N dreams with consecutive seeds, queued together; they arrive as N layers, each named with its seed,
+  in a new layer group above the source, all in one undo group. GIMP's Cancel ends the plug-in; the server then
+  cancels the dreams left once their lease runs out (``server_connection``).
 """
 
 from __future__ import annotations
@@ -14,14 +19,12 @@ gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp  # noqa: E402
 
-from client import DreamClient, JobStatus, RawImage, RawMask  # noqa: E402
-from pictures import SETTINGS_PARASITE, check_base_type, layer_name, pixel_format, settings_record  # noqa: E402
+from client import DreamClient, JobStatus, RawImage, RawMask, encode_png  # noqa: E402
+from pictures import (  # noqa: E402
+    SETTINGS_PARASITE, check_base_type, layer_name, pixel_format, settings_record, unique_name, variations_group_name,
+)
 from plugin_errors import DreamError  # noqa: E402
-
-# GIMP's Cancel button ends the plug-in outright; the server then cancels the job once nobody has asked about it
-# for this many seconds (the plug-in asks several times a second while it runs).
-LEASE_SECONDS = 10
-POLL_SECONDS = 0.2
+from server_connection import LEASE_SECONDS, Connection  # noqa: E402
 
 
 class Region(NamedTuple):
@@ -53,46 +56,99 @@ class Region(NamedTuple):
         return cls(off_x + x, off_y + y, RawImage(width, height, bytes(pixels), layout, depth), mask, babl)
 
 
-def dream(image: Gimp.Image, drawable: Gimp.Drawable, preset: str, settings: dict[str, Any],
-          server_url: str) -> Gimp.Layer:
-    """Dream ``drawable`` with ``settings`` (every dream setting, resolved) into a new layer above it."""
+def dream(image: Gimp.Image, drawable: Gimp.Drawable, preset: str, settings: list[dict[str, Any]],
+          connection: Connection, guide: Gimp.Drawable | None = None) -> list[Gimp.Layer]:
+    """Dream ``drawable`` once per entry of ``settings`` (every dream setting, resolved; a variation's seed each):
+    one dream is a new layer above it, several a new group of layers."""
     region = Region.from_layer(image, drawable)
-    client = DreamClient(server_url)
-    Gimp.progress_init(f"Dreaming ({preset})...")
+    guide_png = guide_picture(guide) if guide is not None else None
+    count = len(settings)
+    Gimp.progress_init(f"Dreaming ({preset})..." if count == 1 else f"Dreaming {count} variations ({preset})...")
     # A layer reaching past the canvas starts before it; the server only needs to know it touches the edge there.
     position = (max(region.x, 0), max(region.y, 0))
-    job = client.submit(region.raw, {**settings, "preset": preset, "lease": LEASE_SECONDS}, mask=region.mask,
-                        document=(image.get_width(), image.get_height()), position=position)
-    status = client.wait(job.id, on_progress=show_progress, poll_seconds=POLL_SECONDS)
-    result = client.result(job.id)
-    layer = _add_layer(image, drawable, region, result.image.data, status)
+
+    def submitter(values: dict[str, Any]):
+        return lambda client: client.submit(
+            region.raw, {**values, "preset": preset, "lease": LEASE_SECONDS}, mask=region.mask, guide=guide_png,
+            document=(image.get_width(), image.get_height()), position=position)
+
+    def show(index: int, status: JobStatus) -> None:
+        show_progress(status, index, count)
+
+    dreams = connection.run_jobs([submitter(values) for values in settings], _fetch, show)
+    layers = _add_layers(image, drawable, region, dreams)
     Gimp.progress_end()
     Gimp.displays_flush()
-    return layer
+    return layers
 
 
-def show_progress(status: JobStatus) -> None:
-    if status.progress.octaves:
-        Gimp.progress_set_text(f"Dreaming: scale {max(status.progress.octave, 1)} of {status.progress.octaves}")
-    Gimp.progress_update(status.fraction)
+def guide_picture(guide: Gimp.Drawable) -> bytes:
+    """The guide layer's pixels as an 8-bit PNG: the server only compares its features, so 8 bits are plenty."""
+    width, height = guide.get_width(), guide.get_height()
+    pixels = guide.get_buffer().get(Gegl.Rectangle.new(0, 0, width, height), 1.0, "R'G'B'A u8", Gegl.AbyssPolicy.CLAMP)
+    return encode_png(width, height, bytes(pixels))
 
 
-def _add_layer(image: Gimp.Image, source: Gimp.Layer, region: Region, data: bytes, status: JobStatus) -> Gimp.Layer:
-    settings = status.settings or {}
-    existing = {layer.get_name() for layer in image.get_layers()}
-    name = layer_name(status.preset or "dream", settings.get("seed"), existing)
-    width, height = region.raw.width, region.raw.height
-    layer = Gimp.Layer.new(image, name, width, height, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
+def _fetch(client: DreamClient, status: JobStatus) -> tuple[bytes, JobStatus]:
+    return client.result(status.id).image.data, status
+
+
+def show_progress(status: JobStatus, index: int = 0, count: int = 1) -> None:
+    what = "Dreaming" if count == 1 else f"Dreaming variation {index + 1} of {count}"
+    if status.queue_position:
+        Gimp.progress_set_text(f"{what}: waiting for the server ({status.queue_position} before it)")
+    elif status.progress.octaves:
+        Gimp.progress_set_text(f"{what}: scale {max(status.progress.octave, 1)} of {status.progress.octaves}")
+    Gimp.progress_update((index + status.fraction) / count)
+
+
+def _add_layers(image: Gimp.Image, source: Gimp.Layer, region: Region,
+                dreams: list[tuple[bytes, JobStatus]]) -> list[Gimp.Layer]:
+    """Each dream as a layer above the source, or, for variations, in a new group there; one undo group."""
+    existing = _layer_names(image.get_layers())
     image.undo_group_start()
     try:
-        image.insert_layer(layer, source.get_parent(), image.get_item_position(source))
-        layer.set_offsets(region.x, region.y)
-        buffer = layer.get_buffer()
-        buffer.set(Gegl.Rectangle.new(0, 0, width, height), region.babl, data)
-        buffer.flush()
-        layer.update(0, 0, width, height)
-        record = settings_record(status.preset, settings)
-        layer.attach_parasite(Gimp.Parasite.new(SETTINGS_PARASITE, Gimp.PARASITE_PERSISTENT, list(record)))
+        parent, position = source.get_parent(), image.get_item_position(source)
+        if len(dreams) > 1:
+            seeds = [(status.settings or {}).get("seed") for _, status in dreams]
+            name = unique_name(variations_group_name(dreams[0][1].preset or "dream", seeds), existing)
+            group = Gimp.GroupLayer.new(image, name)
+            image.insert_layer(group, parent, position)
+            parent, position = group, 0
+        layers = []
+        for index, (data, status) in enumerate(dreams):
+            layer = _new_layer(image, region, data, status, existing)
+            image.insert_layer(layer, parent, position + index)  # the first seed on top
+            _fill(layer, region, data, status)
+            existing.add(layer.get_name())
+            layers.append(layer)
     finally:
         image.undo_group_end()
-    return layer
+    return layers
+
+
+def _layer_names(layers: list[Gimp.Layer]) -> set[str]:
+    """Every layer's name, inside groups too: GIMP keeps them unique in an image."""
+    names = set()
+    for layer in layers:
+        names.add(layer.get_name())
+        if layer.is_group():
+            names |= _layer_names(layer.get_children())
+    return names
+
+
+def _new_layer(image: Gimp.Image, region: Region, data: bytes, status: JobStatus, existing: set[str]) -> Gimp.Layer:
+    name = layer_name(status.preset or "dream", (status.settings or {}).get("seed"), existing)
+    return Gimp.Layer.new(image, name, region.raw.width, region.raw.height, Gimp.ImageType.RGBA_IMAGE, 100.0,
+                          Gimp.LayerMode.NORMAL)
+
+
+def _fill(layer: Gimp.Layer, region: Region, data: bytes, status: JobStatus) -> None:
+    width, height = region.raw.width, region.raw.height
+    layer.set_offsets(region.x, region.y)
+    buffer = layer.get_buffer()
+    buffer.set(Gegl.Rectangle.new(0, 0, width, height), region.babl, data)
+    buffer.flush()
+    layer.update(0, 0, width, height)
+    record = settings_record(status.preset, status.settings or {})
+    layer.attach_parasite(Gimp.Parasite.new(SETTINGS_PARASITE, Gimp.PARASITE_PERSISTENT, list(record)))

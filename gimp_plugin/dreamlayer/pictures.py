@@ -8,12 +8,14 @@ pictures), and the result goes back in the same format.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from plugin_errors import DreamError
 
 # The settings a dream or film was made with, kept on its layer (or film image) and saved in XCF files.
 SETTINGS_PARASITE = "dreamlayer-settings"
+DELAY = re.compile(r"\(\s*\d+\s*ms\s*\)")  # a frame's delay in its layer's name, as GIMP's GIF and WebP export read it
 
 
 def pixel_format(precision_name: str) -> tuple[str, str, str]:
@@ -32,7 +34,16 @@ def check_base_type(base_type_name: str) -> None:
 
 def layer_name(preset: str, seed: int | None, existing: set[str]) -> str:
     """'Dream (deep, seed 4711)', then '... #2' and so on, so the seed that made a layer is in its name."""
-    base = f"Dream ({preset}, seed {seed})" if seed is not None else f"Dream ({preset})"
+    return unique_name(f"Dream ({preset}, seed {seed})" if seed is not None else f"Dream ({preset})", existing)
+
+
+def variations_group_name(preset: str, seeds: list[int | None]) -> str:
+    """'Variations (deep, seeds 7 to 10)': the group that holds a batch of variations, each layer named with its seed."""
+    return f"Variations ({preset}, seeds {seeds[0]} to {seeds[-1]})"
+
+
+def unique_name(base: str, existing: set[str]) -> str:
+    """``base``, or 'base #2' and so on if a layer has that name already (GIMP would otherwise add its own '#1')."""
     if base not in existing:
         return base
     n = 2
@@ -44,6 +55,13 @@ def layer_name(preset: str, seed: int | None, existing: set[str]) -> str:
 def frame_layer_name(index: int, fps: float) -> str:
     """GIMP's animation convention: the frame's delay in the layer name, as GIF and WebP export read it."""
     return f"Frame {index + 1} ({round(1000 / fps)}ms)"
+
+
+def with_delay(name: str, milliseconds: int) -> str:
+    """A frame layer's name with its delay set: '(83ms)' replaced, or added at the end."""
+    delay = f"({milliseconds}ms)"
+    replaced, count = DELAY.subn(delay, name, count=1)
+    return replaced if count else f"{name} {delay}"
 
 
 def settings_record(preset: str | None, settings: dict[str, Any], film: dict[str, Any] | None = None) -> bytes:

@@ -1,31 +1,43 @@
-"""The two procedures' arguments, in the order their dialogs show them, and what runs for given argument values.
+"""The three procedures' arguments, in the order their dialogs show them, and what runs for given argument values.
 
-DeepDream... shows the preset first, then the basic settings, then "More settings" and "Server" folded away.
-DeepDream Zoom... shows the preset, where to start, the film's settings and the basic dream settings, then the
-other dream settings and the server folded away.
+DeepDream... shows the preset first, then the variations, the guide layer and the basic settings, then "More
+settings" and "Server" folded away. DeepDream Zoom... shows the preset, where to start, the film's settings and
+the basic dream settings; DeepDream Animation... the preset, the video's settings and the basic dream settings;
+both then the other dream settings and the server folded away.
+
+"Server" holds the server URL, the token of a shared server and the Python that runs a local one
+(``server_connection``). The token and the Python are kept in the plug-in's settings file, not in GIMP's last used
+values: ``dreamlayer.py`` empties those two arguments once a run has read them.
 
 Every label a dialog shows has a mnemonic of its own (see ``mnemonics``), and there are fewer letters than
-settings: each dialog shows the preset and the server first, then the settings in order of importance (the
-basic ones before the others, each group in the parameter model's order) as long as letters last. A setting left
-out of a dialog is still an argument, for scripts; in the dialog it keeps the preset's value.
+settings: each dialog shows the preset and the server URL first, then the settings in order of importance (the
+basic ones before the others, each group in the parameter model's order) as long as letters last. The token and
+the server's Python come right after the URL in DeepDream..., and after the basic settings in the films' dialogs
+(they are kept for all three procedures, so one dialog that shows them is enough). A setting left out of a
+dialog is still an argument, for scripts; in the dialog it keeps the preset's value.
 
 What runs: the preset's values, with every argument that is not left at "from the preset" in place of its value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from client import DEFAULT_URL
 from mnemonics import fit
-from setting_arguments import Argument, FilmKnob, Knob, Option, check_layer_fits_model, dream_knob
+from server_connection import FORGET_TOKEN
+from setting_arguments import LAYER_MIX, Argument, FilmKnob, Knob, Option, check_layer_fits_model, dream_knob
 from settings_description import Description
 
 PRESET, SERVER_URL, FROM_NOISE = "preset", "server-url", "from-noise"
-NOT_SENT_FROM_GIMP = "guide_weight"  # the plug-in sends no guide picture, so a guide's strength does nothing
+TOKEN, SERVER_PYTHON = "token", "server-python"
+VARIATIONS, GUIDE = "variations", "guide"
+MAX_VARIATIONS = 8  # what a dreamlayer server queues by default (`serve --max-queued`)
+GUIDE_STRENGTH = "guide_weight"  # only the dream takes a guide picture: a film's dreams have no use for its strength
 FILM_FORMAT = "format"  # the film comes back frame by frame as the new image's layers, never as a file
-ZOOM_FILE_FORMAT = "webp"  # what the server writes meanwhile: the cheapest of its formats to encode
+FILM_FILE_FORMAT = "webp"  # what the server writes meanwhile: the cheapest of its formats to encode
+SERVER_ITEMS = ((SERVER_URL,), (TOKEN,), (SERVER_PYTHON,))
 SECTIONS = (("main", None), ("more", "More settings"), ("server", "Server"))
 
 
@@ -47,7 +59,7 @@ class Form(NamedTuple):
     arguments: list[Argument]  # in dialog order; the labels carry their mnemonics
     sections: list[Section]
     knobs: list[Knob]  # the dream settings' knobs
-    film_knobs: list[Knob]  # a zoom's own settings' knobs (none for a dream)
+    film_knobs: list[Knob]  # a zoom's or a video's own settings' knobs (none for a dream)
 
     def dream_settings(self, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """(preset, every dream setting) that the argument values ``args`` ask for."""
@@ -61,13 +73,32 @@ class Form(NamedTuple):
         check_layer_fits_model(settings, layer.is_from_preset(args), self.description.model_layers())
         return preset, settings
 
+    def variation_settings(self, args: Mapping[str, Any], choose: Callable[[int, int], int]) -> tuple[str, list[dict]]:
+        """(preset, the settings of each variation): consecutive seeds from the seed, or, if it is random, from one
+        that ``choose(lowest, highest)`` picks. A single dream leaves a random seed to the server."""
+        preset, settings = self.dream_settings(args)
+        count = args[VARIATIONS]
+        if count <= 1:
+            return preset, [settings]
+        highest = next(k.setting["maximum"] for k in self.knobs if k.setting["name"] == "seed") - count + 1
+        first = min(settings["seed"], highest) if settings["seed"] is not None else choose(0, highest)
+        return preset, [{**settings, "seed": first + n} for n in range(count)]
+
     def zoom_settings(self, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """(preset, the dream settings a zoom takes and the film's own settings)."""
         preset, settings = self.dream_settings(args)
         for replaced in self.description.zoom_replaces:
             settings.pop(replaced, None)
-        settings.update({k.setting["name"]: k.value(args, None) for k in self.film_knobs}, format=ZOOM_FILE_FORMAT)
-        return preset, settings
+        return preset, self._with_film_settings(settings, args)
+
+    def video_settings(self, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """(preset, the dream settings and the video's own settings)."""
+        preset, settings = self.dream_settings(args)
+        return preset, self._with_film_settings(settings, args)
+
+    def _with_film_settings(self, settings: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
+        settings.update({k.setting["name"]: k.value(args, None) for k in self.film_knobs}, format=FILM_FILE_FORMAT)
+        return settings
 
     def preset_arguments(self, preset: str) -> dict[str, Any]:
         """The argument values that show every setting of ``preset``, as its dialog loads them."""
@@ -86,26 +117,37 @@ class Form(NamedTuple):
 
 def dream_form(description: Description) -> Form:
     knobs = _dream_knobs(description)
-    basic = [k for k in knobs if k.setting["section"] == "basic"]
-    more = [k for k in knobs if k.setting["section"] != "basic"]
-    arguments = [_preset_argument(description), *_arguments(basic), *_arguments(more), _server_argument()]
-    priority = [Item("main", (PRESET,)), Item("server", (SERVER_URL,)), *_items("main", basic), *_items("more", more)]
+    basic, more = _split(knobs)
+    arguments = [_preset_argument(description), _variations_argument(), _guide_argument(), *_arguments(basic),
+                 *_arguments(more), *_server_arguments()]
+    priority = [Item("main", (PRESET,)), *_server_items(), Item("main", (VARIATIONS,)), Item("main", (GUIDE,)),
+                *_items("main", basic), *_items("more", more)]
     return _form(description, arguments, priority, knobs, [])
 
 
 def zoom_form(description: Description) -> Form:
-    replaced = set(description.zoom_replaces)
-    knobs = [k for k in _dream_knobs(description) if k.setting["name"] not in replaced]
-    basic = [k for k in knobs if k.setting["section"] == "basic"]
-    more = [k for k in knobs if k.setting["section"] != "basic"]
+    replaced = {*description.zoom_replaces, GUIDE_STRENGTH}
+    basic, more = _split([k for k in _dream_knobs(description) if k.setting["name"] not in replaced])
     film = [FilmKnob(s) for s in description.zoom if s["name"] != FILM_FORMAT]
     noise = Argument(FROM_NOISE, "boolean", "Start from noise", "Ignore the layer and start from noise at the "
                      "image's size", False)
     arguments = [_preset_argument(description), noise, *_arguments(film), *_arguments(basic), *_arguments(more),
-                 _server_argument()]
-    priority = [Item("main", (PRESET,)), Item("server", (SERVER_URL,)), Item("main", (FROM_NOISE,)),
-                *_items("main", film), *_items("main", basic), *_items("more", more)]
+                 *_server_arguments()]
+    priority = [Item("main", (PRESET,)), _server_items()[0], Item("main", (FROM_NOISE,)), *_items("main", film),
+                *_items("main", basic), *_server_items()[1:], *_items("more", more)]
     return _form(description, arguments, priority, basic + more, film)
+
+
+def animation_form(description: Description) -> Form:
+    """The video's settings (its frames are the image's layers, and come back as a new image's layers: no file
+    format), then the dream's (all of them: the first frame gets the full iterations, the others the video's)."""
+    basic, more = _split([k for k in _dream_knobs(description) if k.setting["name"] != GUIDE_STRENGTH])
+    video = [FilmKnob(s) for s in description.video if s["name"] != FILM_FORMAT]
+    arguments = [_preset_argument(description), *_arguments(video), *_arguments(basic), *_arguments(more),
+                 *_server_arguments()]
+    priority = [Item("main", (PRESET,)), _server_items()[0], *_items("main", video), *_items("main", basic),
+                *_server_items()[1:], *_items("more", more)]
+    return _form(description, arguments, priority, basic + more, video)
 
 
 def _form(description: Description, arguments: list[Argument], priority: list[Item], knobs: list[Knob],
@@ -122,7 +164,12 @@ def _form(description: Description, arguments: list[Argument], priority: list[It
 
 
 def _dream_knobs(description: Description) -> list[Knob]:
-    return [dream_knob(s, description.models) for s in description.dream if s["name"] != NOT_SENT_FROM_GIMP]
+    return [dream_knob(s, description.models) for s in description.dream]
+
+
+def _split(knobs: list[Knob]) -> tuple[list[Knob], list[Knob]]:
+    """(the basic knobs, the others), each in the model's order."""
+    return ([k for k in knobs if k.setting["section"] == "basic"], [k for k in knobs if k.setting["section"] != "basic"])
 
 
 def _arguments(knobs: list[Knob]) -> list[Argument]:
@@ -130,7 +177,8 @@ def _arguments(knobs: list[Knob]) -> list[Argument]:
 
 
 def _items(section: str, knobs: list[Knob]) -> list[Item]:
-    return [Item(section, tuple(a.name for a in knob.arguments())) for knob in knobs]
+    """Each knob's groups of arguments; the layer mix, though, is folded away with the finer settings."""
+    return [Item("more" if group == (LAYER_MIX,) else section, group) for knob in knobs for group in knob.groups()]
 
 
 def _preset_argument(description: Description) -> Argument:
@@ -139,6 +187,29 @@ def _preset_argument(description: Description) -> Argument:
                     "takes the preset's value.", description.default_preset, options=options)
 
 
-def _server_argument() -> Argument:
-    return Argument(SERVER_URL, "string", "Server URL", "Where `dreamlayer serve` listens", DEFAULT_URL)
+def _variations_argument() -> Argument:
+    return Argument(VARIATIONS, "int", "Variations", "How many dreams to make, with consecutive seeds (from the seed, "
+                    "or from a random one): more than one arrive as layers in a new group, each named with its seed.",
+                    1, 1, MAX_VARIATIONS)
 
+
+def _guide_argument() -> Argument:
+    return Argument(GUIDE, "drawable", "Guide layer", "A layer (of any image) whose features the dream reaches for, "
+                    "as strongly as the guide strength says. None: no guide.", None)
+
+
+def _server_arguments() -> list[Argument]:
+    return [
+        Argument(SERVER_URL, "string", "Server URL", "Where the dream server listens. On this machine (127.0.0.1 or "
+                 "localhost), the plug-in starts one there when none answers.", DEFAULT_URL),
+        Argument(TOKEN, "string", "Token", "A shared server's access token. Kept for this server URL in the "
+                 "plug-in's settings file (readable by you only), not in GIMP's last values. Empty: the kept one; "
+                 f"\"{FORGET_TOKEN}\": forget it.", ""),
+        Argument(SERVER_PYTHON, "string", "Server's Python", "The Python that runs a dream server the plug-in starts "
+                 "on this machine. Kept in the plug-in's settings file. Empty: the one `dreamlayer install-plugin` "
+                 "recorded there.", ""),
+    ]
+
+
+def _server_items() -> list[Item]:
+    return [Item("server", names) for names in SERVER_ITEMS]

@@ -7,13 +7,16 @@ preset runs the preset, and one that sets one more argument runs the preset with
   minimum takes the preset's value; the blurb says which number that is;
 - a yes/no setting: a choice of "From the preset", "Yes" and "No";
 - a setting with a fixed list (model, precision), and the network layer: a choice that starts with "From the
-  preset";
+  preset"; the layer also has a "layer mix" text (several layers with weights, ``block5=0.5,block10``) that, when
+  not empty, takes the place of the choice;
 - a text setting (channels): empty takes the preset's value, and the word for nothing ("all") means nothing.
 
 A number that can also be left to chance or to the server (seed: random; feature size: automatic) has a yes/no
 argument before it ("Random seed"): when on, the number is not used.
 
-A zoom film's own settings belong to no preset: their arguments are the setting itself, with its default.
+A film's own settings (a zoom's, a video's) belong to no preset: their arguments are the setting itself, with its
+default; a number that can be left to the source (a video's frames per second) reads the number below its range as
+that.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from plugin_errors import DreamError
 
 FROM_PRESET = "from-preset"  # the choice that takes the preset's value
 NETWORK_DEFAULT = "network-default"  # the layer choice that takes the network's own default layer
+LAYER_MIX = "layer-mix"  # the layer's second argument: a weighted mix of layers, in the setting's own syntax
 
 
 class Option(NamedTuple):
@@ -38,7 +42,7 @@ class Argument(NamedTuple):
     """One argument of a GIMP procedure: what ``Gimp.Procedure.add_<kind>_argument`` needs."""
 
     name: str  # GIMP's spelling: step-size
-    kind: str  # int, double, boolean, string or choice
+    kind: str  # int, double, boolean, string, choice or drawable
     label: str
     blurb: str
     default: Any
@@ -71,6 +75,10 @@ class Knob:
 
     def is_from_preset(self, args: Mapping[str, Any]) -> bool:
         return args[self.name] == FROM_PRESET
+
+    def groups(self) -> list[tuple[str, ...]]:
+        """The arguments a dialog shows together or not at all."""
+        return [tuple(a.name for a in self.arguments())]
 
 
 class NumberKnob(Knob):
@@ -149,7 +157,8 @@ class YesNoKnob(ChoiceKnob):
 
 
 class LayerKnob(ChoiceKnob):
-    """Every model's layers in one choice (GIMP's choices are fixed when it starts); each says its models."""
+    """Every model's layers in one choice (GIMP's choices are fixed when it starts); each says its models. Beside it,
+    the layer mix: when not empty, it is the setting (``block5=0.5,block10``), whatever the choice says."""
 
     def __init__(self, setting: dict[str, Any], models: list[dict[str, Any]]):
         titles: dict[str, list[str]] = {}
@@ -160,6 +169,27 @@ class LayerKnob(ChoiceKnob):
         layers = [Option(name, f"{name} — {', '.join(found)}", f"A layer of {', '.join(found)}")
                   for name, found in titles.items()]
         super().__init__(setting, [default, *layers])
+
+    def arguments(self) -> list[Argument]:
+        mix = Argument(LAYER_MIX, "string", "Layer mix", "Several layers at once, each with its weight, as "
+                       "block5=0.5,block10 (a layer without a weight weighs 1). When not empty, it takes the place of "
+                       f"\"{self.setting['label']}\".", "")
+        return [*super().arguments(), mix]
+
+    def groups(self) -> list[tuple[str, ...]]:
+        return [(self.name,), (LAYER_MIX,)]  # the mix can stay out of a dialog short of letters
+
+    def value(self, args: Mapping[str, Any], preset: Any) -> Any:
+        return args[LAYER_MIX].strip() or super().value(args, preset)
+
+    def argument_values(self, value: Any) -> dict[str, Any]:
+        nick = self.to_nick(value)
+        if nick in {o.nick for o in self.options}:
+            return {self.name: nick, LAYER_MIX: ""}
+        return {self.name: FROM_PRESET, LAYER_MIX: value}
+
+    def is_from_preset(self, args: Mapping[str, Any]) -> bool:
+        return not args[LAYER_MIX].strip() and super().is_from_preset(args)
 
     def from_nick(self, nick: str) -> str:
         return "" if nick == NETWORK_DEFAULT else nick
@@ -188,7 +218,13 @@ class TextKnob(Knob):
 
 
 class FilmKnob(Knob):
-    """A zoom film's own setting: no preset, so its argument is the setting, with the setting's default."""
+    """A film's own setting: no preset, so its argument is the setting, with the setting's default. A number that
+    can be left to the source (``none_means``) reaches one below its minimum, which means that."""
+
+    def __init__(self, setting: dict[str, Any]):
+        super().__init__(setting)
+        self.none_means = setting.get("none_means")
+        self.sentinel = math.floor(setting["minimum"]) - 1 if self.none_means else None
 
     def arguments(self) -> list[Argument]:
         s = self.setting
@@ -196,14 +232,20 @@ class FilmKnob(Knob):
             options = tuple(Option(c, c, "") for c in s["choices"])
             return [Argument(self.name, "choice", s["label"], s["help"], s["default"], options=options)]
         kind = {"integer": "int", "number": "double", "boolean": "boolean", "string": "string"}[s["type"]]
+        if self.none_means:
+            return [Argument(self.name, kind, s["label"], f"{s['help']} ({self.sentinel:g}: {self.none_means}.)",
+                             self.sentinel if s["default"] is None else s["default"], self.sentinel, s["maximum"],
+                             step=s.get("step"))]
         return [Argument(self.name, kind, s["label"], s["help"], s["default"], s.get("minimum"), s.get("maximum"),
                          step=s.get("step"))]
 
     def value(self, args: Mapping[str, Any], preset: Any) -> Any:
+        if self.none_means and args[self.name] < self.setting["minimum"]:
+            return None
         return args[self.name]
 
     def argument_values(self, value: Any) -> dict[str, Any]:
-        return {self.name: value}
+        return {self.name: self.sentinel if value is None else value}
 
     def is_from_preset(self, args: Mapping[str, Any]) -> bool:
         return False

@@ -20,6 +20,7 @@ SETTINGS_FILE = "dreamlayer_settings.json"
 class Description(NamedTuple):
     dream: list[dict[str, Any]]  # one entry per dream setting: name, type, default, label, help, section, ...
     zoom: list[dict[str, Any]]  # a zoom film's own settings, described the same way
+    video: list[dict[str, Any]]  # a video's (or an animation's) own settings
     presets: dict[str, dict[str, Any]]  # name -> {"description", "values": every dream setting}
     default_preset: str
     zoom_replaces: dict[str, str]  # dream settings a zoom names otherwise: steps -> steps_per_frame
@@ -43,7 +44,8 @@ def load_description(folder: str) -> Description:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
         settings = data["settings"]
-        return Description(settings["dream"], settings["zoom"], settings["presets"], settings["default_preset"],
+        return Description(settings["dream"], settings["zoom"], settings["video"], settings["presets"],
+                           settings["default_preset"],
                            settings.get("zoom_replaces", {}), data["models"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DreamError(f"The plug-in's settings file ({path}) is missing or damaged ({exc}). "

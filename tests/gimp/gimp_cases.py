@@ -1,14 +1,25 @@
 """Runs inside real GIMP 3 (gimp-console's python-fu-eval), against a real dream server; writes JSON for pytest.
 
-Configured by DREAMLAYER_TEST_SERVER (URL) and DREAMLAYER_TEST_OUT (JSON path). The plug-in must already be
-installed in HOME's GIMP plug-ins folder. The procedures are run as a script would run them: through the PDB, with
-their own arguments; what ran is read back from the settings parasite on the new layer.
+Configured by DREAMLAYER_TEST_SERVER (URL), DREAMLAYER_TEST_TOKEN_SERVER and DREAMLAYER_TEST_TOKEN (a server that
+wants that token) and DREAMLAYER_TEST_OUT (JSON path). The plug-in must already be installed in HOME's GIMP
+plug-ins folder. The procedures are run as a script would run them: through the PDB, with their own arguments;
+what ran is read back from the settings parasite on the new layer.
+
+The managed-server cases give the plug-in a URL on this machine where nothing answers, so that it starts (and
+looks after) its own `dreamlayer serve`, with the Python that `install-plugin` recorded.
 """
 
 import json
 import os
+import re
+import signal
+import socket
+import stat
 import sys
+import threading
+import time
 import traceback
+import urllib.request
 
 import gi
 
@@ -18,8 +29,13 @@ from gi.repository import Gegl, Gimp  # noqa: E402
 
 W, H = 96, 64
 SERVER = os.environ["DREAMLAYER_TEST_SERVER"]
+TOKEN_SERVER, TOKEN = os.environ["DREAMLAYER_TEST_TOKEN_SERVER"], os.environ["DREAMLAYER_TEST_TOKEN"]
 PLUGIN = os.path.join(Gimp.directory(), "plug-ins", "dreamlayer")
 PARASITE = "dreamlayer-settings"
+SETTINGS = os.path.join(Gimp.directory(), "dreamlayer", "settings.json")
+LOG = os.path.join(Gimp.directory(), "dreamlayer", "server.log")
+IDLE_EXIT = 8  # seconds: the managed server's idle time for these cases (10 minutes for artists)
+MANAGED_PORTS = []  # every port a managed server was started on, for pytest to see them all gone after GIMP
 
 
 def pattern():
@@ -170,9 +186,221 @@ def error_case(image, source, values):
     return out
 
 
+def variations_case(values):
+    """Three variations of the selection: a new group above the source, a layer per seed, in one undo group."""
+    image, source = make_image()
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 8, 8, 48, 32)
+    before = read(source)
+    status, error = run_dream(image, source, quick(variations=3, **values))
+    top = image.get_layers()
+    out = {"status": status, "error": error, "names": [layer.get_name() for layer in top]}
+    if status == "success":
+        children = top[0].get_children() if top[0].is_group() else []
+        out.update({
+            "is_group": top[0].is_group(), "children": [layer.get_name() for layer in children],
+            "seeds": [recorded(layer)["settings"]["seed"] for layer in children],
+            "distinct": len({read(layer) for layer in children}),
+            "bounds": [[*layer.get_offsets()[1:], layer.get_width(), layer.get_height()] for layer in children],
+            "source_unchanged": read(source) == before,
+            "undo_group_left_open": bool(image.undo_group_end()),
+        })
+    image.delete()
+    return out
+
+
+def stripes():
+    return bytes(v for y in range(H) for x in range(W) for v in ((255, 255, 255, 255) if (x // 4) % 2 else (0, 0, 0, 255)))
+
+
+def guide_case():
+    """The same dream with and without a guide layer: the guide changes it; neither the source nor the guide does."""
+    image, source = make_image()
+    guide = Gimp.Layer.new(image, "Guide", W, H, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
+    image.insert_layer(guide, None, 1)
+    guide.get_buffer().set(Gegl.Rectangle.new(0, 0, W, H), "R'G'B'A u8", stripes())
+    guide.get_buffer().flush()
+    before = (read(source), read(guide))
+    guided = run_dream(image, source, quick(guide=guide))
+    plain = run_dream(image, source, quick())
+    layers = image.get_layers()
+    out = {"status": [guided[0], plain[0]], "error": [guided[1], plain[1]], "names": [l.get_name() for l in layers]}
+    if out["status"] == ["success", "success"]:
+        out.update({"guide_changed_the_dream": read(layers[0]) != read(layers[1]),
+                    "unchanged": (read(source), read(guide)) == before})
+    image.delete()
+    return out
+
+
+def mix_case():
+    """A weighted mix of layers runs as given, and its recorded settings dream the same pixels again."""
+    sys.path.insert(0, PLUGIN)
+    from procedure_forms import dream_form
+    from settings_description import load_description
+
+    image, source = make_image()
+    first = run_dream(image, source, quick(**{"layer-mix": "block5=0.5,block8"}))
+    record = recorded(image.get_layers()[0])
+    again = run_dream(image, source, {"preset": record["preset"],
+                                      **dream_form(load_description(PLUGIN)).arguments_for(record["settings"])})
+    layers = image.get_layers()
+    out = {"status": [first[0], again[0]], "error": [first[1], again[1]], "recorded": record,
+           "same_pixels": read(layers[0]) == read(layers[1])}
+    image.delete()
+    return out
+
+
+def square_frame(index, w, h):
+    """A light square on a dark ground, a little further right in each frame."""
+    out = bytearray()
+    for y in range(h):
+        for x in range(w):
+            inside = 8 + index * 4 <= x < 20 + index * 4 and 10 <= y < 22
+            out += bytes((220, 200, 90, 255) if inside else (30 + x, 40 + y, 70, 255))
+    return bytes(out)
+
+
+def animation_case():
+    """Six frame layers (delays in their names, one without) become six dreamed layers of a new image."""
+    w, h = 48, 32
+    image = Gimp.Image.new(w, h, Gimp.ImageBaseType.RGB)
+    names = [f"Frame {n} (83ms)" for n in range(1, 6)] + ["Last frame"]
+    for index, name in enumerate(names):
+        layer = Gimp.Layer.new(image, name, w, h, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
+        image.insert_layer(layer, None, 0)  # bottom to top, as GIMP plays them
+        layer.get_buffer().set(Gegl.Rectangle.new(0, 0, w, h), "R'G'B'A u8", square_frame(index, w, h))
+        layer.get_buffer().flush()
+    before = [read(layer) for layer in image.get_layers()]
+    status, error, result = run("python-fu-dreamlayer-animation", image, image.get_layers()[0],
+                                {"octaves": 1, "steps": 3, "steps-per-frame": 2, "seed": 4})
+    out = {"status": status, "error": error, "source_names": [l.get_name() for l in image.get_layers()],
+           "source_unchanged": [read(layer) for layer in image.get_layers()] == before}
+    if status == "success":
+        film = result.index(1)
+        layers = film.get_layers()
+        out.update({"size": [film.get_width(), film.get_height()], "names": [l.get_name() for l in layers],
+                    "distinct": len({read(l) for l in layers}),
+                    "changed": sum(read(a) != b for a, b in zip(layers, before)), "recorded": recorded(film)})
+        film.delete()
+    image.delete()
+    return out
+
+
+def token_case():
+    """A server that wants a token: refused without; given once, it is kept (readable by the user only) and used."""
+    image, source = make_image()
+    url = {"server-url": TOKEN_SERVER}
+    out = {"refused": run_dream(image, source, quick(**url)), "layers_after_refusal": len(image.get_layers()),
+           "given": run_dream(image, source, quick(token=TOKEN, **url)),
+           "kept": run_dream(image, source, quick(**url))}
+    with open(SETTINGS) as f:
+        out["stored"] = json.load(f).get("tokens")
+    out["mode"] = oct(stat.S_IMODE(os.stat(SETTINGS).st_mode))
+    out["forgotten"] = run_dream(image, source, quick(token="forget", **url))
+    image.delete()
+    return out
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def server_starts():
+    """The process ids of the managed servers started so far, from the lines their log begins with."""
+    if not os.path.exists(LOG):
+        return []
+    return [int(pid) for pid in re.findall(r"serve, process (\d+)", open(LOG).read())]
+
+
+def port_taken_case():
+    """Another program listens on the server URL's port: a clear message naming it, and nothing changed."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        out = error_case(*make_image(), quick(**{"server-url": f"http://127.0.0.1:{port}"}))
+    out["port"] = port
+    return out
+
+
+def start_failure_case():
+    """A server's Python that fails to start: the message names the log and quotes it."""
+    fake = os.path.join(os.path.dirname(os.environ["DREAMLAYER_TEST_OUT"]), "broken-python")
+    with open(fake, "w") as f:
+        f.write("#!/bin/sh\necho 'this Python cannot run dreamlayer' >&2\nexit 3\n")
+    os.chmod(fake, 0o755)
+    out = error_case(*make_image(), quick(**{"server-url": f"http://127.0.0.1:{free_port()}", "server-python": fake}))
+    with open(SETTINGS) as f:
+        out["kept_python"] = json.load(f)["server_python"] == fake
+    out["log"] = LOG
+    return out
+
+
+def managed_case(python):
+    """No server on the port: the first call starts one, the second uses it, and it leaves once idle."""
+    with open(SETTINGS) as f:
+        settings = json.load(f)
+    with open(SETTINGS, "w") as f:
+        json.dump({**settings, "server_idle_exit": IDLE_EXIT}, f)
+    port = free_port()
+    MANAGED_PORTS.append(port)
+    url = {"server-url": f"http://127.0.0.1:{port}", "server-python": python}
+    starts = len(server_starts())
+    image, source = make_image()
+    out = {"first": run_dream(image, source, quick(**url)), "started": len(server_starts()) - starts,
+           "answering": port_open(port)}
+    began = time.monotonic()
+    out["second"] = run_dream(image, source, quick(**{"server-url": url["server-url"]}))
+    out.update({"second_seconds": time.monotonic() - began, "started_in_all": len(server_starts()) - starts,
+                "layers": len(image.get_layers())})
+    done = time.monotonic()
+    while port_open(port) and time.monotonic() - done < 60:
+        time.sleep(0.25)
+    out.update({"exited_after": time.monotonic() - done, "idle_exit": IDLE_EXIT, "still_running": port_open(port)})
+    image.delete()
+    return out
+
+
+def kill_when_dreaming(port, killed):
+    """Kill the managed server (as a crash would) once a dream runs on it."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not killed:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=1) as response:
+                if json.load(response)["queue"]["running"]:
+                    killed.append(server_starts()[-1])
+                    os.kill(killed[-1], signal.SIGKILL)
+        except OSError:
+            pass
+        time.sleep(0.05)
+
+
+def resend_case():
+    """The managed server dies during the dream: the plug-in starts it again, sends the dream again, and says so."""
+    port = free_port()
+    MANAGED_PORTS.append(port)
+    starts = len(server_starts())
+    killed = []
+    killer = threading.Thread(target=kill_when_dreaming, args=(port, killed), daemon=True)
+    killer.start()
+    image, source = make_image()
+    status, error = run_dream(image, source, quick(steps=12, **{"server-url": f"http://127.0.0.1:{port}"}))
+    killer.join(1)
+    out = {"status": status, "error": error, "killed": killed, "started": len(server_starts()) - starts,
+           "names": [layer.get_name() for layer in image.get_layers()]}
+    image.delete()
+    return out
+
+
 def procedures():
     out = {}
-    for name in ("python-fu-dreamlayer", "python-fu-dreamlayer-zoom"):
+    for name in ("python-fu-dreamlayer", "python-fu-dreamlayer-zoom", "python-fu-dreamlayer-animation"):
         procedure = Gimp.get_pdb().lookup_procedure(name)
         out[name] = {"menu_label": procedure.get_menu_label(), "menu_paths": list(procedure.get_menu_paths()),
                      "arguments": [a.name for a in procedure.get_arguments()]}
@@ -196,11 +424,27 @@ try:
     results["replay"] = replay_case()
     results["zoom_noise"] = zoom_case(True)
     results["zoom_layer"] = zoom_case(False)
-    results["server_down"] = error_case(*make_image(), quick(**{"server-url": "http://127.0.0.1:9"}))
+    # 127.0.0.2 is this machine too, but not an address the plug-in starts a server for: a shared server, down.
+    results["server_down"] = error_case(*make_image(), quick(**{"server-url": "http://127.0.0.2:9"}))
     results["grey"] = error_case(*make_image(base=Gimp.ImageBaseType.GRAY), quick())
     results["foreign_layer"] = error_case(*make_image(), quick(layer="relu4_3"))
+    results["variations"] = variations_case({})
+    results["random_variations"] = variations_case({"seed": -1})  # the preset's seed: random
+    results["guide"] = guide_case()
+    results["channels"] = {"strongest": preset_case("classic", quick(channels="strongest:3")),
+                           "listed": preset_case("classic", quick(channels="3,7"))}
+    results["mix"] = mix_case()
+    results["animation"] = animation_case()
+    results["token"] = token_case()
+    with open(SETTINGS) as f:
+        recorded_python = json.load(f)["server_python"]  # what `dreamlayer install-plugin gimp` wrote
+    results["port_taken"] = port_taken_case()
+    results["start_failure"] = start_failure_case()
+    results["managed"] = managed_case(recorded_python)
+    results["resend"] = resend_case()
 except Exception:
     results["crash"] = traceback.format_exc()
+results["managed_ports"] = MANAGED_PORTS
 
 with open(os.environ["DREAMLAYER_TEST_OUT"], "w") as f:
     json.dump(results, f, indent=1)

@@ -6,12 +6,14 @@
   plug-in's dialog as an artist would: Return (OK), Alt+H (Help), Escape (Cancel).
 - Help: GIMP's help system asked for the procedures' help pages, which a stand-in web browser records.
 
-Configured by DREAMLAYER_TEST_SERVER, DREAMLAYER_TEST_OUT, DREAMLAYER_TEST_KEYS (press_key.py) and
-DREAMLAYER_TEST_OPENED (the file the stand-in browser writes each URL it is asked to open into).
+Configured by DREAMLAYER_TEST_SERVER, DREAMLAYER_TEST_TOKEN_SERVER and DREAMLAYER_TEST_TOKEN (a server that wants
+that token), DREAMLAYER_TEST_OUT, DREAMLAYER_TEST_KEYS (press_key.py) and DREAMLAYER_TEST_OPENED (the file the
+stand-in browser writes each URL it is asked to open into).
 """
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import time
@@ -27,14 +29,18 @@ from gi.repository import Gegl, Gimp, GimpUi, GObject, Gtk  # noqa: E402
 
 W, H = 96, 64
 SERVER = os.environ["DREAMLAYER_TEST_SERVER"]
+TOKEN_SERVER, TOKEN = os.environ["DREAMLAYER_TEST_TOKEN_SERVER"], os.environ["DREAMLAYER_TEST_TOKEN"]
 PLUGIN = os.path.join(Gimp.directory(), "plug-ins", "dreamlayer")
 sys.path.insert(0, PLUGIN)
 import gimp_dialog  # noqa: E402
-from procedure_forms import dream_form, zoom_form  # noqa: E402
+from plugin_settings import PluginSettings  # noqa: E402
+from procedure_forms import animation_form, dream_form, zoom_form  # noqa: E402
 from settings_description import load_description  # noqa: E402
 
 DESCRIPTION = load_description(PLUGIN)
-FORMS = {"python-fu-dreamlayer": dream_form(DESCRIPTION), "python-fu-dreamlayer-zoom": zoom_form(DESCRIPTION)}
+FORMS = {"python-fu-dreamlayer": dream_form(DESCRIPTION), "python-fu-dreamlayer-zoom": zoom_form(DESCRIPTION),
+         "python-fu-dreamlayer-animation": animation_form(DESCRIPTION)}
+SETTINGS = PluginSettings.in_gimp_folder(Gimp.directory())
 
 
 def pump():
@@ -57,20 +63,25 @@ def dialog_case(name):
     procedure = Gimp.get_pdb().lookup_procedure(name)
     config = procedure.create_config()
     dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config)
-    gimp_dialog.build_dialog(dialog, config, form)
+    gimp_dialog.build_dialog(dialog, config, form, SETTINGS)
     dialog.show_all()
     pump()
     shown = [n for section in form.sections for n in section.names]
-    out = {"opened": gimp_dialog.current_arguments(config, form), "shown": shown,
-           "widgets": {n: dialog.get_widget(n, GObject.TYPE_NONE) is not None for n in shown}}
+    out = {"opened": {k: v for k, v in gimp_dialog.current_arguments(config, form).items() if k != "guide"},
+           "guide": repr(config.get_property("guide")) if "guide" in shown else "not shown", "shown": shown,
+           "widgets": {n: dialog.get_widget(n, GObject.TYPE_NONE) is not None for n in shown},
+           "recorded_python": SETTINGS.server_python}
+    if "token" in shown:
+        out["token_hidden"] = not dialog.get_widget("token", GObject.TYPE_NONE).get_entry().get_visibility()
     config.set_property("preset", "deep")
-    out["deep"] = gimp_dialog.current_arguments(config, form)
+    out["deep"] = {k: v for k, v in gimp_dialog.current_arguments(config, form).items() if k != "guide"}
     if "model" in shown:
         config.set_property("layer", "block12")
         config.set_property("model", "vgg16")
         choice = Gimp.param_spec_choice_get_choice(config.find_property("layer"))
         out["vgg16"] = {"layer": config.get_property("layer"),
                         "valid": {n: choice.is_valid(n) for n in ("block12", "relu4_3", "network-default", "from-preset")}}
+    if "seed" in shown:
         seed = dialog.get_widget("seed", GObject.TYPE_NONE)
         config.set_property("random-seed", True)
         pump()
@@ -83,13 +94,17 @@ def dialog_case(name):
     return out
 
 
+def last_values_file(name):
+    return os.path.join(Gimp.directory(), "plug-in-settings", f"GimpProcedureConfigRun-{name}.last")
+
+
 def remember(name, values):
     """Leave ``values`` as the procedure's last used values, as GIMP stores them after an OK in its dialog (in its
     own file format, under the name libgimp gives the plug-in's config class)."""
     folder = os.path.join(Gimp.directory(), "plug-in-settings")
     os.makedirs(folder, exist_ok=True)
     lines = [f"({key} {json.dumps(value) if isinstance(value, str) else value})" for key, value in values.items()]
-    with open(os.path.join(folder, f"GimpProcedureConfigRun-{name}.last"), "w") as f:
+    with open(last_values_file(name), "w") as f:
         f.write("# settings\n\n" + "\n".join(lines) + "\n\n# end of settings\n")
 
 
@@ -134,6 +149,25 @@ def help_and_cancel_case():
     return out
 
 
+def token_case():
+    """The artist typed a shared server's token in the dialog (so GIMP's last values hold it, as the dialog opens
+    with them); OK dreams with it, and afterwards only the plug-in's settings file, readable by the artist alone,
+    holds the token: not GIMP's last values, nor the image (whose parasites GIMP saves into XCF files)."""
+    remember("python-fu-dreamlayer", {"preset": "classic", "octaves": 1, "steps": 2, "server-url": TOKEN_SERVER,
+                                      "token": TOKEN})
+    image, layer = make_image()
+    out = interactive("python-fu-dreamlayer", image, layer, ["Return"])
+    out["layers"] = len(image.get_layers())
+    with open(last_values_file("python-fu-dreamlayer")) as f:
+        out["in_last_values"] = TOKEN in f.read()
+    out["in_image"] = [name for name in image.get_parasite_list()
+                       if TOKEN.encode() in bytes(image.get_parasite(name).get_data())]
+    out["kept"] = SETTINGS.__class__(SETTINGS.folder).token_for(TOKEN_SERVER)
+    out["mode"] = oct(stat.S_IMODE(os.stat(SETTINGS.path).st_mode))
+    image.delete()
+    return out
+
+
 def opened_urls(count, timeout=30.0):
     path = os.environ["DREAMLAYER_TEST_OPENED"]
     deadline = time.monotonic() + timeout
@@ -150,9 +184,12 @@ try:
     results["dialogs"] = {name: dialog_case(name) for name in FORMS}
     results["ok"] = ok_case()
     results["help_and_cancel"] = help_and_cancel_case()
+    results["token"] = token_case()
     results["help_from_dialog"] = opened_urls(1)
     Gimp.help("dreamlayer", "python-fu-dreamlayer-zoom")
     results["help_zoom"] = opened_urls(2)[1:]
+    Gimp.help("dreamlayer", "python-fu-dreamlayer-animation")
+    results["help_animation"] = opened_urls(3)[2:]
 except Exception:
     results["crash"] = traceback.format_exc()
 

@@ -8,7 +8,8 @@ EDITORS = ("krita", "gimp")
 ENABLE_HINT = {
     "krita": "Restart Krita, enable 'dreamlayer' in Settings > Configure Krita > Python Plugin Manager, restart again, "
              "then open Settings > Dockers > dreamlayer.",
-    "gimp": "Restart GIMP; the plug-in is in Filters > Artistic > DeepDream... (and Filters > Animation > DeepDream Zoom...)",
+    "gimp": "Restart GIMP; the plug-in is in Filters > Artistic > DeepDream... (and Filters > Animation > DeepDream "
+            "Zoom... and DeepDream Animation...). It starts the dream server itself, with this Python.",
 }
 
 
