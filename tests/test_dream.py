@@ -99,8 +99,12 @@ def test_guide_image_pulls_features_towards_the_guide(net, small_cat):
 
     guided = dream(net, small_cat, params, guide=guide)
     unguided = dream(net, small_cat, params)
-    assert build_objective(net, params, x, g).terms[0].guide is not None
+    assert any(t.guide is not None for t in build_objective(net, params, x, g).terms)
     assert similarity(guided) > similarity(unguided)
+    # The strength steers: more of it pulls further towards the guide, none of it is no guide at all.
+    stronger = dream(net, small_cat, params.replace(guide_weight=20.0), guide=guide)
+    assert similarity(stronger) > similarity(guided)
+    assert np.array_equal(dream(net, small_cat, params.replace(guide_weight=0.0), guide=guide), unguided)
 
 
 def test_laplacian_normalisation_changes_the_dream(net, small_cat):

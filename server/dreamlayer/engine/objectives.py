@@ -2,6 +2,8 @@
 
 A term is the L2 energy of a layer (all of its channels, the N strongest, or chosen ones), or, with a guide image,
 the similarity of each feature vector to its best match among the guide's (google/deepdream's ``objective_guide``).
+With a guide both are kept, the guide's weighted by ``guide_weight``: each step's size is normalised, so only
+the balance between terms can steer the dream (a guide term alone, at any weight, would dream the same).
 Energies are summed over space rather than averaged, so a pixel's gradient does not depend on how the picture was
 cut into tiles.
 """
@@ -71,13 +73,12 @@ def build_objective(net: DreamNet, params: DreamParams, image: torch.Tensor, gui
         channels = None
         if choice is not None:
             channels = _pick_channels(net, name, choice.indices, choice.strongest, probe.get(name))
-        if guide is not None:
+        terms.append(Term(name, weight, channels))
+        if guide is not None and params.guide_weight > 0:
             g = guide_features[name].float()[0]
             if channels is not None:
                 g = g.index_select(0, channels)
             terms.append(Term(name, weight * params.guide_weight, channels, g.flatten(1)))
-        else:
-            terms.append(Term(name, weight, channels))
     return Objective(tuple(terms))
 
 

@@ -40,8 +40,9 @@ class DreamParams(Knobs):
     jitter: int = knob(32, "Jitter", "Random shift before each iteration, in pixels; hides the network's grid.",
                        lo=0, hi=256, section="more")
     laplacian: int = knob(0, "Smoothing", "Favours larger, smoother shapes: 0 is off, 1 to 8 smooth more.", lo=0, hi=8, section="more")
-    guide_weight: float = knob(1.0, "Guide strength", "How strongly a guide picture steers the dream.", lo=0.0, hi=100.0,
-                               step=0.25, section="more")
+    guide_weight: float = knob(4.0, "Guide strength", "How strongly a guide picture steers the dream, against the "
+                               "layer's own features: 0 ignores the guide, 1 is even, 20 all but the guide alone.",
+                               lo=0.0, hi=100.0, step=0.5, section="more")
     scale: float | None = knob(None, "Feature size", "Picture pixels per network pixel: bigger gives bigger features. "
                                "Automatic: the network sees the document at about 1024 pixels across.",
                                lo=0.05, hi=64.0, step=0.25, section="more", none_means="automatic")
