@@ -245,6 +245,9 @@ def test_the_managed_server_choice_reports_a_start_that_fails_readably(krita_mod
     link = link_module.ServerLink(str(tmp_path / "server.log"), os.getpid(), report=lambda *said: reports.append(said))
     with pytest.raises(krita_modules.client.ClientError, match="No dream server is chosen"):
         link.ready()
+    link.configure(link_module.ServerChoice(True, "", "", "", 1, "cpu"))  # a plugin not installed by install-plugin
+    with pytest.raises(krita_modules.client.ClientError, match="which Python runs the dream server"):
+        link.ready()
     choice = link_module.ServerChoice(True, "", "", str(tmp_path / "no-python"), 1, "cpu")
     link.configure(choice)
     assert link.client().url == "http://127.0.0.1:1" and link.client().token is None

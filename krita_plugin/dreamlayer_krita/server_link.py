@@ -83,6 +83,11 @@ class ServerLink:
             if after_loss:
                 self._wait_for(client)
             return client
+        if not choice.python:
+            message = ("The docker does not know which Python runs the dream server: type it in the Server section "
+                       "(Python), or install the plugin again with `dreamlayer install-plugin krita`.")
+            self.report("not connected", message)
+            raise ClientError(message, "no_python")
         try:
             with self._starting:
                 started = launcher.ensure_running(on_starting=self._on_starting)
