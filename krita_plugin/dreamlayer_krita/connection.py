@@ -9,6 +9,7 @@ managed one is started when the docker opens, when the server settings change, a
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -17,7 +18,17 @@ from .health import HealthTracker
 from .qt import QObject, QtCore, pyqtSignal
 from .server_link import ServerChoice, ServerLink
 
+log = logging.getLogger("dreamlayer_krita")
 WATCH_SECONDS = 3.0
+
+
+def _problem(address: str, exc: Exception) -> str:
+    """What to tell the artist about a failed request: a ClientError's own message, else that the answer made no
+    sense (another program on the port, or a server of another kind)."""
+    if isinstance(exc, ClientError):
+        return str(exc)
+    log.warning("dreamlayer: odd answer from %s: %r", address, exc)
+    return f"Something at {address} answered, but not as a dreamlayer server does ({type(exc).__name__})."
 
 
 class Connection(QObject):
@@ -36,7 +47,7 @@ class Connection(QObject):
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(int(WATCH_SECONDS * 1000))
         self._timer.timeout.connect(self.look)
-        self._reported.connect(self._say)
+        self._reported.connect(self.say)
         self._looked.connect(self._on_look)
 
     @property
@@ -50,7 +61,7 @@ class Connection(QObject):
         self.link.configure(choice)
         self.tracker.forget()
         self.health = None
-        self._say("connecting", f"Connecting to {choice.address}...")
+        self.say("connecting", f"Connecting to {choice.address}...")
         return True
 
     def check(self) -> None:
@@ -63,8 +74,8 @@ class Connection(QObject):
                 client = self.link.ready()
                 info = client.models()
                 health = client.health()
-            except ClientError as exc:
-                self._looked.emit(choice, None, str(exc))
+            except Exception as exc:  # noqa: BLE001 - whatever answers there, the docker says what happened
+                self._looked.emit(choice, None, _problem(choice.address, exc))
                 return
             self._looked.emit(choice, health, "")
             self.described.emit(info)
@@ -87,9 +98,13 @@ class Connection(QObject):
 
         def work() -> None:
             try:
-                self._looked.emit(choice, client.health(), "")
-            except ClientError as exc:
-                self._looked.emit(choice, None, str(exc))
+                health = client.health()
+                if not isinstance(health, dict):
+                    raise ValueError(f"/v1/health gave {type(health).__name__}")
+            except Exception as exc:  # noqa: BLE001 - a watch that died would never look again
+                self._looked.emit(choice, None, _problem(choice.address, exc))
+                return
+            self._looked.emit(choice, health, "")
 
         threading.Thread(target=work, name="dreamlayer-watch", daemon=True).start()
 
@@ -102,11 +117,12 @@ class Connection(QObject):
         change = self.tracker.saw(choice.address, health, error, choice.managed)
         if change is None:
             return
-        self._say(change.state, change.text)
+        self.say(change.state, change.text)
         if change.state == "connected" and change.restarted:
             self.check()  # another server: its description may differ
 
-    def _say(self, state: str, text: str) -> None:
+    def say(self, state: str, text: str) -> None:
+        """Tell the docker how the connection stands (a problem found elsewhere too)."""
         if state == "connected" and self.state == "starting":
             self.tracker.forget()  # the next look is the first at the new server
         self.state, self.text = state, text

@@ -148,7 +148,7 @@ class Controller(QObject):
         try:
             self.apply_description(Description.from_json(info))
         except DescriptionError as exc:
-            self.connection.changed.emit("not connected", f"The server at {self.connection.choice.address} answered oddly: {exc}")
+            self.connection.say("not connected", f"The server at {self.connection.choice.address} answered oddly: {exc}")
 
     def _connection_changed(self, state: str, text: str) -> None:
         if state == "not connected":

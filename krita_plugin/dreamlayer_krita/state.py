@@ -62,7 +62,8 @@ def load(path: str) -> DockerState:
         if _fits(value, default) and value in CHOICES.get(name, (value,)):
             setattr(state, name, value)
         else:
-            log.warning("dreamlayer: ignoring %s=%r in %s", name, value, path)
+            shown = "(hidden)" if name == "token" else repr(value)  # the token is never written to a log
+            log.warning("dreamlayer: ignoring %s=%s in %s", name, shown, path)
     return state
 
 

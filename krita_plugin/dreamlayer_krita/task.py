@@ -97,6 +97,8 @@ class ServerTask(QObject):
     def _work(self) -> None:
         try:
             self.client = self.link.ready()
+            if self._cancel.is_set():  # cancelled while the server was starting
+                raise ClientError(CANCELLED, "cancelled")
             try:
                 finished = self._attempt()
             except JobLost as lost:

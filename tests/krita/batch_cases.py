@@ -46,7 +46,7 @@ def variations_case(krita, server):
               "source_unchanged": pixels(source) == before, "message": docker.message.text()}
 
     count = len(doc.rootNode().childNodes())
-    quick_knobs(docker, 50, steps=150)
+    quick_knobs(docker, 50, steps=200)
     states = []
     cancelled = pressed(docker, docker.dream_button)
     cancelled[0].progress.connect(lambda status: states.append(status.state))

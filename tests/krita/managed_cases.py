@@ -82,7 +82,7 @@ def restart_case(krita, server):
     wait_for_all(docker)
     second = ctl.connection.link.started_here()
 
-    quick_knobs(docker, 6, steps=120)
+    quick_knobs(docker, 6, steps=200)
     states = []
     lost = pressed(docker, docker.dream_button)[0]
     lost.progress.connect(lambda status: states.append(status.state))
