@@ -152,50 +152,6 @@ def test_docker_state_persists_and_a_broken_file_is_ignored(krita_modules, tmp_p
     assert store.load(path) == store.DockerState()
 
 
-class _FakeNode:
-    def __init__(self, uid: str, children=()):
-        self.uid, self.children = uid, list(children)
-
-    def uniqueId(self):
-        return types.SimpleNamespace(toString=lambda: self.uid)
-
-    def childNodes(self):
-        return self.children
-
-    def name(self):
-        return self.uid
-
-
-class _FakeDocument:
-    """Krita's Document as far as the dream records use it: annotations and the layer tree."""
-
-    def __init__(self, root):
-        self.root, self.annotations = root, {}
-
-    def rootNode(self):
-        return self.root
-
-    def annotation(self, kind):
-        return self.annotations.get(kind, b"")
-
-    def setAnnotation(self, kind, description, data):
-        self.annotations[kind] = bytes(data)
-
-
-def test_dream_records_are_kept_per_layer_in_the_document(krita_modules):
-    records = krita_modules.records
-    source, dream = _FakeNode("{source}"), _FakeNode("{dream}")
-    document = _FakeDocument(_FakeNode("{root}", [_FakeNode("{group}", [source]), dream]))
-    record = records.DreamRecord("dream", "deep", {"seed": 4711, "steps": 16}, "{source}")
-    records.remember(document, dream, record)
-    assert records.recall(document, dream) == record and record.seed == 4711
-    assert records.recall(document, source) is None
-    assert records.find_node(document, "{source}") is source and records.find_node(document, "{gone}") is None
-    assert records.layer_label("deep", 4711) == "deep, seed 4711"
-    document.annotations[records.ANNOTATION] = b"not json"
-    assert records.recall(document, dream) is None
-
-
 def test_the_docker_state_keeps_the_server_choice_and_refuses_odd_values(krita_modules, tmp_path):
     store = krita_modules.state
     path = str(tmp_path / "dreamlayer" / "settings.json")
@@ -280,6 +236,50 @@ def test_an_animations_drawings_keep_their_times_and_alpha(krita_modules):
     for depth in ("U16", "F16", "F32"):
         layout, raw_depth = regions.raw_format("RGBA", depth)
         assert regions.alpha8(regions.from_bgra8(bgra, layout, raw_depth), layout, raw_depth) == bytes([200, 0]), depth
+
+
+class _FakeNode:
+    def __init__(self, uid: str, children=()):
+        self.uid, self.children = uid, list(children)
+
+    def uniqueId(self):
+        return types.SimpleNamespace(toString=lambda: self.uid)
+
+    def childNodes(self):
+        return self.children
+
+    def name(self):
+        return self.uid
+
+
+class _FakeDocument:
+    """Krita's Document as far as the dream records use it: annotations and the layer tree."""
+
+    def __init__(self, root):
+        self.root, self.annotations = root, {}
+
+    def rootNode(self):
+        return self.root
+
+    def annotation(self, kind):
+        return self.annotations.get(kind, b"")
+
+    def setAnnotation(self, kind, description, data):
+        self.annotations[kind] = bytes(data)
+
+
+def test_dream_records_are_kept_per_layer_in_the_document(krita_modules):
+    records = krita_modules.records
+    source, dream = _FakeNode("{source}"), _FakeNode("{dream}")
+    document = _FakeDocument(_FakeNode("{root}", [_FakeNode("{group}", [source]), dream]))
+    record = records.DreamRecord("dream", "deep", {"seed": 4711, "steps": 16}, "{source}")
+    records.remember(document, dream, record)
+    assert records.recall(document, dream) == record and record.seed == 4711
+    assert records.recall(document, source) is None
+    assert records.find_node(document, "{source}") is source and records.find_node(document, "{gone}") is None
+    assert records.layer_label("deep", 4711) == "deep, seed 4711"
+    document.annotations[records.ANNOTATION] = b"not json"
+    assert records.recall(document, dream) is None
 
 
 GIMP_MODULES = ("client", "plugin_errors", "settings_description", "setting_arguments", "mnemonics", "procedure_forms",
