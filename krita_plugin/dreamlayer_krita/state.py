@@ -30,7 +30,7 @@ CHOICES = {"server_mode": (MANAGED, AT_URL), "managed_device": DEVICES}
 class DockerState:
     server_mode: str = MANAGED
     server_url: str = DEFAULT_URL  # a server at a URL: its address...
-    token: str = ""  # ...and its bearer token, if it wants one
+    token: str = ""  # ...and its bearer token, if it wants one (sent as "Authorization: Bearer", never logged)
     server_python: str = ""  # the managed server's Python: `dreamlayer install-plugin` records the one it ran with
     managed_port: int = DEFAULT_PORT
     managed_device: str = "auto"
