@@ -2,8 +2,13 @@
 
 The plugin is installed as a user would, with ``dreamlayer install-plugin krita``, into a fresh HOME and enabled
 in its kritarc; Krita then starts under Xvfb, loads it, and a small test plugin runs tests/krita/krita_cases.py,
-which drives ``dreamlayer_krita.dream`` and ``zoom``, and the docker's own widgets (tests/krita/docker_cases.py),
-against a real dream server.
+which drives ``dreamlayer_krita.dream`` and ``zoom``, and the docker's own widgets (tests/krita/docker_cases.py,
+managed_cases.py), against a real dream server: the session's, one with a token, or the one the plugin starts.
+
+Each group of cases runs in its own Krita, set up as GROUPS says: the server the docker's settings name before
+Krita starts (so that a docker opening in managed mode does not start a server the group does not test), and how
+Krita ends (the "managed" group quits with File > Quit, the "screen" group is killed with SIGKILL); what is left
+of the managed server after Krita has gone is looked at from here (``left_behind``).
 
 Set DREAMLAYER_SCREENSHOTS to a folder to keep the docker's screenshots (krita-docker-krita5.png, ...): that is
 how docs/krita-docker.png is made.
@@ -12,15 +17,22 @@ how docs/krita-docker.png is made.
 from __future__ import annotations
 
 import base64
+import http.server
+import json
 import os
 import re
 import shutil
+import socket
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from .editors import case_result, chroot_ready, install_as_user, read_case_results, require, run_in, workspace
+from dreamlayer.launcher import probe
+
+from .editors import REPO, case_result, chroot_ready, install_as_user, read_case_results, require, run_in, workspace
 
 CASES = Path(__file__).with_name("krita")
 KRITAS = {"krita5": None, "krita6": "sid"}
@@ -28,24 +40,38 @@ KRITARC = "[python]\nenable_dreamlayer_krita=true\nenable_dreamlayer_krita_tests
 # The screen each group of cases runs on (Xvfb's default is 640×480): the docker must fit a 1000-pixel-high one.
 SCREENS = {"screen": "1600x1000x24"}
 CAT = Path(__file__).resolve().parents[1] / "examples" / "chelsea.png"
+TOKEN = "a-token-for-the-krita-tests-3f9c1e"
+# How long a managed server may outlive a killed Krita: it looks for its Krita every second, then stops in order.
+GONE_SECONDS = 10.0
 
 
-def run_krita(suite: str | None, server_url: str, group: str) -> dict:
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_krita(suite: str | None, group: str, env: dict[str, str], settings: dict, end: str) -> dict:
     """Real Krita under Xvfb, with the plugin installed by `dreamlayer install-plugin krita` and enabled, running
-    one group of tests/krita/krita_cases.py."""
+    one group of tests/krita/krita_cases.py; the docker's settings file gets ``settings`` (beside what the
+    installer recorded) and Krita ends as ``end`` says (see the test plugin)."""
     with workspace(suite) as (here, there):
         home = here / "home"
         install_as_user("krita", home)
         pykrita = home / ".local" / "share" / "krita" / "pykrita"
         assert (pykrita / "dreamlayer.desktop").is_file() and (pykrita / "dreamlayer_krita" / "client.py").is_file()
+        docker_settings = pykrita.parent / "dreamlayer" / "settings.json"
+        docker_settings.write_text(json.dumps({**json.loads(docker_settings.read_text()), **settings}))
         shutil.copytree(CASES / "pykrita", pykrita, dirs_exist_ok=True)  # the runner of the cases
         (home / ".config").mkdir(parents=True)
         (home / ".config" / "kritarc").write_text(KRITARC)
         for module in CASES.glob("*.py"):
             shutil.copy(module, here / module.name)
         shutil.copy(CAT, here / CAT.name)
-        env = {"HOME": str(there / "home"), "DREAMLAYER_TEST_CASES": str(there), "DREAMLAYER_TEST_SERVER": server_url,
-               "DREAMLAYER_TEST_OUT": str(there / "out.json"), "DREAMLAYER_TEST_GROUP": group}
+        # PYTHONPATH: the server the plugin starts is this checkout's, as `pip install -e .` makes it for a user.
+        env = {**env, "HOME": str(there / "home"), "DREAMLAYER_TEST_CASES": str(there), "DREAMLAYER_TEST_END": end,
+               "DREAMLAYER_TEST_OUT": str(there / "out.json"), "DREAMLAYER_TEST_GROUP": group,
+               "PYTHONPATH": str(REPO / "server")}
         out = here / "out.json"
         for attempt in range(2):
             screen = ["-s", f"-screen 0 {SCREENS[group]}"] if group in SCREENS else []
@@ -54,11 +80,83 @@ def run_krita(suite: str | None, server_url: str, group: str) -> dict:
                 break
             # Krita (or Xvfb) occasionally dies while starting, before any case ran; that alone earns one retry.
             print(f"Krita ended before running any case (exit {run.returncode}); trying again:\n{run.stderr[-2000:]}", file=sys.stderr)
-        return read_case_results(out, f"Krita ({group} cases)", run)
+        results = read_case_results(out, f"Krita ({group} cases)", run)
+        stuck = Path(str(out) + ".stuck")
+        results["stuck"] = stuck.read_text() if stuck.is_file() else None
+        return results
+
+
+def serve_processes(port: int) -> list[int]:
+    """The processes running `dreamlayer serve` on this port (in a chroot too: it shares the process table)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"dreamlayer" in argv and b"serve" in argv and b"--port" in argv and str(port).encode() in argv:
+            found.append(int(entry.name))
+    return found
+
+
+def left_behind(port: int) -> dict:
+    """After Krita has gone: how long until no dreamlayer server runs on the port (None: still one after
+    GONE_SECONDS), and what the port says then."""
+    started = time.monotonic()
+    while serve_processes(port) and time.monotonic() - started < GONE_SECONDS:
+        time.sleep(0.1)
+    gone = not serve_processes(port)
+    return {"gone_after": round(time.monotonic() - started, 1) if gone else None, "port": probe("127.0.0.1", port)}
+
+
+class OtherProgram(http.server.ThreadingHTTPServer):
+    """Another program on a port dreamlayer would like: it answers HTTP, but not as a dreamlayer server."""
+
+    def __init__(self):
+        class Hello(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"hello from another program")
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Hello)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def token_server():
+    """A dream server that wants a token, as a shared one would."""
+    from .live_server import start_server
+
+    live = start_server({"TOKEN": TOKEN})
+    yield live
+    live.stop()
+
+
+def group_setup(group: str, server, token_server) -> tuple[dict, dict, str, list]:
+    """For one group: the environment of its cases, the docker's settings before Krita starts, how Krita ends,
+    and the closers of what was opened for it. Groups that don't test the managed server name a server at a URL."""
+    env = {"DREAMLAYER_TEST_SERVER": server.url}
+    at_url = {"server_mode": "url", "server_url": server.url}
+    if group == "still":
+        env.update(DREAMLAYER_TEST_TOKEN_SERVER=token_server.url, DREAMLAYER_TEST_TOKEN=TOKEN)
+        return env, at_url, "exit", []
+    if group == "screen":  # the managed server, as an artist's docker has it; Krita is killed at the end
+        port = free_port()
+        env["DREAMLAYER_TEST_MANAGED_PORT"] = str(port)
+        return env, {"managed_port": port, "managed_device": "cpu"}, "kill", []
+    if group == "managed":  # its port held by another program at first; Krita quits at the end
+        other = OtherProgram()
+        env.update(DREAMLAYER_TEST_OTHER_PORT=str(other.server_port), DREAMLAYER_TEST_MANAGED_PORT=str(free_port()))
+        return env, {"managed_port": other.server_port, "managed_device": "cpu"}, "quit", [other.shutdown, other.server_close]
+    return env, at_url, "exit", []
 
 
 @pytest.fixture(scope="module", params=list(KRITAS))
-def krita(request, server):
+def krita(request, server, token_server):
     """Which Krita, and a function running one group of cases in it (once per group and Krita)."""
     suite = KRITAS[request.param]
     if suite is None:
@@ -69,7 +167,14 @@ def krita(request, server):
 
     def results(group: str) -> dict:
         if group not in runs:
-            runs[group] = run_krita(suite, server.url, group)
+            env, settings, end, closers = group_setup(group, server, token_server)
+            try:
+                runs[group] = run_krita(suite, group, env, settings, end)
+                if "DREAMLAYER_TEST_MANAGED_PORT" in env:
+                    runs[group]["left_behind"] = left_behind(int(env["DREAMLAYER_TEST_MANAGED_PORT"]))
+            finally:
+                for close in closers:
+                    close()
         return runs[group]
 
     return request.param, results
@@ -83,7 +188,7 @@ def case(krita, group: str, name: str) -> dict:
 
 def test_runs_the_expected_krita_and_loads_the_installed_plugin(krita):
     name, _ = krita
-    for group in ("still", "screen", "animation"):
+    for group in ("still", "screen", "animation", "managed"):
         results = case(krita, group, "setup")
         assert results["krita"].startswith("5." if name == "krita5" else "6.")
         assert results["qt6"] is (name == "krita6")
@@ -153,7 +258,15 @@ def _shown_settings():
     """Every setting of the model that the docker has a knob for, by name."""
     from dreamlayer.params import DreamParams, ZoomSettings
 
-    return {s.name: s for s in DreamParams.settings() + ZoomSettings.settings() if s.name not in ("guide_weight", "format")}
+    return {s.name: s for s in DreamParams.settings() + ZoomSettings.settings() if s.name != "format"}
+
+
+def _shown_video_settings():
+    """Every animation setting the docker has a knob for (the dreamed frames keep the document's timing, and the
+    film file is not used)."""
+    from dreamlayer.params import VideoSettings
+
+    return {s.name: s for s in VideoSettings.settings() if s.name not in ("fps", "format")}
 
 
 def test_each_preset_picked_in_the_docker_runs_exactly_its_values(krita):
@@ -198,10 +311,15 @@ def test_every_knob_has_the_models_label_and_help(krita):
     assert presets["labels"] == {name: s.knob.label for name, s in shown.items()}
     for name, setting in shown.items():
         assert presets["tooltips"][name].startswith(setting.knob.help)
+    video = _shown_video_settings()
+    assert presets["video_labels"] == {name: s.knob.label for name, s in video.items()}
+    for name, setting in video.items():
+        assert presets["video_tooltips"][name].startswith(setting.knob.help)
 
 
 def test_the_docker_builds_its_knobs_from_the_description_and_keeps_their_values(krita):
     from dreamlayer.catalog import get_model
+    from dreamlayer.params import VideoSettings
 
     state = case(krita, "still", "docker_state")
     lite0 = get_model("lite0")
@@ -210,8 +328,10 @@ def test_the_docker_builds_its_knobs_from_the_description_and_keeps_their_values
     assert state["stored"]["preset"] == "classic"
     assert state["stored"]["values"]["steps"] == 7 and state["stored"]["values"]["seed"] is None
     assert "/pykrita/" not in state["state_path"]
-    assert state["sections"] == {"more": ["More settings", False], "zoom": ["Zoom film", False]}
+    assert state["sections"] == {"more": ["More settings", False], "zoom": ["Zoom film", False],
+                                 "video": ["Dream the animation", False]}
     assert state["in_sections"] == {name: s.knob.section for name, s in _shown_settings().items()}
+    assert state["stored"]["video_values"] == {s.name: s.default for s in VideoSettings.settings()}
 
 
 def test_dream_again_reproduces_the_layer_and_vary_draws_a_new_seed(krita):
@@ -247,3 +367,141 @@ def test_the_docker_fits_a_1000_pixel_screen_beside_the_default_dockers(krita, t
     assert fit["docker_visible"] and fit["fixed_inside_window"] and fit["knobs_in_scroll_area"], fit
     assert fit["layers_docker_height"] is None or fit["layers_docker_height"] >= 150, fit
     assert fit["preview"][2] and fit["bar"] == [1000, 1000], fit
+
+
+# -- issue 13: the managed server, variations, the queue, guide, channels and layers, a token ----------------------
+def test_a_port_held_by_another_program_is_named_in_the_docker(krita):
+    taken = case(krita, "managed", "port_taken")
+    port = taken["port"]
+    assert f"Port {port} is used by another program" in taken["status"] and taken["open"]
+    assert f"Port {port} is used by another program" in taken["error"] and taken["message"] == taken["error"]
+    assert taken["layers_added"] == 0 and taken["started"] is None
+
+
+def test_dream_starts_the_managed_server_and_the_dream_lands(krita):
+    managed = case(krita, "managed", "managed_dream")
+    assert managed["error"] is None and managed["layer"] == "Dream (gentle, seed 3)", managed
+    assert managed["names"][-1] == managed["layer"]
+    assert managed["states"][:2] == ["connecting", "starting"] and "connected" in managed["states"], managed["states"]
+    argv = managed["argv"]
+    assert argv[1:4] == ["-m", "dreamlayer", "serve"] and argv[argv.index("--port") + 1] == str(managed["port"])
+    assert argv[argv.index("--parent-pid") + 1] == str(managed["krita_pid"])  # it ends when Krita ends
+    assert argv[argv.index("--device") + 1] == "cpu"
+    assert argv[argv.index("--log-file") + 1] == managed["log_file"] and "/.local/share/krita/dreamlayer/" in managed["log_file"]
+    assert managed["log_shown"] and f"listening on http://127.0.0.1:{managed['port']}" in managed["log_text"]
+
+
+def test_the_docker_notices_a_server_gone_and_a_lost_dream_is_sent_again(krita):
+    restart = case(krita, "managed", "restart")
+    seconds, header, status = restart["noticed"]
+    assert header == "Server: not connected" and "stopped answering. Dream starts it again." in status
+    assert restart["again_error"] is None and restart["again_layer"]
+    first, second, third = restart["pids"]
+    assert len({first, second, third}) == 3  # started again each time
+    assert restart["saw_running"] and restart["lost_error"] is None, restart
+    assert restart["lost_layer"] == "Dream (gentle, seed 6)"
+    assert restart["notes"] == ["The server restarted; the dream was sent again."]
+    assert "The server restarted; the dream was sent again." in restart["message"]
+
+
+def test_a_server_started_by_hand_is_used_and_left_running_when_krita_quits(krita, server):
+    hand = case(krita, "managed", "hand_started")
+    assert hand["error"] is None and hand["layer"] and hand["url"] == server.url
+    assert hand["started_here"] is None and hand["ours_stopped"]
+    _, results = krita
+    assert results("managed")["stuck"] is None  # File > Quit ended Krita
+    assert probe("127.0.0.1", server.port) == "dreamlayer"
+
+
+def test_quitting_krita_leaves_no_managed_server_and_the_port_free(krita):
+    _, results = krita
+    managed = results("managed")
+    assert case(krita, "managed", "managed_dream")["pid"]  # one was started
+    assert managed["stuck"] is None
+    assert managed["left_behind"]["gone_after"] is not None and managed["left_behind"]["gone_after"] < 1.0, managed["left_behind"]
+    assert managed["left_behind"]["port"] == "free"
+
+
+def test_killing_krita_leaves_no_managed_server_after_a_few_seconds(krita):
+    _, results = krita
+    fit = case(krita, "screen", "fits_the_screen")
+    assert fit["managed_pid"] and fit["address"].startswith("http://127.0.0.1:")
+    left = results("screen")["left_behind"]
+    assert left["gone_after"] is not None and left["port"] == "free", left  # within GONE_SECONDS (10 s)
+
+
+def test_copy_diagnostics_says_what_a_bug_report_needs(krita):
+    text = case(krita, "managed", "diagnostics")["text"]
+    name, _ = krita
+    assert "Krita: " + ("5." if name == "krita5" else "6.") in text and "PyQt: " in text and "Python: " in text
+    assert "Plugin (dreamlayer): 0." in text
+    assert "Server: managed, on this computer" in text and "device cpu" in text and "Server's log: " in text
+    assert f"Server's Python: {sys.executable}" in text
+    assert "Server says: dreamlayer " in text and " on cpu" in text
+    port = case(krita, "managed", "port_taken")["port"]
+    assert f"Port {port} is used by another program" in text.split("Last errors:")[1]
+
+
+def test_variations_land_as_layers_named_with_consecutive_seeds_in_a_new_group(krita):
+    v = case(krita, "still", "variations")
+    assert v["batch"] == 3 and v["errors"] == [None, None, None] and v["waiting_text"].startswith("2 more waiting")
+    assert v["group"] == "Dream (variations, gentle, seeds 40 to 42)" and v["group_type"] == "grouplayer"
+    assert v["names"] == ["Background", "Source", v["group"]]
+    assert v["inside"] == ["Dream (gentle, seed 40)", "Dream (gentle, seed 41)", "Dream (gentle, seed 42)"]
+    assert v["distinct"] == 3 and v["source_unchanged"]
+    assert v["message"].startswith("Variation 3 of 3: Added the layer 'Dream (gentle, seed 42)'")
+
+
+def test_cancel_cancels_the_whole_batch_of_variations(krita):
+    c = case(krita, "still", "variations")["cancel"]
+    assert c["saw_running"] and c["layers_added"] == 0 and not c["cancel_enabled"]
+    assert c["errors"] == ["The dream was cancelled.", "Cancelled before it started.", "Cancelled before it started."]
+
+
+def test_a_second_dream_pressed_while_one_runs_waits_its_turn(krita):
+    q = case(krita, "still", "queue")
+    assert q["queued"] == [1, 1] and q["waiting"] == [True, "1 more waiting (Cancel drops them)."]
+    assert q["errors"] == [None, None] and not q["waiting_after"]
+    assert q["names"] == ["Background", "Source", "Dream (gentle, seed 41) 2", "Dream (gentle, seed 41)"]
+
+
+def test_guide_layer_channels_and_layer_mix_from_the_docker_run_as_shown(krita):
+    g = case(krita, "still", "guide_channels_layers")
+    # The layers as the Layers docker lists them, top first: the first dream (without a guide) is in by then.
+    assert g["guide_items"] == ["none", "Guide", "Dream (gentle, seed 5)", "Source", "Background"]
+    assert g["picked"] and g["unpicked"]
+    assert g["guide_row_in_more"]
+    runs = g["runs"]
+    assert all(run["error"] is None for run in runs.values()), runs
+    assert g["guided_differs"]  # same seed and settings: the guide made the difference
+    assert runs["guided"]["settings"]["guide_weight"] == 4.0
+    assert runs["strongest"]["settings"]["channels"] == "strongest:5"
+    assert runs["listed_mix"]["settings"]["channels"] == "3,17,42"
+    assert runs["listed_mix"]["settings"]["layer"] == "block8=0.5,block10"
+
+
+def test_a_token_is_sent_kept_in_the_settings_and_never_shown_or_logged(krita):
+    t = case(krita, "still", "token")
+    assert "A valid access token is needed" in t["refused"]
+    assert t["error"] is None and t["layer"] == "Dream (gentle, seed 7)"
+    assert t["stored"] and not t["in_diagnostics"] and not t["in_log"] and t["log_has_the_refusal"]
+    assert "with a token" in t["diagnostics"]
+
+
+# -- issue 14: Dream the animation ---------------------------------------------------------------------------------
+def test_a_6_frame_animated_layer_becomes_a_6_frame_dreamed_animated_layer(krita):
+    a = case(krita, "animation", "animation")
+    assert a["source_keys"] == [0, 1, 2, 3, 4, 5]
+    assert a["animated"] and a["keys"] == [0, 1, 2, 3, 4, 5]
+    assert a["name"] == "Dream (animation, gentle, seed 9)"
+    assert a["names"].index(a["name"]) == a["names"].index("Source") + 1
+    assert a["distinct"] == 6 and a["all_dreamed"] and a["alpha_kept"] and a["source_unchanged"]
+    assert a["timing"] == [12, 0, 5]  # the document's timing is left alone
+    assert a["message"] == f"Added the layer '{a['name']}'."
+
+
+def test_an_animation_whose_clip_range_starts_later_keeps_its_timing(krita):
+    later = case(krita, "animation", "animation")["later"]
+    assert later["keys"] == [0, 1, 2, 3, 4, 5]
+    assert later["empty"] == [True, True, False, False, False, False]
+    assert all(later["alpha_kept"])

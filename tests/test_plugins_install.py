@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dreamlayer import plugins
+from dreamlayer import __version__, plugins
 from dreamlayer.cli import main
 
 
@@ -23,7 +23,7 @@ def krita_modules(tmp_path, monkeypatch):
     package = types.ModuleType("dreamlayer_krita")
     package.__path__ = [str(tmp_path / "dreamlayer_krita")]
     monkeypatch.setitem(sys.modules, "dreamlayer_krita", package)
-    names = ("client", "regions", "description", "state", "records")
+    names = ("client", "launcher", "regions", "description", "state", "records", "health", "server_link", "diagnostics")
     for name in names:
         monkeypatch.delitem(sys.modules, f"dreamlayer_krita.{name}", raising=False)
     return types.SimpleNamespace(**{name: importlib.import_module(f"dreamlayer_krita.{name}") for name in names})
@@ -150,6 +150,92 @@ def test_docker_state_persists_and_a_broken_file_is_ignored(krita_modules, tmp_p
     assert json.loads(Path(path).read_text())["server_python"] == "/py"  # what the installer recorded stays
     Path(path).write_text("{not json")
     assert store.load(path) == store.DockerState()
+
+
+def test_the_docker_state_keeps_the_server_choice_and_refuses_odd_values(krita_modules, tmp_path):
+    store = krita_modules.state
+    path = str(tmp_path / "dreamlayer" / "settings.json")
+    fresh = store.load(path)
+    assert (fresh.server_mode, fresh.managed_port, fresh.managed_device, fresh.variations) == ("managed", 37326, "auto", 1)
+    Path(path).parent.mkdir(parents=True)
+    Path(path).write_text(json.dumps({"server_mode": "url", "managed_port": 4000, "managed_device": "cuda",
+                                      "variations": 4, "server_python": "/py", "video_values": {"blend": 0.5}}))
+    kept = store.load(path)
+    assert (kept.server_mode, kept.managed_port, kept.managed_device, kept.variations, kept.server_python) == (
+        "url", 4000, "cuda", 4, "/py")
+    assert kept.video_values == {"blend": 0.5}
+    Path(path).write_text(json.dumps({"server_mode": "cloud", "managed_port": True, "managed_device": "tpu", "variations": 0}))
+    odd = store.load(path)
+    assert (odd.server_mode, odd.managed_port, odd.managed_device, odd.variations) == ("managed", 37326, "auto", 1)
+
+
+def test_an_animations_settings_are_checked_apart_from_a_zooms(krita_modules, tmp_path):
+    """A video shares names with a zoom (steps_per_frame, fps, blend...): its values are a group of their own."""
+    from dreamlayer.params import VideoSettings
+
+    description = krita_modules.description.Description.load(str(tmp_path / "dreamlayer_krita" / plugins.SETTINGS_FILE))
+    assert [s["name"] for s in description.video] == VideoSettings.names()
+    checked = description.checked({"blend": 0.3, "steps_per_frame": 500, "zoom": 1.1}, group="video")
+    assert checked == {**VideoSettings().to_dict(), "blend": 0.3}  # a bad value and a zoom's name left out
+    assert krita_modules.description.installed_version(str(tmp_path / "dreamlayer_krita" / plugins.SETTINGS_FILE)) == __version__
+
+
+def test_the_health_watch_says_when_a_server_comes_goes_or_restarts(krita_modules):
+    tracker, url = krita_modules.health.HealthTracker(), "http://127.0.0.1:37326"
+    first = {"version": "0.1.0", "device": "cpu", "started": 1000.0}
+    assert tracker.saw(url, None, "Can't reach it.") == ("not connected", "Can't reach it.", False)
+    assert tracker.saw(url, None, "Can't reach it.") is None  # nothing new
+    came = tracker.saw(url, first)
+    assert came.state == "connected" and "answers again" in came.text and "dreamlayer 0.1.0 on cpu" in came.text
+    assert tracker.saw(url, first) is None
+    restarted = tracker.saw(url, {**first, "started": 2000.0})  # never seen gone, yet another server
+    assert restarted.restarted and f"The dream server at {url} restarted." in restarted.text
+    gone = tracker.saw(url, None, "refused", managed=True)
+    assert gone.state == "not connected" and gone.text.endswith("stopped answering. Dream starts it again.")
+    tracker.forget()
+    assert tracker.saw(url, first).text.startswith(f"Connected to {url}.")
+
+
+def test_the_managed_server_choice_reports_a_start_that_fails_readably(krita_modules, tmp_path):
+    link_module, reports = krita_modules.server_link, []
+    link = link_module.ServerLink(str(tmp_path / "server.log"), os.getpid(), report=lambda *said: reports.append(said))
+    with pytest.raises(krita_modules.client.ClientError, match="No dream server is chosen"):
+        link.ready()
+    link.configure(link_module.ServerChoice(True, "", "", "", 1, "cpu"))  # a plugin not installed by install-plugin
+    with pytest.raises(krita_modules.client.ClientError, match="which Python runs the dream server"):
+        link.ready()
+    choice = link_module.ServerChoice(True, "", "", str(tmp_path / "no-python"), 1, "cpu")
+    link.configure(choice)
+    assert link.client().url == "http://127.0.0.1:1" and link.client().token is None
+    with pytest.raises(krita_modules.client.ClientError, match="The Python that runs the dream server is not there"):
+        link.ready()
+    assert reports[-1][0] == "not connected" and link.started_here() is None
+    link.configure(choice._replace(managed=False, url="http://127.0.0.1:9", token="secret"))
+    assert link.client().url == "http://127.0.0.1:9" and link.client().token == "secret"  # a token at a URL only
+
+
+def test_diagnostics_name_the_server_and_the_last_errors_but_never_the_token(krita_modules):
+    diagnostics = krita_modules.diagnostics
+    errors = diagnostics.LastErrors()
+    for message in ("Port 37326 is used by another program.", "Port 37326 is used by another program.", "Lost."):
+        errors.add(message)
+    assert [line.split(" ", 1)[1] for line in errors.lines()] == ["Port 37326 is used by another program.", "Lost."]
+    choice = krita_modules.server_link.ServerChoice(False, "http://host:1", "hush-secret", "/py", 37326, "auto")
+    text = diagnostics.report({"Krita": "5.1.5"}, choice, "connected", {"version": "0.1.0", "device": "cuda:0"},
+                              "/data/server.log", errors.lines())
+    assert "Krita: 5.1.5" in text and "Server: at http://host:1, with a token" in text and "on cuda:0" in text
+    assert "Lost." in text and "hush-secret" not in text
+
+
+def test_an_animations_drawings_keep_their_times_and_alpha(krita_modules):
+    regions = krita_modules.regions
+    assert regions.timeline([0, 1, 2], "abc") == ["a", "b", "c"]
+    assert regions.timeline([2, 3, 5], "abc") == [None, None, "a", "b", "b", "c"]  # a later start, a held drawing
+    bgra = bytes([1, 2, 3, 200, 4, 5, 6, 0])
+    assert regions.alpha8(bgra, "BGRA", "u8") == bytes([200, 0])
+    for depth in ("U16", "F16", "F32"):
+        layout, raw_depth = regions.raw_format("RGBA", depth)
+        assert regions.alpha8(regions.from_bgra8(bgra, layout, raw_depth), layout, raw_depth) == bytes([200, 0]), depth
 
 
 class _FakeNode:

@@ -32,6 +32,7 @@ def test_default_port_avoids_other_local_ai_tools():
 def test_health_and_models(server):
     health = requests.get(f"{server.url}/v1/health", timeout=5).json()
     assert health["version"] and health["device"] == "cpu"
+    assert 0 < health["started"] <= time.time()  # a plugin sees a restart as a new start time
     assert "lite0" in health["models_loaded"] and health["queue"]["queued"] == 0
     models = requests.get(f"{server.url}/v1/models", timeout=5).json()
     lite0 = next(m for m in models["models"] if m["name"] == "lite0")

@@ -1,7 +1,8 @@
 """dreamlayer for Krita: dream the active layer or selection into a new layer, through a local dreamlayer server.
 
 Scripts (and Krita's Scripter) can call ``dreamlayer_krita.dream(document, node, **params)``: it runs the same path
-as the Dream button, waits until the layer is added, and returns the new node (or raises DreamError). A script
+as the Dream button (waiting its turn behind the docker's dreams), waits until the layer is added, and returns the
+new node (or raises DreamError); ``zoom`` and ``animate`` do the same for films. A script
 names only the settings it wants; the preset (classic unless it names another) gives the server the rest, whereas
 the docker sends every knob's value.
 """
@@ -17,7 +18,7 @@ from .controller import controller
 from .qt import process_events
 from .task import DreamError
 
-__all__ = ["DreamError", "dream", "zoom"]
+__all__ = ["DreamError", "animate", "dream", "zoom"]
 
 
 def dream(document, node, server_url: str | None = None, **params: Any):
@@ -31,6 +32,13 @@ def zoom(document, node=None, server_url: str | None = None, **params: Any):
     ``params`` are the server's zoom fields (frames, zoom, rotate, steps_per_frame, fps...) and dream settings.
     """
     return _wait(controller().zoom(document, node, {"preset": "classic", **params}, server_url))
+
+
+def animate(document, node, server_url: str | None = None, **params: Any):
+    """The drawings of the animated ``node`` in the clip range, dreamed into a new animated layer above it (one
+    dreamed frame per drawing, at its time); returns it. ``params`` are the server's video fields
+    (steps_per_frame, blend, follow_motion, stabilize) and dream settings."""
+    return _wait(controller().animate(document, node, {"preset": "classic", **params}, server_url))
 
 
 def _wait(task):

@@ -1,45 +1,69 @@
-"""What the docker and the actions share: the settings description, the knobs' values, the running job, and the
-connection to the server. The docker only shows this state and forwards the artist's presses here."""
+"""What the docker and the actions share: the settings description, the knobs' values, the server (connection.py),
+the dreams asked for (lineup.py) and the last errors. The docker only shows this state and forwards the artist's
+presses here.
+
+*Variations: N* makes N dreams of the active layer with consecutive seeds, from the Seed knob's (or, when it says
+random, from a drawn one), landing as N layers in a new group above the source, each named with its seed.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
-import threading
+import random
 from typing import Any
 
 from krita import Krita
 
+from . import diagnostics
 from . import state as state_file
-from .client import ClientError, DreamClient
-from .description import Description, DescriptionError
-from .qt import QObject, app_data_dir, pyqtSignal
+from .adapter import VariationGroup, read_guide
+from .connection import Connection
+from .description import Description, DescriptionError, installed_version
+from .film_tasks import AnimationTask, ZoomTask
+from .lineup import Lineup
+from .qt import KRITA_VERSION, QObject, QtCore, app_data_dir, pyqtSignal
 from .records import find_node, recall
 from .regions import UnsupportedDocument
-from .task import DreamError, DreamTask, ServerTask, ZoomTask
+from .server_link import FixedServer, ServerChoice
+from .state import MANAGED
+from .task import CANCELLED, DreamError, DreamTask, ServerTask
+
+log = logging.getLogger("dreamlayer_krita")
+SERVER_FIELDS = ("server_mode", "server_url", "token", "server_python", "managed_port", "managed_device")
+NOT_ERRORS = (CANCELLED, "Cancelled before it started.")
 
 
 class Controller(QObject):
-    message = pyqtSignal(str)  # a readable line about the job for the docker
-    running = pyqtSignal()  # a job started
-    ended = pyqtSignal(bool, str)  # whether a layer was added, and a readable line saying what happened
-    progress = pyqtSignal(object)  # JobStatus
-    preview = pyqtSignal(object)  # QImage
-    connection = pyqtSignal(bool, str)  # whether the server answered, and what to tell the artist
+    message = pyqtSignal(str)  # a readable line for the docker
     description_changed = pyqtSignal(object)  # Description: the knobs to build
-    _checked = pyqtSignal(object, str)
 
-    def __init__(self, state_path: str):
+    def __init__(self, data_dir: str):
         super().__init__()
-        self.state_path = state_path
-        self.state = state_file.load(state_path)
+        self.state_path = os.path.join(data_dir, "settings.json")
+        self.log_file = os.path.join(data_dir, "server.log")
+        diagnostics.log_to_file(os.path.join(data_dir, "plugin.log"))
+        self.state = state_file.load(self.state_path)
         self.description: Description | None = None
         self.description_problem = ""
-        self.task: ServerTask | None = None
-        self._checked.connect(self._on_checked)
+        self.guide_id: str | None = None  # the guide layer the docker's picker shows (None: no guide)
+        self.errors = diagnostics.LastErrors()
+        self.connection = Connection(self.log_file, os.getpid())
+        self.lineup = Lineup()
+        self._last: ServerTask | None = None
+        self.connection.changed.connect(self._connection_changed)
+        self.connection.described.connect(self._described)
+        self.lineup.ended.connect(self._ended)
+        self.connection.configure(self.server_choice())
         try:
             self.apply_description(Description.load())
         except DescriptionError as exc:
             self.description_problem = str(exc)
+
+    @property
+    def task(self) -> ServerTask | None:
+        """The dream running now, else the last one that ran."""
+        return self.lineup.running or self._last
 
     # -- settings ----------------------------------------------------------------------------------------------
     def apply_description(self, description: Description) -> None:
@@ -50,6 +74,7 @@ class Controller(QObject):
         if self.state.preset not in description.presets:
             self.state.preset = description.default_preset
         self.state.values = description.checked(self.state.values, self.state.preset)
+        self.state.video_values = description.checked(self.state.video_values, group="video")
         self.save_state()
         self.description_changed.emit(description)
 
@@ -63,6 +88,14 @@ class Controller(QObject):
 
     def set_value(self, name: str, value: Any) -> None:
         self.state.values[name] = value
+        self.save_state()
+
+    def set_video_value(self, name: str, value: Any) -> None:
+        self.state.video_values[name] = value
+        self.save_state()
+
+    def set_variations(self, count: int) -> None:
+        self.state.variations = max(1, int(count))
         self.save_state()
 
     def save_state(self) -> None:
@@ -82,78 +115,155 @@ class Controller(QObject):
         params = {name: value for name, value in self.dream_params().items() if name not in replaced}
         return {**params, **{s["name"]: self.state.values[s["name"]] for s in self.description.zoom}}
 
-    # -- the server ---------------------------------------------------------------------------------------------
-    def client(self, server_url: str | None = None) -> DreamClient:
-        return DreamClient(server_url or self.state.server_url, self.state.token or None)
+    def video_params(self) -> dict[str, Any]:
+        """Every dream knob's value (the first frame gets their iterations) and every animation knob's."""
+        video = self.description.video if self.description else []
+        return {**self.dream_params(), **{s["name"]: self.state.video_values[s["name"]] for s in video}}
 
-    def set_server(self, url: str, token: str) -> None:
-        self.state.server_url, self.state.token = url.strip(), token.strip()
+    # -- the server ---------------------------------------------------------------------------------------------
+    def server_choice(self) -> ServerChoice:
+        s = self.state
+        return ServerChoice(s.server_mode == MANAGED, s.server_url, s.token, s.server_python, s.managed_port,
+                            s.managed_device)
+
+    def set_server(self, values: dict[str, Any]) -> None:
+        """The Server section's fields, as the artist left them; a different server is reached at once."""
+        for name in SERVER_FIELDS:
+            setattr(self.state, name, values[name])
         self.save_state()
-        self.check_server()
+        if self.connection.configure(self.server_choice()):
+            self.check_server()
 
     def check_server(self) -> None:
-        """Ask the server for its models and settings in the background; answers through ``connection``."""
-        client = self.client()
+        """Reach the server (starting the managed one when nothing answers) and fetch what it describes."""
+        self.connection.check()
 
-        def work() -> None:
-            try:
-                self._checked.emit(client.models(), "")
-            except ClientError as exc:
-                self._checked.emit(None, str(exc))
+    def docker_visible(self, visible: bool) -> None:
+        """The docker opened (reach the server, unless it is already there) or closed; it watches while open."""
+        self.connection.watch(visible)
+        if visible and self.connection.state != "connected":
+            self.check_server()
 
-        threading.Thread(target=work, name="dreamlayer-check", daemon=True).start()
+    def _described(self, info) -> None:
+        try:
+            self.apply_description(Description.from_json(info))
+        except DescriptionError as exc:
+            self.connection.say("not connected", f"The server at {self.connection.choice.address} answered oddly: {exc}")
 
-    def _on_checked(self, info, error: str) -> None:
-        if info is not None:
-            try:
-                self.apply_description(Description.from_json(info))
-            except DescriptionError as exc:
-                info, error = None, f"The server at {self.state.server_url} answered oddly: {exc}"
-        self.connection.emit(info is not None, f"Connected to {self.state.server_url}." if info is not None else error)
+    def _connection_changed(self, state: str, text: str) -> None:
+        if state == "not connected":
+            log.warning("dreamlayer: %s", text)
+            self.errors.add(text)
+
+    def diagnostics_text(self) -> str:
+        versions = {"Plugin (dreamlayer)": installed_version(), "Krita": KRITA_VERSION, "Qt": QtCore.qVersion(),
+                    "PyQt": QtCore.PYQT_VERSION_STR}
+        connection = self.connection
+        return diagnostics.report(versions, connection.choice, f"{connection.state}: {connection.text}",
+                                  connection.health, self.log_file, self.errors.lines())
+
+    def shutdown(self) -> None:
+        """Krita is quitting: nothing more is sent, and the server the plugin started stops with it."""
+        self.lineup.cancel()
+        self.connection.watch(False)
+        self.connection.link.stop()
 
     # -- dreams ---------------------------------------------------------------------------------------------------
-    def dream_active(self) -> DreamTask | None:
-        """The Dream button and action: the active layer of the active document, with the knobs' values."""
+    def dream_active(self) -> list[ServerTask]:
+        """The Dream button and action: the active layer of the active document, with the knobs' values, the
+        guide layer if one is picked, as many times as Variations says."""
         document = self._document()
         if document is None:
-            return None
-        return self._try(lambda: self.dream(document, document.activeNode(), self.dream_params()))
+            return []
+        node = document.activeNode()
 
-    def dream_again_active(self, vary: bool = False) -> DreamTask | None:
+        def start() -> list[ServerTask]:
+            guide, params, count = self._guide(document), self.dream_params(), self.state.variations
+            if count <= 1:
+                return [self.dream(document, node, params, guide=guide)]
+            seeds = self._seeds(params.get("seed"), count)
+            batch = VariationGroup(f"variations, {params['preset']}, seeds {seeds[0]} to {seeds[-1]}")
+            tasks: list[ServerTask] = []
+            for index, seed in enumerate(seeds):
+                tasks.append(DreamTask(self.connection.link, document, node, {**params, "seed": seed}, guide=guide, batch=batch))
+                tasks[-1].title = f"Variation {index + 1} of {count}"
+            return self._queue(tasks)
+
+        return self._try(start)
+
+    def dream_again_active(self, vary: bool = False) -> list[ServerTask]:
         """Dream again (or Vary: a new seed) with the settings the active dream layer was made with, from its
         source layer, inside the current selection; the new layer goes above the dream layer, so it shows."""
         document = self._document()
         if document is None:
-            return None
+            return []
         dream_layer = document.activeNode()
         record = recall(document, dream_layer) if dream_layer is not None else None
         if record is None or record.kind != "dream":
             self.message.emit("Select a dream layer (one that Dream made) to dream it again.")
-            return None
+            return []
         source = find_node(document, record.source)
         if source is None:
             self.message.emit("The layer this dream was made from is gone, so it can't be dreamed again.")
-            return None
+            return []
         params = {**record.settings, "preset": record.preset, **({"seed": None} if vary else {})}
-        return self._try(lambda: self.dream(document, source, params, above=dream_layer))
+        return self._try(lambda: [self.dream(document, source, params, above=dream_layer)])
 
-    def zoom_active(self, from_noise: bool = False) -> ZoomTask | None:
+    def zoom_active(self, from_noise: bool = False) -> list[ServerTask]:
         """The Zoom buttons and actions: a zoom film of the active layer (or of noise) with the knobs' values."""
         document = self._document()
         if document is None:
-            return None
-        return self._try(lambda: self.zoom(document, None if from_noise else document.activeNode(), self.zoom_params()))
+            return []
+        return self._try(lambda: [self.zoom(document, None if from_noise else document.activeNode(), self.zoom_params())])
 
-    def dream(self, document, node, params: dict[str, Any], server_url: str | None = None, above=None) -> DreamTask:
-        return self._start(lambda client: DreamTask(client, document, node, params, above), server_url)
+    def animate_active(self) -> list[ServerTask]:
+        """Dream the animation (button and action): the active animated layer's drawings in the clip range."""
+        document = self._document()
+        if document is None:
+            return []
+        return self._try(lambda: [self.animate(document, document.activeNode(), self.video_params())])
+
+    def dream(self, document, node, params: dict[str, Any], server_url: str | None = None, above=None,
+              guide=None) -> DreamTask:
+        link = self._link(server_url)
+        return self._queue([DreamTask(link, document, node, params, above, guide)])[0]
 
     def zoom(self, document, node, params: dict[str, Any], server_url: str | None = None) -> ZoomTask:
-        return self._start(lambda client: ZoomTask(client, document, node, params), server_url)
+        return self._queue([self._make(ZoomTask, self._link(server_url), document, node, params)])[0]
+
+    def animate(self, document, node, params: dict[str, Any], server_url: str | None = None) -> AnimationTask:
+        return self._queue([self._make(AnimationTask, self._link(server_url), document, node, params)])[0]
 
     def cancel(self) -> None:
-        if self.task is not None and not self.task.done:
-            self.task.cancel()
+        if self.lineup.cancel():
             self.message.emit("Cancelling...")
+
+    # -- helpers ----------------------------------------------------------------------------------------------------
+    def _link(self, server_url: str | None):
+        return FixedServer(server_url, self.state.token) if server_url else self.connection.link
+
+    @staticmethod
+    def _make(kind, *args):
+        try:
+            return kind(*args)
+        except UnsupportedDocument as exc:
+            raise DreamError(str(exc)) from None
+
+    def _guide(self, document):
+        """The picked guide layer's pixels, or None without one."""
+        if self.guide_id is None:
+            return None
+        node = find_node(document, self.guide_id)
+        if node is None:
+            raise DreamError("The guide layer is not in this image: pick another guide, or none.")
+        return self._make(read_guide, document, node)
+
+    def _seeds(self, first: int | None, count: int) -> list[int]:
+        """``count`` consecutive seeds from ``first`` (or a drawn one), all inside the seed's range."""
+        setting = next(s for s in self.description.dream if s["name"] == "seed")
+        highest = setting.get("maximum", 2**31 - 1) - count + 1
+        first = random.SystemRandom().randint(0, highest) if first is None else min(first, highest)
+        return list(range(first, first + count))
 
     def _document(self):
         """The active document, once there are knobs to dream with; else None, and the artist is told why."""
@@ -165,29 +275,22 @@ class Controller(QObject):
             self.message.emit("Open an image first.")
         return document
 
-    def _try(self, start):
+    def _try(self, start) -> list[ServerTask]:
         try:
             return start()
         except DreamError as exc:
+            self.errors.add(str(exc))
             self.message.emit(str(exc))
-            return None
+            return []
 
-    def _start(self, make_task, server_url: str | None):
-        if self.task is not None and not self.task.done:
-            raise DreamError("A dream is already running; wait for it or cancel it.")
-        try:
-            task = make_task(self.client(server_url))
-        except UnsupportedDocument as exc:
-            raise DreamError(str(exc)) from None
-        task.progress.connect(self.progress)
-        task.preview.connect(self.preview)
-        task.finished.connect(lambda layer: self.ended.emit(True, f"Added the layer '{layer.name()}'."))
-        task.failed.connect(lambda message: self.ended.emit(False, message))
-        self.task = task
-        self.running.emit()
-        self.message.emit("Dreaming...")
-        task.start()
-        return task
+    def _queue(self, tasks: list[ServerTask]) -> list[ServerTask]:
+        self._last = tasks[-1]
+        self.lineup.add(tasks)
+        return tasks
+
+    def _ended(self, task: ServerTask, added: bool, message: str) -> None:
+        if not added and message not in NOT_ERRORS:
+            self.errors.add(message)
 
 
 _controller: Controller | None = None
@@ -196,5 +299,7 @@ _controller: Controller | None = None
 def controller() -> Controller:
     global _controller
     if _controller is None:
-        _controller = Controller(os.path.join(app_data_dir(), "dreamlayer", "settings.json"))
+        _controller = Controller(os.path.join(app_data_dir(), "dreamlayer"))
+        QtCore.QCoreApplication.instance().aboutToQuit.connect(_controller.shutdown)
+        Krita.instance().notifier().applicationClosing.connect(_controller.shutdown)
     return _controller

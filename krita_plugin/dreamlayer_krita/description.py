@@ -3,7 +3,9 @@
 The description comes from the live server (``GET /v1/models``, which carries the same settings and presets as
 ``/v1/settings`` beside the models), or, while no server answers, from ``dreamlayer_settings.json``, which
 ``dreamlayer install-plugin`` writes into the plugin's folder. Either way it has the same shape:
-``{"settings": {"dream": [...], "zoom": [...], "presets": {...}, "default_preset": ...}, "models": [...]}``.
+``{"settings": {"dream": [...], "zoom": [...], "video": [...], "presets": {...}, "default_preset": ...},
+"models": [...]}``. A video's settings are a group of their own: some share a zoom's names (steps_per_frame, fps),
+so their values are kept apart (``checked(..., group="video")``).
 The plugin knows no setting of its own: names, types, ranges, defaults, labels and help all come from here.
 
 Host-neutral (no Krita, no Qt), so it is tested on its own.
@@ -33,6 +35,7 @@ class Description(NamedTuple):
     default_preset: str
     models: list[dict[str, Any]]  # name, title, available, default_layer, layers
     zoom_replaces: dict[str, str]  # dream settings a zoom names otherwise: steps -> steps_per_frame
+    video: list[dict[str, Any]] = []  # an animation's settings (a description from before videos has none)
 
     @classmethod
     def from_json(cls, data: Any) -> Description:
@@ -40,8 +43,8 @@ class Description(NamedTuple):
             settings = data["settings"]
             description = cls(list(settings["dream"]), list(settings["zoom"]), dict(settings["presets"]),
                               str(settings["default_preset"]), list(data.get("models") or []),
-                              dict(settings.get("zoom_replaces") or {}))
-            for setting in description.settings():
+                              dict(settings.get("zoom_replaces") or {}), list(settings.get("video") or []))
+            for setting in description.settings() + description.video:
                 missing = [key for key in ("name", "type", "label") if key not in setting]  # what any knob needs
                 if missing:
                     raise KeyError(missing[0])
@@ -71,15 +74,17 @@ class Description(NamedTuple):
         """The dream settings a preset runs (every one of them)."""
         return dict(self.presets[name]["values"])
 
-    def checked(self, values: Mapping[str, Any], fill_from_preset: str | None = None) -> dict[str, Any]:
+    def checked(self, values: Mapping[str, Any], fill_from_preset: str | None = None, group: str = "") -> dict[str, Any]:
         """Every setting's value: the given one where it is valid, else the preset's (for dream settings) or the
         setting's default. Unknown names and bad values are logged and left out, so a stale or hand-edited
-        settings file never stops the plugin."""
-        base = self.preset_values(fill_from_preset or self.default_preset)
-        for name in sorted(set(values) - {s["name"] for s in self.settings()}):
+        settings file never stops the plugin. ``group="video"`` checks an animation's settings instead of the
+        dream and zoom settings."""
+        settings = self.video if group == "video" else self.settings()
+        base = self.preset_values(fill_from_preset or self.default_preset) if group != "video" else {}
+        for name in sorted(set(values) - {s["name"] for s in settings}):
             log.warning("dreamlayer: ignoring the unknown setting %s=%r", name, values[name])
         out = {}
-        for setting in self.settings():
+        for setting in settings:
             name = setting["name"]
             fallback = base.get(name, setting.get("default"))
             if name in values and not is_valid(setting, values[name]):
@@ -105,3 +110,12 @@ def is_valid(setting: Mapping[str, Any], value: Any) -> bool:
     if not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
         return False
     return setting.get("minimum", -math.inf) <= value <= setting.get("maximum", math.inf)
+
+
+def installed_version(path: str = FALLBACK_FILE) -> str:
+    """The dreamlayer version the plugin was installed from, as the installer wrote it beside the settings."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return str(json.load(f).get("version", "unknown"))
+    except (OSError, ValueError, AttributeError):
+        return "unknown"

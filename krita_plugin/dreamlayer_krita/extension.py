@@ -1,5 +1,5 @@
-"""Krita's entry points: the Dream, Dream again, Vary, Zoom and Cancel actions (in Tools > Scripts,
-shortcut-configurable)."""
+"""Krita's entry points: the Dream, Dream again, Vary, Zoom, Dream the animation and Cancel actions (in Tools >
+Scripts, shortcut-configurable)."""
 
 from __future__ import annotations
 
@@ -23,5 +23,7 @@ class DreamExtension(Extension):
         zoom.triggered.connect(lambda: controller().zoom_active())
         noise = window.createAction("dreamlayer_zoom_noise", "Zoom film from noise (dreamlayer)", "tools/scripts")
         noise.triggered.connect(lambda: controller().zoom_active(from_noise=True))
+        animate = window.createAction("dreamlayer_dream_animation", "Dream the animation (dreamlayer)", "tools/scripts")
+        animate.triggered.connect(lambda: controller().animate_active())
         cancel = window.createAction("dreamlayer_cancel", "Cancel dream (dreamlayer)", "tools/scripts")
         cancel.triggered.connect(lambda: controller().cancel())

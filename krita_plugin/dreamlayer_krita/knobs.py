@@ -6,7 +6,9 @@ included where the setting says what nothing means, so what the knobs show is ex
   ("random", "automatic"), the lowest value, one step below the range, shows those words and means None;
 - yes/no: a check box; a fixed list of choices: a combo box; other text: a line edit;
 - the network (``model``): its models by title; the features (``layer``): an editable combo of the chosen
-  network's layers, its default first, so a mix like "block8=0.5,block10" can still be typed.
+  network's layers, its default first, so a mix like "block8=0.5,block10" can still be typed;
+- the channels (``channels``): all of them, the N strongest, or a typed list, spoken as the setting's text
+  ("", "strongest:N", "3,17,42").
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .qt import QtWidgets
 
 LARGEST_INT = 2**31 - 1  # a QSpinBox holds a C int
 MAX_DECIMALS = 4
+STRONGEST_SHOWN = 8  # what the channels knob offers first when the artist picks "the strongest"
 
 
 class Knob:
@@ -180,12 +183,68 @@ class TextKnob(Knob):
         self.widget.textChanged.connect(lambda _text: callback())
 
 
+class ChannelsKnob(Knob):
+    """All channels, the N strongest (a spin box), or these (a typed list): the three forms of the setting's text."""
+
+    MODES = (("all", "All"), ("strongest", "The strongest"), ("these", "These"))
+
+    def __init__(self, setting: dict[str, Any]):
+        super().__init__(setting, QtWidgets.QWidget())
+        self.mode, self.count, self.listed = QtWidgets.QComboBox(), QtWidgets.QSpinBox(), QtWidgets.QLineEdit()
+        for value, text in self.MODES:
+            self.mode.addItem(text, value)
+        self.count.setRange(1, 4096)
+        self.count.setValue(STRONGEST_SHOWN)
+        self.listed.setPlaceholderText("3,17,42")
+        row = QtWidgets.QHBoxLayout(self.widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        for part in (self.mode, self.count, self.listed):
+            part.setToolTip(self.widget.toolTip())
+            row.addWidget(part)
+        self.mode.currentIndexChanged.connect(lambda _index: self._show_mode())
+        self._show_mode()
+
+    def value(self) -> str:
+        mode = self.mode.currentData()
+        if mode == "strongest":
+            return f"strongest:{self.count.value()}"
+        return self.listed.text().replace(" ", "") if mode == "these" else ""
+
+    def set_value(self, value: Any) -> None:
+        text = str(value or "").strip()
+        parts = (self.mode, self.count, self.listed)
+        blocked = [part.blockSignals(True) for part in parts]  # the panel blocks only the container's signals
+        try:
+            mode = "all" if text in ("", "all") else "strongest" if text.startswith("strongest") else "these"
+            self.mode.setCurrentIndex(self.mode.findData(mode))
+            if mode == "strongest":
+                count = text.partition(":")[2]
+                self.count.setValue(int(count) if count.isdigit() else 1)
+            elif mode == "these":
+                self.listed.setText(text)
+            self._show_mode()
+        finally:
+            for part, was in zip(parts, blocked):
+                part.blockSignals(was)
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self.mode.currentIndexChanged.connect(lambda _index: callback())
+        self.count.valueChanged.connect(lambda _value: callback())
+        self.listed.textChanged.connect(lambda _text: callback())
+
+    def _show_mode(self) -> None:
+        self.count.setVisible(self.mode.currentData() == "strongest")
+        self.listed.setVisible(self.mode.currentData() == "these")
+
+
 def make_knob(setting: dict[str, Any], models: list[dict[str, Any]]) -> Knob:
     """The widget a setting's description calls for."""
     if setting["name"] == "model" and models:
         return ModelKnob(setting, models)
     if setting["name"] == "layer":
         return LayerKnob(setting)
+    if setting["name"] == "channels":
+        return ChannelsKnob(setting)
     if "choices" in setting:
         return ChoiceKnob(setting)
     if setting["type"] == "boolean":

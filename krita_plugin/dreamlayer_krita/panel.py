@@ -1,13 +1,15 @@
 """The preset and every knob of the settings description, grouped by the description's sections: "basic" knobs
-always shown, "more" and "zoom" in sections that fold, so that the docker fits a small screen.
+always shown, "more", "zoom" and "video" in sections that fold, so that the docker fits a small screen.
 
 Picking a preset loads its values into the knobs (``preset_chosen``); a knob the artist changes is reported with
-``value_changed``. The panel holds no values of its own: it shows what it is given, and says what it shows.
+``value_changed`` (an animation's knobs, whose names a zoom's share, with ``video_value_changed``). The panel holds
+no values of its own: it shows what it is given, and says what it shows. The docker may add rows of its own
+(the guide layer picker) beside the knobs: ``add_row``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from .description import Description
 from .knobs import Knob, LayerKnob, make_knob
@@ -16,22 +18,35 @@ from .widgets import FoldingSection
 
 # Folding sections, in order, by the description's section names; a section the description adds later folds too,
 # under its own name.
-SECTION_TITLES = {"more": "More settings", "zoom": "Zoom film"}
+SECTION_TITLES = {"more": "More settings", "zoom": "Zoom film", "video": "Dream the animation"}
 # Settings the docker has no knob for, and why: they would do nothing here.
-NOT_SHOWN = {
-    "guide_weight": "the docker has no guide picture yet",
-    "format": "a zoom's frames become animation frames; the film file is not used",
+NOT_SHOWN = {"format": "a zoom's frames become animation frames; the film file is not used"}
+VIDEO_NOT_SHOWN = {
+    "format": "the dreamed frames become animation frames; the film file is not used",
+    "fps": "the dreamed frames keep the document's timing",
 }
+
+
+class ExtraRow(NamedTuple):
+    """A row the docker adds to a section, before the knob ``before`` (or at the end when it has none)."""
+
+    section: str
+    label: str
+    widget: QtWidgets.QWidget
+    before: str
 
 
 class KnobPanel(QtWidgets.QWidget):
     preset_chosen = pyqtSignal(str)
     value_changed = pyqtSignal(str, object)
+    video_value_changed = pyqtSignal(str, object)
     section_toggled = pyqtSignal()
 
     def __init__(self, open_sections: list[str]):
         super().__init__()
-        self.knobs: dict[str, Knob] = {}
+        self.knobs: dict[str, Knob] = {}  # dream and zoom settings
+        self.video_knobs: dict[str, Knob] = {}  # an animation's settings
+        self.extra_rows: list[ExtraRow] = []
         self.description: Description | None = None
         self.preset = QtWidgets.QComboBox()
         # Any change of the preset loads its values; so does picking the shown one again (after changing knobs).
@@ -53,16 +68,24 @@ class KnobPanel(QtWidgets.QWidget):
     def open_sections(self) -> list[str]:
         return [name for name, section in self.sections.items() if section.is_open()]
 
-    def build(self, description: Description, values: dict[str, Any], preset: str) -> None:
+    def add_row(self, section: str, label: str, widget: QtWidgets.QWidget, before: str = "") -> None:
+        """A row of the docker's own in a section, kept across rebuilds of the knobs."""
+        self.extra_rows.append(ExtraRow(section, label, widget, before))
+        self._place_extra_rows()
+
+    def build(self, description: Description, values: dict[str, Any], preset: str,
+              video_values: dict[str, Any] | None = None) -> None:
         """Knobs for every setting of the description (replacing any earlier ones), showing ``values``."""
         self.description = description
-        for form in self.forms.values():
-            while form.rowCount() > (2 if form is self.basic else 0):
-                form.removeRow(form.rowCount() - 1)
-        self.knobs = {}
+        self._clear_forms()
+        self.knobs, self.video_knobs = {}, {}
         for setting in description.settings():
             if setting["name"] not in NOT_SHOWN:
                 self._add_knob(make_knob(setting, description.models), setting.get("section", "basic"))
+        for setting in description.video:
+            if setting["name"] not in VIDEO_NOT_SHOWN:
+                self._add_knob(make_knob(setting, description.models), "video", self.video_knobs)
+        self._place_extra_rows()
         self.preset.blockSignals(True)
         self.preset.clear()
         for name, about in description.presets.items():
@@ -70,6 +93,14 @@ class KnobPanel(QtWidgets.QWidget):
             self.preset.setItemData(self.preset.count() - 1, about.get("description", ""), QtCore.Qt.ItemDataRole.ToolTipRole)
         self.preset.blockSignals(False)
         self.show_values(values, preset)
+        self.show_video_values(video_values or {})
+
+    def show_video_values(self, values: dict[str, Any]) -> None:
+        for name, knob in self.video_knobs.items():
+            if name in values:
+                blocked = knob.widget.blockSignals(True)
+                knob.set_value(values[name])
+                knob.widget.blockSignals(blocked)
 
     def show_values(self, values: dict[str, Any], preset: str) -> None:
         """Show these values (and this preset) without reporting them back as the artist's changes."""
@@ -96,6 +127,9 @@ class KnobPanel(QtWidgets.QWidget):
     def values(self) -> dict[str, Any]:
         return {name: knob.value() for name, knob in self.knobs.items()}
 
+    def video_values(self) -> dict[str, Any]:
+        return {name: knob.value() for name, knob in self.video_knobs.items()}
+
     def section(self, name: str) -> FoldingSection:
         return self.sections[name]
 
@@ -107,7 +141,7 @@ class KnobPanel(QtWidgets.QWidget):
         section.toggled.connect(lambda _opened: self.section_toggled.emit())
         self._layout.addWidget(section)
 
-    def _add_knob(self, knob: Knob, section: str) -> None:
+    def _add_knob(self, knob: Knob, section: str, group: dict[str, Knob] | None = None) -> None:
         if section not in self.forms:
             self._add_section(section, FoldingSection(section.capitalize()))
         form = self.forms[section]
@@ -117,13 +151,38 @@ class KnobPanel(QtWidgets.QWidget):
             label = QtWidgets.QLabel(knob.label)
             label.setToolTip(knob.widget.toolTip())
             form.addRow(label, knob.widget)
-        self.knobs[knob.name] = knob
-        knob.on_change(lambda: self._changed(knob))
+        if group is None:
+            self.knobs[knob.name] = knob
+            knob.on_change(lambda: self._changed(knob))
+        else:
+            group[knob.name] = knob
+            knob.on_change(lambda: self.video_value_changed.emit(knob.name, knob.value()))
 
     def _changed(self, knob: Knob) -> None:
         if knob.name == "model":
             self._show_layers(keep_unknown=False)
         self.value_changed.emit(knob.name, knob.value())
+
+    def _clear_forms(self) -> None:
+        """Remove every knob's row; the docker's own rows are taken out whole, to be placed again."""
+        extras = {id(row.widget) for row in self.extra_rows}
+        for form in self.forms.values():
+            for index in reversed(range(2 if form is self.basic else 0, form.rowCount())):
+                taken = form.takeRow(index)
+                for item in (taken.labelItem, taken.fieldItem):
+                    widget = item.widget() if item is not None else None
+                    if widget is not None and id(widget) not in extras:  # a docker's row stays, to go back in
+                        widget.hide()
+                        widget.deleteLater()
+
+    def _place_extra_rows(self) -> None:
+        for row in self.extra_rows:
+            form = self.forms[row.section]
+            if form.indexOf(row.widget) >= 0:
+                continue
+            knob = self.knobs.get(row.before)
+            index = form.getWidgetPosition(knob.widget)[0] if knob is not None else -1
+            form.insertRow(index if index >= 0 else form.rowCount(), row.label, row.widget)
 
     def _show_layers(self, keep_unknown: bool) -> None:
         """The features knob lists the chosen network's layers; after the artist picks another network, a layer

@@ -7,7 +7,9 @@ R, G, B, A (libkis Node.pixelData). The server accepts both layouts, so bytes tr
 from __future__ import annotations
 
 import struct
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
+
+T = TypeVar("T")
 
 # Krita colour depth -> (layout, depth) of the raw upload.
 RAW_FORMATS = {"U8": ("BGRA", "u8"), "U16": ("BGRA", "u16"), "F16": ("RGBA", "f16"), "F32": ("RGBA", "f32")}
@@ -106,3 +108,26 @@ def layer_name(label: str, existing: set[str]) -> str:
     while f"{base} {n}" in existing:
         n += 1
     return f"{base} {n}"
+
+
+def alpha8(data: bytes, layout: str, depth: str) -> bytes:
+    """The alpha channel of raw pixels in Krita's layout and depth, 8 bits a pixel (what a dreamed frame gets back)."""
+    if depth == "u8":
+        return data[layout.index("A")::4]
+    if depth == "u16":
+        return data[layout.index("A") * 2 + 1::8]  # little-endian: the high byte
+    size, code = (2, "e") if depth == "f16" else (4, "f")
+    values = struct.unpack(f"<{len(data) // size}{code}", data)[layout.index("A")::4]
+    return bytes(min(255, max(0, int(v * 255 + 0.5))) if v == v else 0 for v in values)
+
+
+def timeline(times: list[int], frames: list[T]) -> list[T | None]:
+    """What a new animated layer shows at each time from 0 to the last of ``times``: the frame keyed at or before
+    it (``frames[i]`` is keyed at ``times[i]``, times ascending), None before the first."""
+    shown: list[T | None] = []
+    current = -1
+    for t in range(times[-1] + 1):
+        while current + 1 < len(times) and times[current + 1] <= t:
+            current += 1
+        shown.append(frames[current] if current >= 0 else None)
+    return shown

@@ -1,4 +1,5 @@
-"""What the docker remembers between sessions: the server, the preset, and each knob's value.
+"""What the docker remembers between sessions: the server (managed or at a URL), the preset, each knob's value,
+and how many variations Dream makes.
 
 Saved as JSON in Krita's data folder, outside the plugin folder, so updates keep it; what others write into the
 same file (``dreamlayer install-plugin`` records the Python that runs the server there) is kept as it is. The knob
@@ -16,17 +17,27 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .client import DEFAULT_URL
+from .client import DEFAULT_PORT, DEFAULT_URL
 
 log = logging.getLogger("dreamlayer_krita")
+MANAGED, AT_URL = "managed", "url"  # where the server is: started by the plugin on this computer, or at a URL
+DEVICES = ("auto", "cuda", "mps", "cpu")  # what `dreamlayer serve --device` takes
+# Allowed values of the fields that have a fixed list of them; a stored value outside it falls back to the default.
+CHOICES = {"server_mode": (MANAGED, AT_URL), "managed_device": DEVICES}
 
 
 @dataclass
 class DockerState:
-    server_url: str = DEFAULT_URL
-    token: str = ""
+    server_mode: str = MANAGED
+    server_url: str = DEFAULT_URL  # a server at a URL: its address...
+    token: str = ""  # ...and its bearer token, if it wants one (sent as "Authorization: Bearer", never logged)
+    server_python: str = ""  # the managed server's Python: `dreamlayer install-plugin` records the one it ran with
+    managed_port: int = DEFAULT_PORT
+    managed_device: str = "auto"
     preset: str = ""  # empty until a description names its default preset
-    values: dict[str, Any] = field(default_factory=dict)  # setting name -> the value its knob shows
+    values: dict[str, Any] = field(default_factory=dict)  # dream and zoom setting name -> the value its knob shows
+    video_values: dict[str, Any] = field(default_factory=dict)  # the same for an animation's settings
+    variations: int = 1  # how many dreams, with consecutive seeds, one press of Dream makes
     open_sections: list[str] = field(default_factory=list)  # the folding sections the artist left open
     others: dict[str, Any] = field(default_factory=dict)  # the file's other entries, written back untouched
 
@@ -48,10 +59,11 @@ def load(path: str) -> DockerState:
     for name in _own_names():
         default = getattr(state, name)
         value = stored.get(name, default)
-        if _fits(value, default):
+        if _fits(value, default) and value in CHOICES.get(name, (value,)):
             setattr(state, name, value)
         else:
-            log.warning("dreamlayer: ignoring %s=%r in %s", name, value, path)
+            shown = "(hidden)" if name == "token" else repr(value)  # the token is never written to a log
+            log.warning("dreamlayer: ignoring %s=%s in %s", name, shown, path)
     return state
 
 
@@ -62,6 +74,8 @@ def _own_names() -> list[str]:
 def _fits(value: Any, default: Any) -> bool:
     if isinstance(default, list):
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool) and value > 0  # a port, a count
     return isinstance(value, type(default))
 
 

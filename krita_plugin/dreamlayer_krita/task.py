@@ -1,29 +1,31 @@
 """Server jobs started from Krita: the network part runs on a worker thread, so Krita never freezes.
 
 Krita's API is only touched on the GUI thread (reading pixels before, adding the layer after); the worker thread
-only talks to the server, and reports back through Qt signals, which Qt delivers on the GUI thread.
+only talks to the server (starting the managed one first if nothing answers), and reports back through Qt
+signals, which Qt delivers on the GUI thread.
+
+Nothing is lost: a job the server forgot (it restarted, or stopped answering mid-way, or let the result go) is
+sent again once, automatically, to the server that answers then (the managed one is started again), and the
+artist is told. A job that fails adds nothing: the document stays exactly as it was.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import threading
 from typing import Any, NamedTuple
 
-from .adapter import add_result_layer, composite, import_frames_as_layer, layer_png, read_region
-from .client import ClientError, DreamClient, JobResult, JobStatus, RawImage
+from .adapter import GuidePixels, Region, VariationGroup, add_result_layer, composite, read_region
+from .client import ClientError, DreamClient, JobLost, JobResult, JobStatus, RawImage, ServerUnavailable
 from .qt import QObject, QtGui, pyqtSignal
 from .records import DreamRecord, layer_label, node_id, remember
-from .regions import UnsupportedDocument, raw_format
+from .regions import UnsupportedDocument
 
 log = logging.getLogger("dreamlayer_krita")
 # Should Krita die mid-dream, the server cancels the job once nobody has asked about it for this long.
 LEASE_SECONDS = 30
-# A zoom's frames become a layer's animation frames; the film the server also writes is not used, and WebP is the
-# cheapest film to make.
-ZOOM_FILM_FORMAT = "webp"
+SENT_AGAIN = "The server restarted; the dream was sent again."
+CANCELLED = "The dream was cancelled."
 
 
 class DreamError(Exception):
@@ -34,26 +36,32 @@ class Finished(NamedTuple):
     """What the worker thread hands the GUI thread once a job is done."""
 
     status: JobStatus  # the final status: the settings that ran, the seed drawn
-    output: Any  # what ``fetch`` got: the result's pixels, or a zoom's frame files
+    output: Any  # what ``fetch`` got: the result's pixels, or a film's frame files
 
 
 class ServerTask(QObject):
-    """One job on the server: submit, follow, fetch; subclasses say what to send and what to do with the answer."""
+    """One job on the server: submit, follow, fetch; subclasses say what to send and what to do with the answer.
+
+    ``link`` gives the client (server_link.ServerLink, or FixedServer for a script's URL)."""
 
     progress = pyqtSignal(object)  # JobStatus
-    preview = pyqtSignal(object)  # QImage: the latest octave or zoom frame, and at the end the finished result
+    preview = pyqtSignal(object)  # QImage: the latest octave or frame, and at the end the finished result
+    notice = pyqtSignal(str)  # what the artist should know meanwhile: the dream was sent again
     finished = pyqtSignal(object)  # the new layer
     failed = pyqtSignal(str)
     _fetched = pyqtSignal(object)  # Finished
     _error = pyqtSignal(str)
 
-    def __init__(self, client: DreamClient, document, node, params: dict[str, Any]):
+    def __init__(self, link, document, node, params: dict[str, Any]):
         super().__init__()
-        self.client, self.document, self.node = client, document, node
+        self.link, self.document, self.node = link, document, node
         self.params = {"lease": LEASE_SECONDS, **params}
+        self.client: DreamClient | None = None
+        self.title = ""  # what the progress line starts with, in a batch: "Variation 2 of 4"
         self.job_id: str | None = None
         self.new_layer = None
         self.error: str | None = None
+        self.notes: list[str] = []  # what the artist was told meanwhile; said again with the outcome
         self.done = False
         self._cancel = threading.Event()
         self._fetched.connect(self._apply)
@@ -65,12 +73,19 @@ class ServerTask(QObject):
     def cancel(self) -> None:
         self._cancel.set()
 
+    def drop(self, message: str) -> None:
+        """Never sent (cancelled while waiting its turn): done, with this message."""
+        self.error, self.done = message, True
+
     # -- on the worker thread ---------------------------------------------------------------------------------
     def submit(self) -> JobStatus:
         raise NotImplementedError
 
     def fetch(self, status: JobStatus) -> Any:
         raise NotImplementedError
+
+    def restart(self) -> None:
+        """Forget what a lost job left behind, before it is sent again."""
 
     def on_progress(self, status: JobStatus) -> None:
         self.progress.emit(status)
@@ -81,15 +96,44 @@ class ServerTask(QObject):
 
     def _work(self) -> None:
         try:
-            job = self.submit()
-            self.job_id = job.id
-            status = self.client.wait(job.id, on_progress=self.on_progress, should_cancel=self._cancel.is_set)
-            self._fetched.emit(Finished(status, self.fetch(status)))
+            self.client = self.link.ready()
+            if self._cancel.is_set():  # cancelled while the server was starting
+                raise ClientError(CANCELLED, "cancelled")
+            try:
+                finished = self._attempt()
+            except JobLost as lost:
+                if self._cancel.is_set():
+                    raise ClientError(CANCELLED, "cancelled") from None
+                log.warning("dreamlayer: job %s lost (%s); sending it again", self.job_id, lost)
+                self.notes.append(SENT_AGAIN)
+                self.notice.emit(SENT_AGAIN)
+                self.restart()
+                self.client = self.link.ready(after_loss=True)
+                finished = self._attempt()
+            self._fetched.emit(finished)
         except ClientError as exc:
             self._error.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - never a traceback in the editor; the log keeps it
             log.exception("dreamlayer: unexpected error")
             self._error.emit(f"Something unexpected went wrong: {exc}")
+
+    def _attempt(self) -> Finished:
+        """Submit, follow and fetch once; a server that forgot the job or went away at any point is JobLost."""
+        try:
+            job = self.submit()
+            self.job_id = job.id
+            status = self.client.wait(job.id, on_progress=self.on_progress, should_cancel=self._cancel.is_set)
+            return Finished(status, self.fetch(status))
+        except JobLost:
+            raise
+        except ServerUnavailable as exc:
+            if self.job_id is None:
+                raise  # it never took the job: nothing to send again
+            raise JobLost(str(exc), "server_restarted") from None
+        except ClientError as exc:
+            if exc.code in ("unknown_job", "expired"):
+                raise JobLost(str(exc), exc.code) from None
+            raise
 
     # -- on the GUI thread --------------------------------------------------------------------------------------
     def apply(self, finished: Finished):
@@ -106,27 +150,35 @@ class ServerTask(QObject):
         self.finished.emit(self.new_layer)
 
     def _fail(self, message: str) -> None:
+        if not self._cancel.is_set() or message != CANCELLED:
+            log.warning("dreamlayer: %s", message)
         self.error, self.done = message, True
         self.failed.emit(message)
 
 
 class DreamTask(ServerTask):
     """The node (inside the selection) dreamed into a new layer right above ``above`` (the node itself unless
-    told otherwise), named after the preset and seed, with the settings that ran kept in the document."""
+    told otherwise), named after the preset and seed, with the settings that ran kept in the document. With a
+    guide, the dream reaches for the guide's features; in a batch of variations, the layer lands in their group."""
 
-    def __init__(self, client: DreamClient, document, node, params: dict[str, Any], above=None):
-        super().__init__(client, document, node, params)
-        self.above = above or node
+    def __init__(self, link, document, node, params: dict[str, Any], above=None,
+                 guide: GuidePixels | None = None, batch: VariationGroup | None = None):
+        super().__init__(link, document, node, params)
+        self.above, self.guide, self.batch = above or node, guide, batch
         self._shown_octaves = 0
         try:
-            self.region = read_region(document, node)
+            self.region: Region = read_region(document, node)
         except UnsupportedDocument as exc:
             raise DreamError(str(exc)) from None
 
     def submit(self) -> JobStatus:
         bounds = self.region.bounds
         return self.client.submit(self.region.image, self.params, mask=self.region.mask,
+                                  guide=self.guide.png() if self.guide is not None else None,
                                   document=(self.document.width(), self.document.height()), position=(bounds.x, bounds.y))
+
+    def restart(self) -> None:
+        self._shown_octaves = 0
 
     def on_progress(self, status: JobStatus) -> None:
         super().on_progress(status)
@@ -144,55 +196,11 @@ class DreamTask(ServerTask):
             raise DreamError("The server sent an encoded picture where raw pixels were expected.")
         settings = finished.status.settings or {}
         preset = finished.status.preset or self.params.get("preset", "dream")
-        layer = add_result_layer(self.document, self.above, self.region.bounds, result.image.data,
-                                 layer_label(preset, settings.get("seed", result.seed)))
+        label = layer_label(preset, settings.get("seed", result.seed))
+        if self.batch is not None:
+            layer = self.batch.add(self.document, self.node, self.region.bounds, result.image.data, label)
+        else:
+            layer = add_result_layer(self.document, self.above, self.region.bounds, result.image.data, label)
         remember(self.document, layer, DreamRecord("dream", preset, settings, node_id(self.node)))
         self.preview.emit(composite(self.document, self.region.bounds))
-        return layer
-
-
-class ZoomTask(ServerTask):
-    """A zoom film from the layer (or from noise at the canvas size) into a new animated layer, a frame per frame."""
-
-    def __init__(self, client: DreamClient, document, node, params: dict[str, Any]):
-        super().__init__(client, document, node, {**params, "format": ZOOM_FILM_FORMAT})
-        raw_format(document.colorModel(), document.colorDepth())  # the frames are written in it: refuse others now
-        self.start_png = layer_png(document, node) if node is not None else None
-        self._frames_dir = tempfile.mkdtemp(prefix="dreamlayer-zoom-")
-        self._saved = 0
-
-    def submit(self) -> JobStatus:
-        return self.client.submit_zoom(self.params, self.start_png, self.document.width(), self.document.height())
-
-    def on_progress(self, status: JobStatus) -> None:
-        super().on_progress(status)
-        self._save_frames(status.id, status.frames.done)
-
-    def _save_frames(self, job_id: str, available: int) -> None:
-        while self._saved < available:
-            png = self.client.frame(job_id, self._saved)
-            if png is None:
-                return
-            with open(os.path.join(self._frames_dir, f"frame_{self._saved:05d}.png"), "wb") as f:
-                f.write(png)
-            self.show_png(png)
-            self._saved += 1
-
-    def fetch(self, status: JobStatus) -> list[str]:
-        self._save_frames(status.id, status.frames.done)
-        return [os.path.join(self._frames_dir, f"frame_{i:05d}.png") for i in range(self._saved)]
-
-    def apply(self, finished: Finished):
-        files: list[str] = finished.output
-        status = finished.status
-        settings, preset = status.settings or {}, status.preset or self.params.get("preset", "dream")
-        label = f"zoom, {layer_label(preset, settings.get('seed'))}"
-        try:
-            layer = import_frames_as_layer(self.document, self.node, files, self.params.get("fps"), label)
-        finally:
-            for path in files:
-                os.remove(path)
-            os.rmdir(self._frames_dir)
-        source = node_id(self.node) if self.node is not None else None
-        remember(self.document, layer, DreamRecord("zoom", preset, settings, source, status.film))
         return layer

@@ -68,3 +68,43 @@ class PreviewImage(QtWidgets.QWidget):
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, self.image)
         painter.end()
+
+
+class LogView(QtWidgets.QDialog):
+    """The end of a log file, in a window of its own that stays open beside Krita; Open the file hands the whole
+    file to the system's viewer, Reload reads it again."""
+
+    LINES = 400
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.path = ""
+        self.text = QtWidgets.QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
+        reload, open_file = QtWidgets.QPushButton("Reload"), QtWidgets.QPushButton("Open the file")
+        reload.clicked.connect(lambda: self.show_file(self.path))
+        open_file.clicked.connect(lambda: QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(self.path)))
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(reload)
+        buttons.addWidget(open_file)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addLayout(buttons)
+        self.resize(760, 480)
+
+    def show_file(self, path: str) -> None:
+        self.path = path
+        self.setWindowTitle(f"dreamlayer: {path}")
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()[-self.LINES:]
+            text = "\n".join(lines) or "(the log is empty)"
+        except OSError:
+            text = (f"No log yet at {path}: the plugin has not started a dream server on this computer. "
+                    "A server you started yourself writes its log where you told it to (`--log-file`).")
+        self.text.setPlainText(text)
+        self.text.moveCursor(QtGui.QTextCursor.MoveOperation.End)
+        self.show()
+        self.raise_()

@@ -100,12 +100,14 @@ def _copy_gimp(dest: Path) -> list[Path]:
 
 def _add_shared(folder: Path) -> None:
     """The protocol client, the server launcher and the settings description, copied into a plugin's folder."""
+    from . import __version__
     from .catalog import describe_models
     from .params import describe
 
     shutil.copy2(CLIENT, folder / "client.py")
     shutil.copy2(LAUNCHER, folder / "launcher.py")
-    description = {"settings": describe(), "models": describe_models()}
+    # The version too, for the plugins' diagnostics: which dreamlayer the plugin came with.
+    description = {"version": __version__, "settings": describe(), "models": describe_models()}
     (folder / SETTINGS_FILE).write_text(json.dumps(description, indent=1))  # in the model's order
 
 

@@ -42,13 +42,24 @@ def the_docker(krita):
     return docker
 
 
-def connect_docker(krita, server):
-    """Type the test server's address into the docker, as an artist would, and wait until it is connected."""
+def connect_docker(krita, server, token=""):
+    """Pick "A server at this URL" in the docker's Server section and type the address (and token), as an artist
+    would, then wait until it is connected."""
     docker = the_docker(krita)
-    docker.url.setText(server)
-    docker.url.editingFinished.emit()
-    wait_until(lambda: docker.server.button.text() == "Server: connected", 30, "the docker to connect")
+    section = docker.server
+    section.mode.setCurrentIndex(section.mode.findData("url"))
+    section.url.setText(server)
+    section.token.setText(token)
+    section.url.editingFinished.emit()
+    wait_until(lambda: section.button.text() == "Server: connected", 30, "the docker to connect")
     return docker
+
+
+def wait_for_all(docker, seconds=240):
+    """Wait until no dream runs or waits in the docker."""
+    from dreamlayer_krita.controller import controller
+
+    wait_until(lambda: controller().lineup.running is None, seconds, "the docker's dreams")
 
 
 def press(docker, button):
@@ -116,6 +127,8 @@ def presets_case(krita, server):
             "bar": [docker.bar.value(), docker.bar.maximum()], "has_preview": docker.preview.image is not None,
             "labels": {name: knob.label for name, knob in docker.panel.knobs.items()},
             "tooltips": {name: knob.widget.toolTip() for name, knob in docker.panel.knobs.items()},
+            "video_labels": {name: knob.label for name, knob in docker.panel.video_knobs.items()},
+            "video_tooltips": {name: knob.widget.toolTip() for name, knob in docker.panel.video_knobs.items()},
             "layers": [n.name() for n in doc.rootNode().childNodes()]}
 
 
@@ -201,10 +214,14 @@ def docker_state_case(krita, server):
 
 
 def fits_the_screen_case(krita, server):
-    """Krita maximised on a 1600×1000 screen with its default dockers and ours: a screenshot, and what fits."""
+    """Krita maximised on a 1600×1000 screen with its default dockers and ours, talking to the managed server the
+    docker started when it opened (as on an artist's first day): a screenshot, and what fits."""
+    from dreamlayer_krita.controller import controller
+
     window = krita.activeWindow()
     qwindow = window.qwindow()
-    docker = connect_docker(krita, server)
+    docker = the_docker(krita)
+    wait_until(lambda: docker.server.button.text() == "Server: connected", 60, "the managed server to start")
     qwindow.showMaximized()
     # Xvfb has no window manager to maximise it: take the screen's size, as maximising would (a window whose
     # dockers need more height than that stays taller, and the check below catches it).
@@ -241,6 +258,7 @@ def fits_the_screen_case(krita, server):
         "bar": [docker.bar.value(), docker.bar.maximum()], "message": docker.message.text(),
         "png": png,
         "dockers_shown": [d.windowTitle() for d in krita.dockers() if d.isVisible()],
+        "managed_pid": controller().connection.link.started_here(), "address": controller().connection.choice.address,
     }
 
 

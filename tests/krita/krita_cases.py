@@ -13,7 +13,10 @@ import sys
 import traceback
 import types
 
-import docker_cases  # beside this file
+import animation_cases  # these, beside this file
+import batch_cases
+import docker_cases
+import managed_cases
 
 W, H = 96, 64
 YIELD_MS = 100  # how long a case that yields leaves Krita's event loop to itself
@@ -271,8 +274,13 @@ def setup_case(krita, dreamlayer_krita, server):
             "plugin_file": dreamlayer_krita.__file__,
             "actions": {name: krita.action(name) is not None for name in
                         ("dreamlayer_dream", "dreamlayer_dream_again", "dreamlayer_vary", "dreamlayer_zoom",
-                         "dreamlayer_zoom_noise", "dreamlayer_cancel")},
+                         "dreamlayer_zoom_noise", "dreamlayer_dream_animation", "dreamlayer_cancel")},
             "dockers": [d.windowTitle() for d in krita.dockers()]}
+
+
+def docker_case(function):
+    """A case of the docker's (it needs Krita and the server's URL only)."""
+    return lambda krita, dreamlayer_krita, server: function(krita, server)
 
 
 def depth_case(depth):
@@ -284,7 +292,7 @@ def zoom_case(start, depth):
 
 
 # Cases run in groups, each group in its own Krita: animation (the timeline) apart from still pictures, so a crash
-# in one group cannot lose the other's results.
+# in one group cannot lose the other's results; test_krita.py says which server each group's docker starts with.
 GROUPS = {
     "still": {
         "setup": setup_case,
@@ -295,6 +303,10 @@ GROUPS = {
         "again_and_vary": lambda krita, dreamlayer_krita, server: docker_cases.again_and_vary_case(krita, server),
         "cancel": lambda krita, dreamlayer_krita, server: cancel_case(krita, server),
         "grey": grey_case,
+        "variations": docker_case(batch_cases.variations_case),
+        "queue": docker_case(batch_cases.queue_case),
+        "guide_channels_layers": docker_case(batch_cases.guide_channels_layers_case),
+        "token": docker_case(batch_cases.token_case),
     },
     # Krita maximised on a 1600×1000 screen (test_krita.py starts its Xvfb so): the docker beside the default ones.
     "screen": {
@@ -307,6 +319,16 @@ GROUPS = {
         "zoom_layer": zoom_case("layer", "U16"),
         "zoom_float": zoom_case("noise", "F32"),
         "zoom_elsewhere": lambda krita, dreamlayer_krita, server: zoom_elsewhere_case(krita, server),
+        "animation": docker_case(animation_cases.animation_case),
+    },
+    # The managed server (its port first held by another program); Krita then quits with File > Quit.
+    "managed": {
+        "setup": setup_case,
+        "port_taken": docker_case(managed_cases.port_taken_case),
+        "managed_dream": docker_case(managed_cases.managed_dream_case),
+        "restart": docker_case(managed_cases.restart_case),
+        "hand_started": docker_case(managed_cases.hand_started_case),
+        "diagnostics": docker_case(managed_cases.diagnostics_case),
     },
 }
 

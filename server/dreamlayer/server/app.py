@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,6 +60,9 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
     app.config.update(config or {})
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
     app.config["MAX_FORM_MEMORY_SIZE"] = 1 * 2**20  # plain form fields; files are counted by MAX_CONTENT_LENGTH
+    # When this server started (seconds since the epoch), in /v1/health: a plugin that sees it change knows the
+    # server restarted (and forgot its jobs) even if it never saw it go.
+    app.config["STARTED"] = time.time()
     app.debug = False  # never: the Werkzeug debugger runs code for whoever can reach it
     app.json.sort_keys = False  # keep the model's order: presets gentle to deep, settings as an editor shows them
 

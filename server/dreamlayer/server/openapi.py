@@ -138,7 +138,9 @@ def _components() -> dict[str, Any]:
             "Error": {"type": "object", "required": ["error"], "properties": {"error": _ref("ErrorBody")}},
             "JobStatus": _job_status(),
             "Health": {"type": "object", "required": ["version", "device", "models_loaded", "queue"], "properties": {
-                "version": {"type": "string"}, "device": {"type": "string"}, "models_loaded": {"type": "array", "items": {"type": "string"}},
+                "version": {"type": "string"}, "device": {"type": "string"},
+                "started": {"type": "number", "description": "when the server started, in seconds since the epoch"},
+                "models_loaded": {"type": "array", "items": {"type": "string"}},
                 "queue": obj, "accepting": {"type": "boolean"},
                 "event_streams": {"type": "object", "properties": {
                     "open": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 0}}}}},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
 
 from .. import __version__
 from ..catalog import describe_models
@@ -45,9 +45,10 @@ def _enqueue(parse, kind: str):
 
 @v1.get("/health")
 def health():
-    """Version, device, loaded models and queue length."""
+    """Version, device, loaded models, queue length, and when the server started."""
     s = services()
-    return jsonify(version=__version__, device=str(s.runner.device), models_loaded=s.runner.loaded_models,
+    return jsonify(version=__version__, device=str(s.runner.device), started=current_app.config["STARTED"],
+                   models_loaded=s.runner.loaded_models,
                    queue=s.queue.stats(), accepting=s.queue.accepting,
                    event_streams={"open": s.streams.open, "limit": s.streams.limit})
 
