@@ -224,7 +224,9 @@ def test_zoom_makes_a_new_animated_layer_a_frame_per_frame(krita, case_name, dep
     assert zoom["fps"] == 12 and zoom["end"] == 3
     assert zoom["nonempty"] and zoom["distinct_frames"] == 4
     assert zoom["layer_depth"] == depth and zoom["opaque"] and zoom["widened_from_8_bit"]
-    assert zoom["undo_steps"] == 2  # the conversion to an animated layer, then adding the frames
+    # The conversion to an animated layer, then adding the frames; Krita 6 now and then records the clip range it
+    # sets as a step of its own. Either way a few undos give the document back exactly, and redo the film.
+    assert zoom["undo_steps"] in (2, 3)
     assert zoom["after_redo"] == zoom["names"] and zoom["end_after_redo"] == 3
 
 
