@@ -28,6 +28,11 @@ build() {
     mkdir -p "$root"
     if [ ! -f "$dir/.dreamlayer-base" ]; then
         echo ".ci/chroots.sh: building the $suite chroot in $dir (a few minutes, once)" >&2
+        # Never delete through a mount: the tests bind this machine's Python and checkout into the chroot.
+        if awk '{print $2}' /proc/self/mounts | grep -q "^$dir/"; then
+            echo ".ci/chroots.sh: something is still mounted inside $dir; unmount it first (see /proc/self/mounts)." >&2
+            return 1
+        fi
         rm -rf "$dir"
         mkdir -p "$dir"
         debootstrap --variant=minbase "$suite" "$dir" "$mirror" >"$log" 2>&1 || { tail -n 30 "$log" >&2; return 1; }

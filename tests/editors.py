@@ -61,34 +61,59 @@ def workspace(suite: str | None) -> Iterator[tuple[Path, Path]]:
 
 
 def host_paths() -> list[Path]:
-    """What a dream server started from inside a chroot needs of this machine: this Python (and its virtual
-    environment's, if any) and this checkout, seen at the same paths there."""
-    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), REPO}
+    """What a dream server started from inside a chroot needs of this machine, seen at the same paths there: this
+    checkout, and this Python: its installation folder (and its virtual environment's, if any) or, for a Python
+    that lives in the system's own folders (Debian's /usr/bin/python3.11), just its standard library and binary,
+    so the chroot's own /usr is never covered up."""
+    system = {Path("/"), Path("/usr"), Path("/usr/local")}
+    paths = {REPO}
+    for prefix in {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}:
+        if prefix in system:
+            version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+            paths |= {prefix / "lib" / version, Path(os.path.realpath(sys._base_executable))}
+        else:
+            paths.add(prefix)
     return sorted(paths)
+
+
+def mounted(path: Path) -> bool:
+    """Whether something is mounted at ``path``. (os.path.ismount misses a bind mount from the same disk.)"""
+    target = str(path)
+    with open("/proc/self/mountinfo") as table:
+        return any(line.split()[4] == target for line in table)
 
 
 @contextlib.contextmanager
 def _chroot_mounts(root: Path) -> Iterator[None]:
-    """/proc, and this machine's Python and checkout (host_paths), mounted in the chroot while any test process
-    uses it: each holds a shared lock, and the last one out (the one that can take it exclusively) unmounts."""
-    mounts = [(["-t", "proc", "proc"], root / "proc")]
-    mounts += [(["--bind", str(path)], root / path.relative_to("/")) for path in host_paths()]
+    """/proc, and this machine's Python and checkout (host_paths) read-only, mounted in the chroot while any test
+    process uses it: each holds a shared lock, and the last one out (the one that can take it exclusively)
+    unmounts them all. Read-only, so nothing done inside the chroot (or to it: deleting the chroot's folder while
+    they are mounted) can touch this machine's own files."""
+    binds = [root / path.relative_to("/") for path in host_paths()]
     with open(root / "tmp" / ".dreamlayer-proc.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        for options, target in mounts:
-            if not os.path.ismount(target):
-                target.mkdir(parents=True, exist_ok=True)
-                subprocess.run(["mount", *options, str(target)], check=True)
+        if not mounted(root / "proc"):
+            subprocess.run(["mount", "-t", "proc", "proc", str(root / "proc")], check=True)
+        for path, target in zip(host_paths(), binds):
+            if not mounted(target):
+                if path.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                else:  # a file is bound onto a file
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.touch()
+                subprocess.run(["mount", "--bind", str(path), str(target)], check=True)
+                subprocess.run(["mount", "-o", "remount,bind,ro", str(target)], check=True)
         fcntl.flock(lock, fcntl.LOCK_SH)
         try:
             yield
         finally:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                for _, target in reversed(mounts):
-                    subprocess.run(["umount", str(target)], check=False)
             except BlockingIOError:
-                pass  # another run still uses them; the last one out unmounts
+                return  # another run still uses them; the last one out unmounts
+            for target in [*reversed(binds), root / "proc"]:
+                while mounted(target):
+                    subprocess.run(["umount", str(target)], check=True)
 
 
 def run_in(suite: str | None, argv: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
