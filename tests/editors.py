@@ -111,9 +111,11 @@ def _chroot_mounts(root: Path) -> Iterator[None]:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 return  # another run still uses them; the last one out unmounts
+            # Lazily: a dream server the editor started may still be leaving (it sees its editor's exit within a
+            # second); a lazy unmount detaches the mount at once and lets that process finish with its files.
             for target in [*reversed(binds), root / "proc"]:
                 while mounted(target):
-                    subprocess.run(["umount", str(target)], check=True)
+                    subprocess.run(["umount", "--lazy", str(target)], check=True)
 
 
 def run_in(suite: str | None, argv: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
