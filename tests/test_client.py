@@ -114,3 +114,24 @@ def test_a_job_the_server_forgot_is_reported_as_lost_so_it_can_be_sent_again(ser
     with pytest.raises(JobLost) as gone:
         DreamClient("http://127.0.0.1:9", timeout=1).wait("x")
     assert gone.value.code == "server_restarted"
+
+
+def test_a_server_that_goes_away_mid_answer_is_unavailable_not_a_crash():
+    """A server killed while it answers leaves a cut response: the client says the server went away."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def answer_half():
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\"")
+        connection.close()
+
+    threading.Thread(target=answer_half, daemon=True).start()
+    with pytest.raises(ServerUnavailable, match="Can't reach the dreamlayer server"):
+        DreamClient(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=5).health()
+    listener.close()

@@ -9,6 +9,7 @@ embedded Python, which has no requests, numpy or Pillow. The plugins ship a copy
 from __future__ import annotations
 
 import enum
+import http.client
 import json
 import struct
 import time
@@ -321,16 +322,22 @@ class DreamClient:
             return urllib.request.urlopen(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
             raise _error_from_response(exc) from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise ServerUnavailable(
-                f"Can't reach the dreamlayer server at {self.url} ({reason}). Is `dreamlayer serve` running?",
-                "server_unavailable",
-            ) from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            raise self._unavailable(exc) from None
+
+    def _unavailable(self, exc: Exception) -> ServerUnavailable:
+        reason = getattr(exc, "reason", None) or exc.__class__.__name__
+        return ServerUnavailable(
+            f"Can't reach the dreamlayer server at {self.url} ({reason}). Is `dreamlayer serve` running?",
+            "server_unavailable",
+        )
 
     def _request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[bytes, dict[str, str]]:
         with self._open(self._build(method, path, body, headers or {})) as response:
-            return response.read(), dict(response.headers.items())
+            try:
+                return response.read(), dict(response.headers.items())
+            except (OSError, http.client.HTTPException) as exc:  # the server went away mid-answer
+                raise self._unavailable(exc) from None
 
     def _json(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> dict:
         data, _ = self._request(method, path, body, headers)

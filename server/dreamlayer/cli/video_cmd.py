@@ -95,6 +95,8 @@ def _dream_frames(args: argparse.Namespace, footage, params: DreamParams, settin
     from ..footage import read_frames
     from ..images import load_picture
 
+    for cut in kept.glob("*.part"):  # a frame being written when the last run stopped
+        cut.unlink()
     done = 0
     while _frame_path(kept, done).is_file():
         done += 1
@@ -110,7 +112,10 @@ def _dream_frames(args: argparse.Namespace, footage, params: DreamParams, settin
                 dreamer.restore((first, load_picture(_frame_path(kept, 0)).rgb), (frame, load_picture(_frame_path(kept, index)).rgb), done)
                 continue
             dreamed = dreamer(frame)
-            Image.fromarray((dreamed * 255 + 0.5).astype(np.uint8)).save(_frame_path(kept, index), compress_level=1)
+            # Written whole or not at all: a Ctrl+C while saving must not leave a cut frame to resume from.
+            partial = _frame_path(kept, index).with_suffix(".part")
+            Image.fromarray((dreamed * 255 + 0.5).astype(np.uint8)).save(partial, format="PNG", compress_level=1)
+            partial.replace(_frame_path(kept, index))
             bar.update(1)
 
 
