@@ -115,33 +115,40 @@ CLI = [sys.executable, "-m", "dreamlayer", "video"]
 FAST = ["--octaves", "1", "--steps", "4", "--steps-per-frame", "2", "--scale", "1", "--seed", "3"]
 
 
-@pytest.fixture
-def clip_folder(tmp_path):
-    folder = tmp_path / "clip"
+def write_clip(folder, frames: int):
     folder.mkdir()
-    for t in range(8):
+    for t in range(frames):
         Image.fromarray((clip_frame(t) * 255 + 0.5).astype(np.uint8)).save(folder / f"{t:03d}.png")
     return folder
+
+
+@pytest.fixture
+def clip_folder(tmp_path):
+    return write_clip(tmp_path / "clip", 8)
 
 
 def frames_of(folder) -> list[np.ndarray]:
     return [np.asarray(Image.open(p)) for p in sorted(folder.glob("frame_*.png"))]
 
 
-def test_an_interrupted_run_resumes_and_equals_an_uninterrupted_one(clip_folder, tmp_path):
+def test_an_interrupted_run_resumes_and_equals_an_uninterrupted_one(tmp_path):
+    # Long and slow enough (about 20 frames still to dream, 12 steps each) that Ctrl+C always lands mid-run: with
+    # 8 quick frames the whole run once ended before the signal arrived.
+    clip, frames = write_clip(tmp_path / "clip", 24), 24
+    settings = [*FAST, "--steps-per-frame", "12"]
     whole, resumed = tmp_path / "whole", tmp_path / "resumed"
-    assert subprocess.run([*CLI, str(clip_folder), str(whole), *FAST], capture_output=True, timeout=600).returncode == 0
-    process = subprocess.Popen([*CLI, str(clip_folder), str(resumed), *FAST], stderr=subprocess.PIPE, text=True)
+    assert subprocess.run([*CLI, str(clip), str(whole), *settings], capture_output=True, timeout=600).returncode == 0
+    process = subprocess.Popen([*CLI, str(clip), str(resumed), *settings], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while len(list(resumed.glob("frame_*.png"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)
     process.send_signal(signal.SIGINT)  # Ctrl+C
     _, stderr = process.communicate(timeout=60)
     kept = len(list(resumed.glob("frame_*.png")))
-    assert process.returncode == 130 and 3 <= kept < 8 and "run the same command again" in stderr, stderr
-    again = subprocess.run([*CLI, str(clip_folder), str(resumed), *FAST], capture_output=True, text=True, timeout=600)
+    assert process.returncode == 130 and 3 <= kept < frames and "run the same command again" in stderr, stderr
+    again = subprocess.run([*CLI, str(clip), str(resumed), *settings], capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
-    assert len(frames_of(resumed)) == 8
+    assert len(frames_of(resumed)) == frames
     assert all(np.array_equal(a, b) for a, b in zip(frames_of(whole), frames_of(resumed)))
     assert not (resumed / "dreamlayer-run.json").exists()
 
