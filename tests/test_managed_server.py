@@ -98,6 +98,15 @@ def test_a_server_that_cannot_start_says_why_and_where_its_log_is(tmp_path):
     assert str(log) in str(failure.value) and "Unknown device 'tpu'" in str(failure.value)
 
 
+def test_a_long_log_is_kept_as_old_before_a_start(tmp_path):
+    log = tmp_path / "server.log"
+    log.write_bytes(b"x" * (launcher.LOG_KEEP_BYTES + 1))
+    with pytest.raises(LaunchError):
+        ServerLauncher(sys.executable, log, port=free_port(), device="tpu").ensure_running()
+    assert (tmp_path / "server.log.old").stat().st_size == launcher.LOG_KEEP_BYTES + 1
+    assert "Unknown device 'tpu'" in log.read_text()  # the new start's log begins afresh
+
+
 @pytest.mark.parametrize("args", [["--port", "nope"], ["--idle-exit", "0"], ["--host", "0.0.0.0"],
                                   ["--log-file", "/nonexistent/folder/log.txt"]])
 def test_bad_arguments_are_refused_before_torch_loads(args):

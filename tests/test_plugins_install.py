@@ -142,6 +142,7 @@ def test_docker_state_persists_and_a_broken_file_is_ignored(krita_modules, tmp_p
     state.preset, state.values, state.open_sections = "deep", {"steps": 12, "seed": None}, ["more"]
     store.save(state, path)
     assert store.load(path) == state
+    assert Path(path).stat().st_mode & 0o777 == 0o600  # it may hold a server's token
     Path(path).write_text(json.dumps({"preset": 3, "values": {"steps": 5}, "open_sections": [1], "server_python": "/py"}))
     broken = store.load(path)
     assert (broken.preset, broken.values, broken.open_sections) == ("", {"steps": 5}, [])
@@ -150,6 +151,19 @@ def test_docker_state_persists_and_a_broken_file_is_ignored(krita_modules, tmp_p
     assert json.loads(Path(path).read_text())["server_python"] == "/py"  # what the installer recorded stays
     Path(path).write_text("{not json")
     assert store.load(path) == store.DockerState()
+
+
+def test_the_installer_records_its_python_and_keeps_what_the_artist_set(tmp_path):
+    plugin = tmp_path / "pykrita" / "dreamlayer_krita"
+    settings = tmp_path / "pykrita" / "dreamlayer" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(json.dumps({"token": "kept", "server_python": "/old/python"}))
+    assert plugins.record_server(plugin) == settings
+    assert json.loads(settings.read_text()) == {"token": "kept", "server_python": sys.executable}
+    assert settings.stat().st_mode & 0o777 == 0o600
+    settings.write_text("[1, 2]")  # JSON, but not settings
+    plugins.record_server(plugin)
+    assert json.loads(settings.read_text()) == {"server_python": sys.executable}
 
 
 def test_the_docker_state_keeps_the_server_choice_and_refuses_odd_values(krita_modules, tmp_path):

@@ -20,11 +20,12 @@ import json
 import os
 from typing import Any
 
+from launcher import OWNER_ONLY, save_settings_file
+
 FOLDER = "dreamlayer"
 SETTINGS_FILE = "settings.json"
 LOG_FILE = "server.log"
 DEFAULT_IDLE_EXIT = 600.0  # long enough to keep the model loaded between an artist's tries, short enough to give memory back
-OWNER_ONLY = 0o600
 
 
 class PluginSettings:
@@ -78,13 +79,7 @@ class PluginSettings:
 
     def save(self) -> None:
         """Write the file readable by its owner only, whatever it held before (it may hold tokens)."""
-        os.makedirs(self.folder, exist_ok=True)
-        temporary = self.path + ".new"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as f:
-            json.dump(self.values, f, indent=2, sort_keys=True)
-        os.chmod(temporary, OWNER_ONLY)  # the file may have existed with wider permissions
-        os.replace(temporary, self.path)
+        save_settings_file(self.path, self.values)
 
 
 def _owner_only(path: str) -> None:

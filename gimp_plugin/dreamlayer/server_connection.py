@@ -82,8 +82,6 @@ class Connection:
         if not self.launcher.python:
             raise DreamError("No Python is set to run the dream server. Run `dreamlayer install-plugin gimp` again, "
                              "or give the server's Python in the dialog's Server section.")
-        # A Python bundled with GIMP may set PYTHONHOME for itself; the server's own Python must not inherit it.
-        os.environ.pop("PYTHONHOME", None)
         try:
             self.launcher.ensure_running(on_starting=lambda: self.say(
                 f"Starting the dream server (its log: {self.settings.log_file})..."))

@@ -9,8 +9,8 @@ The artist picks one of two in the docker's Server section (``ServerChoice``):
   the server looks every second, so it is gone a few seconds later); when Krita quits, the plugin also stops it
   at once. A dreamlayer server that already answers on the port (one the artist started by hand) is used and
   never stopped; a port held by another program gives launcher.PortTaken's message, naming the port. The server
-  writes its log to ``<Krita's data folder>/dreamlayer/server.log``; a log over LOG_KEEP_BYTES is moved to
-  ``server.log.old`` before a start, so the last one is always there to read.
+  writes its log to ``<Krita's data folder>/dreamlayer/server.log`` (the launcher moves a long one to
+  ``server.log.old`` before a start).
 - *A server at this URL*: the plugin only talks to it, with the token if one is given; it never starts or
   stops it.
 
@@ -19,7 +19,6 @@ Host-neutral (no Krita, no Qt), so it is tested on its own. Methods that wait ru
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +27,6 @@ from typing import NamedTuple
 from .client import ClientError, DreamClient, ServerUnavailable
 from .launcher import LaunchError, ServerLauncher
 
-LOG_KEEP_BYTES = 2 * 2**20
 # After a dream's server went away, how long a server at a URL (which the plugin cannot start) has to come back
 # before the dream is sent again.
 COME_BACK_SECONDS = 20.0
@@ -114,11 +112,6 @@ class ServerLink:
         return self.choice
 
     def _on_starting(self) -> None:
-        try:
-            if os.path.getsize(self.log_file) > LOG_KEEP_BYTES:
-                os.replace(self.log_file, self.log_file + ".old")
-        except OSError:
-            pass  # no log yet
         self.report("starting", "Starting the dream server on this computer (the first start can take a minute)...")
 
     def _retire(self, launcher: ServerLauncher) -> None:

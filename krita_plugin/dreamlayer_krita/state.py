@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .client import DEFAULT_PORT, DEFAULT_URL
+from .launcher import save_settings_file
 
 log = logging.getLogger("dreamlayer_krita")
 MANAGED, AT_URL = "managed", "url"  # where the server is: started by the plugin on this computer, or at a URL
@@ -80,8 +81,5 @@ def _fits(value: Any, default: Any) -> bool:
 
 
 def save(state: DockerState, path: str) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = path + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump({**state.others, **{name: getattr(state, name) for name in _own_names()}}, f, indent=2, sort_keys=True)
-    os.replace(temporary, path)
+    """Readable by its owner only: it may hold a token."""
+    save_settings_file(path, {**state.others, **{name: getattr(state, name) for name in _own_names()}})

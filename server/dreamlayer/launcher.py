@@ -9,12 +9,17 @@ embedded Python. The rules, so that nothing is orphaned and nothing is lost:
 - A started server is told to exit when the editor does (``--parent-pid``: it watches the editor's process, so a
   killed editor leaves no server behind) or after an idle time (``--idle-exit``, for GIMP, whose plug-ins are
   short-lived processes: the server outlives one call and serves the next).
-- The server writes its log to a file in the editor's data folder; start failures quote its last lines.
+- The server writes its log to a file in the editor's data folder; start failures quote its last lines. A log
+  grown past LOG_KEEP_BYTES is moved to ``.old`` before a start, so the last one is always there to read.
+
+The plugin's settings file, where ``dreamlayer install-plugin`` records the server's Python and the plugins keep
+tokens, is written here too (``save_settings_file``), by the installer and both plugins alike.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -28,6 +33,8 @@ from typing import Callable
 # package, GIMP as a top-level module), beside client.py.
 DEFAULT_PORT = 37326  # the same as client.DEFAULT_PORT
 READY_TIMEOUT = 180.0  # seconds a start may take: importing torch and loading the model, on a slow laptop
+LOG_KEEP_BYTES = 2 * 2**20
+OWNER_ONLY = 0o600
 
 
 class LaunchError(Exception):
@@ -103,9 +110,17 @@ class ServerLauncher:
             raise LaunchError(f"The Python that runs the dream server is not there: {self.python}. Run "
                               "`dreamlayer install-plugin` again, or set the server's Python in the plugin's settings.")
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if self.log_file.stat().st_size > LOG_KEEP_BYTES:
+                os.replace(self.log_file, self.log_file.with_name(self.log_file.name + ".old"))
+        except OSError:
+            pass  # no log yet
+        # An editor's bundled Python may set PYTHONHOME for itself; the server's own Python must not inherit it.
+        environment = {name: value for name, value in os.environ.items() if name != "PYTHONHOME"}
         flags = {"creationflags": 0x08000000} if sys.platform == "win32" else {"start_new_session": True}  # no console window
         with open(self.log_file, "ab") as log:
-            self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=log, **flags)
+            self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                            env=environment, **flags)
 
     def _wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -142,3 +157,16 @@ class ServerLauncher:
         """Whether this launcher started the server that now runs."""
         return self.process is not None and self.process.poll() is None
 
+
+
+def save_settings_file(path: str | Path, values: dict) -> None:
+    """Write a plugin's settings file whole (a temporary file, then a rename) and readable by its owner only,
+    whatever it was before: it may hold tokens."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".new")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as f:
+        json.dump(values, f, indent=2, sort_keys=True)
+    os.chmod(temporary, OWNER_ONLY)  # it may have existed with wider permissions
+    os.replace(temporary, path)

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 from .errors import DreamlayerError
+from .launcher import save_settings_file
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT = Path(__file__).with_name("client.py")
@@ -120,9 +121,9 @@ def record_server(plugin_folder: Path) -> Path:
         settings = json.loads(path.read_text())
     except (OSError, ValueError):
         settings = {}
-    settings["server_python"] = sys.executable
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(settings, indent=2, sort_keys=True))
+    if not isinstance(settings, dict):
+        settings = {}  # not settings at all: written afresh
+    save_settings_file(path, {**settings, "server_python": sys.executable})
     return path
 
 
