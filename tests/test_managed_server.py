@@ -98,6 +98,11 @@ def test_a_server_that_cannot_start_says_why_and_where_its_log_is(tmp_path):
     assert str(log) in str(failure.value) and "Unknown device 'tpu'" in str(failure.value)
 
 
+def test_the_idle_time_reaches_the_server_as_given(tmp_path):
+    command = ServerLauncher(sys.executable, tmp_path / "log", idle_exit=0.5).command()
+    assert command[command.index("--idle-exit") + 1] == "0.5"  # not cut to 0, which the server refuses
+
+
 def test_a_long_log_is_kept_as_old_before_a_start(tmp_path):
     log = tmp_path / "server.log"
     log.write_bytes(b"x" * (launcher.LOG_KEEP_BYTES + 1))

@@ -207,6 +207,17 @@ def test_an_animated_gif_becomes_a_dreamed_gif(tmp_path):
         assert result.n_frames == 4 and abs(result.info["duration"] - 80) <= 10
 
 
+def test_a_slideshow_gif_slower_than_a_film_may_be_plays_at_the_slowest_rate_said(tmp_path):
+    source, film = tmp_path / "in.gif", tmp_path / "out.gif"
+    pictures = [Image.fromarray((clip_frame(t) * 255).astype(np.uint8)) for t in range(3)]
+    pictures[0].save(source, save_all=True, append_images=pictures[1:], duration=2000, loop=0)  # 0.5 fps
+    run = subprocess.run([*CLI, str(source), str(film), *FAST], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "plays at 0.5 frames per second; the film plays at 1" in run.stderr
+    with Image.open(film) as result:
+        assert result.n_frames == 3 and abs(result.info["duration"] - 1000) <= 10
+
+
 @pytest.mark.parametrize("args, message", [
     (["{missing}", "out.mp4"], "There is no file or folder"),
     (["{clip}", "out.avi"], "use .mp4"),

@@ -1,6 +1,6 @@
 """Reaching the dream server and keeping it: the managed local server, the token, and a second try for a lost dream.
 
-- **Managed server.** A server URL on this machine (``127.0.0.1``, ``localhost`` or ``[::1]``) needs no terminal:
+- **Managed server.** A server URL on this machine (``127.0.0.1`` or ``localhost``) needs no terminal:
   when nothing answers there, the plug-in starts ``python -m dreamlayer serve`` on the URL's port with the Python
   from its settings file (``plugin_settings``), writing its log to ``dreamlayer/server.log`` in GIMP's folder. A
   GIMP plug-in is a process per call, so the server outlives the call and serves the next ones; it exits after
@@ -24,7 +24,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from client import ClientError, DreamClient, JobLost, JobStatus, ServerUnavailable, normalize_url
+from client import DEFAULT_PORT, ClientError, DreamClient, JobLost, JobStatus, ServerUnavailable, normalize_url
 from launcher import LaunchError, ServerLauncher
 from plugin_errors import DreamError
 from plugin_settings import PluginSettings
@@ -35,7 +35,8 @@ from plugin_settings import PluginSettings
 LEASE_SECONDS = 10
 POLL_SECONDS = 0.2
 TOUCH_SECONDS = 2.0
-THIS_MACHINE = {"127.0.0.1", "localhost", "::1"}
+# Where a managed server is started: `dreamlayer serve` listens on 127.0.0.1 (IPv4), so "::1" would not reach it.
+THIS_MACHINE = {"127.0.0.1", "localhost"}
 FORGET_TOKEN = "forget"  # the token argument's word for "forget the token kept for this server"
 # Error codes that come from the server itself rather than from what was asked: their message names the log.
 SERVER_PROBLEMS = {"internal_error", "gpu_out_of_memory", "server_unavailable", "server_restarted"}
@@ -69,7 +70,7 @@ class Connection:
         self.launcher = self._launcher() if is_this_machine(self.url) else None
 
     def _launcher(self) -> ServerLauncher:
-        port = urllib.parse.urlsplit(self.url).port or 80
+        port = urllib.parse.urlsplit(self.url).port or DEFAULT_PORT  # normalize_url gives one; never port 80
         # The plug-in's parent is GIMP: the server stops with it. No token: it listens on this machine only.
         return ServerLauncher(self.settings.server_python, self.settings.log_file, port=port,
                               device=self.settings.device, parent_pid=os.getppid(),

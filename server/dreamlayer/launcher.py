@@ -85,7 +85,7 @@ class ServerLauncher:
         if self.parent_pid:
             command += ["--parent-pid", str(self.parent_pid)]
         if self.idle_exit:
-            command += ["--idle-exit", str(int(self.idle_exit))]
+            command += ["--idle-exit", f"{self.idle_exit:g}"]  # GIMP's setting may be a fraction of a second
         return command
 
     def ensure_running(self, on_starting: Callable[[], None] | None = None, timeout: float = READY_TIMEOUT) -> bool:

@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     check_device(args.device)
     footage = open_footage(args.input)
     settings = VideoSettings.from_mapping(given(args, VideoSettings))
-    settings = settings.replace(format=kind if kind != "frames" else settings.format, fps=settings.fps or round(footage.fps, 3))
+    settings = settings.replace(format=kind if kind != "frames" else settings.format,
+                                fps=settings.fps or _playable_rate(footage.fps))
     params = DreamParams.from_mapping(given(args, DreamParams), preset_params(args.preset))
     output = Path(args.output)
     kept = output if kind == "frames" else output.with_name(output.name + ".frames")
@@ -133,3 +134,14 @@ def _finish_film(footage, settings: VideoSettings, kept: Path, output: Path) -> 
         if note:
             print(f"dreamlayer: note: {note}", file=sys.stderr)
     shutil.rmtree(kept)
+
+
+def _playable_rate(source_fps: float) -> float:
+    """The source's frame rate, within the range a film may have (a GIF that holds each frame for 2 s is 0.5 fps)."""
+    from .dream_cmd import note
+
+    rate = next(s.knob for s in VideoSettings.settings() if s.name == "fps")
+    kept = min(max(round(source_fps, 3), rate.lo), rate.hi)
+    if kept != round(source_fps, 3):
+        note(f"the source plays at {source_fps:g} frames per second; the film plays at {kept:g} (give --fps to choose).")
+    return kept

@@ -23,6 +23,7 @@ import torch
 from ..params import DreamParams, VideoSettings
 from .flow import backward_flow, carry, flow_failed
 from .models import DreamNet
+from .policy import EngineOptions
 from .render import Progress, dream, octave_plan
 from .zoom import CONTRAST_PULL
 
@@ -51,9 +52,10 @@ class FrameDreamer:
     """Call it with each frame in turn, (H, W, 3) floats in 0..1; it returns that frame dreamed (same shape)."""
 
     def __init__(self, net: DreamNet, params: DreamParams, settings: VideoSettings, *,
-                 progress: Callable[[Progress], None] | None = None, cancelled: Callable[[], bool] | None = None):
+                 progress: Callable[[Progress], None] | None = None, cancelled: Callable[[], bool] | None = None,
+                 options: EngineOptions | None = None):
         self.net, self.params, self.settings = net, params, settings.validated()
-        self.progress, self.cancelled = progress, cancelled
+        self.progress, self.cancelled, self.options = progress, cancelled, options
         self.index = 0
         self.previous: tuple[torch.Tensor, torch.Tensor] | None = None  # the last (source, dream)
         self.reference: Statistics | None = None
@@ -76,7 +78,8 @@ class FrameDreamer:
             # gently instead of flickering.
             fresh = max(1 - self.settings.blend, 0.05)
             params = self.params.replace(steps=self.settings.steps_per_frame, step_size=self.params.step_size * fresh)
-        dreamed = dream(self.net, start[0], params, progress=self.progress, cancelled=self.cancelled)[None]
+        dreamed = dream(self.net, start[0], params, progress=self.progress, cancelled=self.cancelled,
+                        options=self.options)[None]
         dreamed = quantize(self._steadied(source, dreamed))
         self.previous, self.index = (source, dreamed), self.index + 1
         return dreamed[0].permute(1, 2, 0).cpu().numpy()

@@ -100,12 +100,16 @@ def zoom_frames(
     grid = zoom_grid(frame.shape, settings, net.device)
     reference, pending = None, None
     for index in range(settings.frames):
-        if cancelled is not None and cancelled():
-            raise Cancelled("The zoom was cancelled.")
-
-        # A different seed each frame keeps the jitter from repeating in step with the zoom.
-        dreamed = dream(net, frame[0], params.replace(seed=(params.seed + index) % 2**31),
-                        progress=progress, cancelled=cancelled, options=options)[None]
+        try:
+            if cancelled is not None and cancelled():
+                raise Cancelled("The zoom was cancelled.")
+            # A different seed each frame keeps the jitter from repeating in step with the zoom.
+            dreamed = dream(net, frame[0], params.replace(seed=(params.seed + index) % 2**31),
+                            progress=progress, cancelled=cancelled, options=options)[None]
+        except Cancelled:
+            if pending is not None:
+                yield pending.result()  # the last finished frame is kept, as before frames were pipelined
+            raise
         out = settings.blend * frame + (1 - settings.blend) * dreamed if settings.blend else dreamed
         if settings.stabilize:
             if reference is None:

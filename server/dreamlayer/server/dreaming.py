@@ -106,7 +106,8 @@ class DreamRunner:
         """Each frame dreamed in turn and kept as PNG for fetching, then the film of them all."""
         request: VideoRequest = job.request
         dreamer = FrameDreamer(self.net(request.params.model), request.params, request.settings,
-                               progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop)
+                               progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop,
+                               options=self.options)
         with tempfile.TemporaryDirectory(prefix="dreamlayer-video-") as scratch:
             path = Path(scratch) / f"video.{request.settings.format}"
             with FrameWriter(path, request.settings.fps or 24.0) as writer, BackgroundFrames(self._keeper(job, queue, writer)) as frames:
