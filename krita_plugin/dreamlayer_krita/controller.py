@@ -260,7 +260,7 @@ class Controller(QObject):
 
     def _seeds(self, first: int | None, count: int) -> list[int]:
         """``count`` consecutive seeds from ``first`` (or a drawn one), all inside the seed's range."""
-        setting = next(s for s in self.description.dream if s["name"] == "seed")
+        setting = next((s for s in self.description.dream if s["name"] == "seed"), {})
         highest = setting.get("maximum", 2**31 - 1) - count + 1
         first = random.SystemRandom().randint(0, highest) if first is None else min(first, highest)
         return list(range(first, first + count))

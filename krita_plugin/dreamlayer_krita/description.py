@@ -45,7 +45,7 @@ class Description(NamedTuple):
                               str(settings["default_preset"]), list(data.get("models") or []),
                               dict(settings.get("zoom_replaces") or {}), list(settings.get("video") or []))
             for setting in description.settings() + description.video:
-                missing = [key for key in ("name", "type", "label") if key not in setting]  # what any knob needs
+                missing = [key for key in ("name", "type", "label", "help") if key not in setting]  # what any knob needs
                 if missing:
                     raise KeyError(missing[0])
         except (KeyError, TypeError, ValueError) as exc:

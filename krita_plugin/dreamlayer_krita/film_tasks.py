@@ -67,6 +67,10 @@ class FramesTask(ServerTask):
         shutil.rmtree(self._frames_dir, ignore_errors=True)
         super()._fail(message)
 
+    def drop(self, message: str) -> None:
+        shutil.rmtree(self._frames_dir, ignore_errors=True)  # never sent: nothing was saved there
+        super().drop(message)
+
     def make_layer(self, finished: Finished):
         raise NotImplementedError
 

@@ -66,11 +66,20 @@ def import_frames_as_layer(document, source, files: list[str], fps: float | None
     """A zoom's frames as one new animated layer (a keyframe per frame, from time 0), above the source when there
     is one, else at the top; the document's timing becomes the film's. Two undo steps remove it."""
     # Timing first: where Krita keeps these changes on the undo stack (Krita 6), undoing the film stays two steps.
+    timing = (document.framesPerSecond(), document.fullClipRangeStartTime(), document.fullClipRangeEndTime())
+    _set_timing(document, int(round(fps)) if fps else None, 0, len(files) - 1)
+    try:
+        return build_animated_layer(document, source, [Frame(path) for path in files], label)
+    except BaseException:
+        _set_timing(document, *timing)  # a failed film leaves the document as it was
+        raise
+
+
+def _set_timing(document, fps: int | None, start: int, end: int) -> None:
     if fps:
-        document.setFramesPerSecond(int(round(fps)))
-    document.setFullClipRangeStartTime(0)
-    document.setFullClipRangeEndTime(len(files) - 1)
-    return build_animated_layer(document, source, [Frame(path) for path in files], label)
+        document.setFramesPerSecond(fps)
+    document.setFullClipRangeStartTime(start)
+    document.setFullClipRangeEndTime(end)
 
 
 def build_animated_layer(document, source, shown: list[Frame | None], label: str):
