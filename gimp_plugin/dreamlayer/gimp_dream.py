@@ -75,7 +75,10 @@ def dream(image: Gimp.Image, drawable: Gimp.Drawable, preset: str, settings: lis
     def show(index: int, status: JobStatus) -> None:
         show_progress(status, index, count)
 
-    dreams = connection.run_jobs([submitter(values) for values in settings], _fetch, show)
+    def fetch(client: DreamClient, status: JobStatus) -> tuple[bytes, JobStatus]:
+        return _checked_pixels(client.result(status.id).image, region.raw), status
+
+    dreams = connection.run_jobs([submitter(values) for values in settings], fetch, show)
     layers = _add_layers(image, drawable, region, dreams)
     Gimp.progress_end()
     Gimp.displays_flush()
@@ -89,8 +92,12 @@ def guide_picture(guide: Gimp.Drawable) -> bytes:
     return encode_png(width, height, bytes(pixels))
 
 
-def _fetch(client: DreamClient, status: JobStatus) -> tuple[bytes, JobStatus]:
-    return client.result(status.id).image.data, status
+def _checked_pixels(result: Any, sent: RawImage) -> bytes:
+    """The dream's pixels, if they are what was sent (size, layout, depth): checked before any layer is added."""
+    if not isinstance(result, RawImage) or result[:2] + result[3:] != sent[:2] + sent[3:] or len(result.data) != len(sent.data):
+        raise DreamError("The dream server sent back a picture of another size or kind than the layer; nothing was "
+                         "added. Is the server the same version as the plug-in?")
+    return result.data
 
 
 def show_progress(status: JobStatus, index: int = 0, count: int = 1) -> None:
@@ -117,7 +124,7 @@ def _add_layers(image: Gimp.Image, source: Gimp.Layer, region: Region,
             parent, position = group, 0
         layers = []
         for index, (data, status) in enumerate(dreams):
-            layer = _new_layer(image, region, data, status, existing)
+            layer = _new_layer(image, region, status, existing)
             image.insert_layer(layer, parent, position + index)  # the first seed on top
             _fill(layer, region, data, status)
             existing.add(layer.get_name())
@@ -137,7 +144,7 @@ def _layer_names(layers: list[Gimp.Layer]) -> set[str]:
     return names
 
 
-def _new_layer(image: Gimp.Image, region: Region, data: bytes, status: JobStatus, existing: set[str]) -> Gimp.Layer:
+def _new_layer(image: Gimp.Image, region: Region, status: JobStatus, existing: set[str]) -> Gimp.Layer:
     name = layer_name(status.preset or "dream", (status.settings or {}).get("seed"), existing)
     return Gimp.Layer.new(image, name, region.raw.width, region.raw.height, Gimp.ImageType.RGBA_IMAGE, 100.0,
                           Gimp.LayerMode.NORMAL)

@@ -101,6 +101,8 @@ def _dream_frames(args: argparse.Namespace, footage, params: DreamParams, settin
     done = 0
     while _frame_path(kept, done).is_file():
         done += 1
+    if footage.frames and done >= footage.frames:
+        return  # every frame was kept (the last run stopped while the film was written): no model to load
     dreamer = FrameDreamer(load_model(params.model, pick_device(args.device)), params, settings)
     first = None
     with tqdm(total=footage.frames, initial=done, desc="dreaming", unit="frame") as bar:
@@ -110,7 +112,7 @@ def _dream_frames(args: argparse.Namespace, footage, params: DreamParams, settin
             if index < done - 1:
                 continue
             if index == done - 1:  # the last kept frame: carried on from, not dreamed again
-                dreamer.restore((first, load_picture(_frame_path(kept, 0)).rgb), (frame, load_picture(_frame_path(kept, index)).rgb), done)
+                dreamer.restore((first, load_picture(_frame_path(kept, 0)).rgb), (frame, load_picture(_frame_path(kept, index)).rgb))
                 continue
             dreamed = dreamer(frame)
             # Written whole or not at all: a Ctrl+C while saving must not leave a cut frame to resume from.

@@ -56,16 +56,14 @@ class FrameDreamer:
                  options: EngineOptions | None = None):
         self.net, self.params, self.settings = net, params, settings.validated()
         self.progress, self.cancelled, self.options = progress, cancelled, options
-        self.index = 0
         self.previous: tuple[torch.Tensor, torch.Tensor] | None = None  # the last (source, dream)
         self.reference: Statistics | None = None
 
-    def restore(self, first: tuple[np.ndarray, np.ndarray], last: tuple[np.ndarray, np.ndarray], index: int) -> None:
+    def restore(self, first: tuple[np.ndarray, np.ndarray], last: tuple[np.ndarray, np.ndarray]) -> None:
         """Go on from saved frames: the first (source, dream) pair sets the reference, the last one is carried on."""
         first_source, first_dream = (self._tensor(x) for x in first)
         self.reference = statistics(first_dream - first_source)
         self.previous = tuple(self._tensor(x) for x in last)  # type: ignore[assignment]
-        self.index = index
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         source = self._tensor(frame)
@@ -81,7 +79,7 @@ class FrameDreamer:
         dreamed = dream(self.net, start[0], params, progress=self.progress, cancelled=self.cancelled,
                         options=self.options)[None]
         dreamed = quantize(self._steadied(source, dreamed))
-        self.previous, self.index = (source, dreamed), self.index + 1
+        self.previous = (source, dreamed)
         return dreamed[0].permute(1, 2, 0).cpu().numpy()
 
     def _carried_detail(self, source: torch.Tensor) -> torch.Tensor | None:

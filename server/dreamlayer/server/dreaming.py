@@ -37,7 +37,7 @@ from .uploads import DreamRequest, VideoRequest, ZoomRequest
 
 log = logging.getLogger("dreamlayer.server")
 SMALLEST_RETRY_TILE = 256
-# Pictures a default dream's network view takes the shape of (long side 1024, see client.feature_scale): square,
+# Pictures a default dream's network view takes the shape of (long side 1024, see params.dream.default_scale): square,
 # 5:4, 4:3, 3:2, 16:9 and 2:1, both ways up.
 WARM_UP_SHAPES = [(1024, 1024), *((1024, short) for short in (819, 768, 683, 576, 512)),
                   *((short, 1024) for short in (819, 768, 683, 576, 512))]

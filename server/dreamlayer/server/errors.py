@@ -20,6 +20,11 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
+def shutting_down() -> ApiError:
+    """What new work (a job, an event stream) gets once the server has begun to stop."""
+    return ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
+
+
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None):
     response = jsonify(error={"code": code, "message": message})
     response.status_code = status

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..engine import Progress
 from ..errors import Cancelled, DreamlayerError
-from .errors import ApiError
+from .errors import ApiError, shutting_down
 from .retention import Retention
 
 log = logging.getLogger("dreamlayer.server")
@@ -102,7 +102,7 @@ class JobQueue:
     def submit(self, request: Any, kind: str = "dream", lease: float = 0.0, settings: JobSettings | None = None) -> Job:
         with self._changed:
             if not self._accepting:
-                raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
+                raise shutting_down()
             self._purge()
             if len(self._pending) >= self.max_queued:
                 raise ApiError(

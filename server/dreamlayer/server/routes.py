@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 from .. import __version__
 from ..catalog import describe_models
 from ..params import describe
-from .errors import ApiError
+from .errors import ApiError, shutting_down
 from .jobs import CANCELLED, EXPIRED, Job
 from .openapi import build_spec
 from .services import services
@@ -34,7 +34,7 @@ def _enqueue(parse, kind: str):
     if request.mimetype not in WORK_TYPES:
         raise ApiError(415, "unsupported_media_type", "Send the request as multipart/form-data (or raw pixels as application/octet-stream).")
     if not s.queue.accepting:
-        raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
+        raise shutting_down()
     upload = parse(request, s.limits)
     job = s.queue.submit(upload, kind=kind, lease=upload.lease, settings=upload.job_settings())
     response = jsonify(_status(job))
@@ -119,7 +119,7 @@ def job_events(job_id: str):
     s = services()
     job = s.queue.get(job_id)
     if not s.queue.accepting:  # streams open now would be ended within seconds
-        raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
+        raise shutting_down()
     s.streams.admit()
     response = Response(stream_with_context(follow(job, s.queue, s.streams, _status)), mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -12,7 +12,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 
-from .errors import ApiError
+from .errors import ApiError, shutting_down
 from .jobs import FINAL_STATES, Job, JobQueue
 
 # An event stream sends a comment at least this often, so clients, proxies and the server itself (whose only way
@@ -39,7 +39,7 @@ class StreamGate:
         """Count a new stream in, or refuse it with a clear 503."""
         with self._changed:
             if self.closing:
-                raise ApiError(503, "shutting_down", "The dream server is shutting down.", {"Retry-After": "10"})
+                raise shutting_down()
             if self._open >= self.limit:
                 raise ApiError(503, "too_many_streams",
                                f"{self._open} event streams are already open, the most this server follows at once. "
