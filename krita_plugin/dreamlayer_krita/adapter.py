@@ -4,6 +4,7 @@ layer, or as one of a batch of variations in their own group. Animated layers ar
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from .client import RawImage, RawMask, encode_png
@@ -17,8 +18,9 @@ class Region(NamedTuple):
     mask: RawMask | None
 
 
-class GuidePixels(NamedTuple):
-    """A guide layer as read on the GUI thread; ``png()`` encodes it (slow for float depths: off the GUI thread)."""
+class LayerPixels(NamedTuple):
+    """A layer (a guide, a zoom's start) as read on the GUI thread; ``png()`` encodes it as 8-bit PNG, which is slow
+    for float depths: call it on a worker thread."""
 
     width: int
     height: int
@@ -27,7 +29,13 @@ class GuidePixels(NamedTuple):
     depth: str
 
     def png(self) -> bytes:
-        return encode_png(self.width, self.height, to_rgba8(self.data, self.layout, self.depth))
+        return _encoded(self)
+
+
+@functools.lru_cache(maxsize=2)
+def _encoded(pixels: LayerPixels) -> bytes:
+    """Once per reading: a guide is sent with each of a batch of variations, and again with a dream sent again."""
+    return encode_png(pixels.width, pixels.height, to_rgba8(pixels.data, pixels.layout, pixels.depth))
 
 
 def _bounds(rect) -> Bounds:
@@ -56,14 +64,14 @@ def read_region(document, node) -> Region:
     return Region(region, RawImage(region.width, region.height, pixels, layout, depth), mask)
 
 
-def read_guide(document, node) -> GuidePixels:
+def read_guide(document, node) -> LayerPixels:
     """What the guide layer shows (its projection: masks and, for a group, its layers included), cropped to its
     content on the canvas. The dream reaches for its features wherever they are, so its position does not matter."""
     layout, depth = raw_format(node.colorModel(), node.colorDepth())
     area = _bounds(node.bounds()).intersect(Bounds(0, 0, document.width(), document.height()))
     if area.empty:
         raise UnsupportedDocument(f"The guide layer '{node.name()}' is empty: pick a layer with a picture on it.")
-    return GuidePixels(area.width, area.height, bytes(node.projectionPixelData(*area)), layout, depth)
+    return LayerPixels(area.width, area.height, bytes(node.projectionPixelData(*area)), layout, depth)
 
 
 def add_result_layer(document, above, region: Bounds, pixels: bytes, label: str):
@@ -108,13 +116,13 @@ def _filled_layer(document, region: Bounds, pixels: bytes, name: str):
     return layer
 
 
-def layer_png(document, node) -> bytes:
-    """The layer over the whole canvas as an 8-bit PNG: where a zoom starts from."""
+def read_zoom_start(document, node) -> LayerPixels:
+    """The layer over the whole canvas: where a zoom starts from."""
     if node.type() != "paintlayer":
         raise UnsupportedDocument("Select a paint layer to zoom into, or start from noise.")
     layout, depth = raw_format(node.colorModel(), node.colorDepth())
     width, height = document.width(), document.height()
-    return encode_png(width, height, to_rgba8(bytes(node.pixelData(0, 0, width, height)), layout, depth))
+    return LayerPixels(width, height, bytes(node.pixelData(0, 0, width, height)), layout, depth)
 
 
 def composite(document, region: Bounds):

@@ -184,8 +184,11 @@ class Controller(QObject):
             seeds = self._seeds(params.get("seed"), count)
             batch = VariationGroup(f"variations, {params['preset']}, seeds {seeds[0]} to {seeds[-1]}")
             tasks: list[ServerTask] = []
+            region = None
             for index, seed in enumerate(seeds):
-                tasks.append(DreamTask(self.connection.link, document, node, {**params, "seed": seed}, guide=guide, batch=batch))
+                tasks.append(DreamTask(self.connection.link, document, node, {**params, "seed": seed}, guide=guide,
+                                       batch=batch, region=region))
+                region = tasks[-1].region
                 tasks[-1].title = f"Variation {index + 1} of {count}"
             return self._queue(tasks)
 

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from typing import Any
 
-from .adapter import layer_png
+from .adapter import read_zoom_start
 from .client import JobStatus, encode_png
 from .frames import Frame, SourceFrames, build_animated_layer, import_frames_as_layer, read_animation
 from .records import DreamRecord, layer_label, node_id, remember
@@ -80,12 +80,13 @@ class ZoomTask(FramesTask):
 
     def __init__(self, link, document, node, params: dict[str, Any]):
         raw_format(document.colorModel(), document.colorDepth())  # the frames are written in it: refuse others now
-        start_png = layer_png(document, node) if node is not None else None
+        start = read_zoom_start(document, node) if node is not None else None
         super().__init__(link, document, node, params)
-        self.start_png = start_png
+        self.zoom_start = start  # not `start`: that is what runs the task
 
-    def submit(self) -> JobStatus:
-        return self.client.submit_zoom(self.params, self.start_png, self.document.width(), self.document.height())
+    def submit(self) -> JobStatus:  # on the worker thread: encoding a float layer takes a while
+        start_png = self.zoom_start.png() if self.zoom_start is not None else None
+        return self.client.submit_zoom(self.params, start_png, self.document.width(), self.document.height())
 
     def make_layer(self, finished: Finished):
         status = finished.status

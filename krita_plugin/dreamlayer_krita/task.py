@@ -15,7 +15,7 @@ import logging
 import threading
 from typing import Any, NamedTuple
 
-from .adapter import GuidePixels, Region, VariationGroup, add_result_layer, composite, read_region
+from .adapter import LayerPixels, Region, VariationGroup, add_result_layer, composite, read_region
 from .client import ClientError, DreamClient, JobLost, JobResult, JobStatus, RawImage, ServerUnavailable
 from .qt import QObject, QtGui, pyqtSignal
 from .records import DreamRecord, layer_label, node_id, remember
@@ -162,12 +162,12 @@ class DreamTask(ServerTask):
     guide, the dream reaches for the guide's features; in a batch of variations, the layer lands in their group."""
 
     def __init__(self, link, document, node, params: dict[str, Any], above=None,
-                 guide: GuidePixels | None = None, batch: VariationGroup | None = None):
+                 guide: LayerPixels | None = None, batch: VariationGroup | None = None, region: Region | None = None):
         super().__init__(link, document, node, params)
         self.above, self.guide, self.batch = above or node, guide, batch
         self._shown_octaves = 0
         try:
-            self.region: Region = read_region(document, node)
+            self.region: Region = region or read_region(document, node)  # variations share one reading
         except UnsupportedDocument as exc:
             raise DreamError(str(exc)) from None
 
