@@ -15,6 +15,7 @@ repeats, so the new layer's keyframes show the same picture at the same times as
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import NamedTuple
 
@@ -23,8 +24,9 @@ from krita import Krita
 from .qt import QtGui, process_events
 from .regions import UnsupportedDocument, from_bgra8, layer_name, raw_format
 
-# How long Krita may take to make a just-added group the active layer.
+# How long Krita may take to make a just-added group the active layer, and to settle the document's timing.
 ACTIVATE_SECONDS = 10.0
+TIMING_SECONDS = 10.0
 
 
 class Frame(NamedTuple):
@@ -66,20 +68,43 @@ def import_frames_as_layer(document, source, files: list[str], fps: float | None
     """A zoom's frames as one new animated layer (a keyframe per frame, from time 0), above the source when there
     is one, else at the top; the document's timing becomes the film's. Two undo steps remove it."""
     # Timing first: where Krita keeps these changes on the undo stack (Krita 6), undoing the film stays two steps.
-    timing = (document.framesPerSecond(), document.fullClipRangeStartTime(), document.fullClipRangeEndTime())
+    timing = _timing(document)
     _set_timing(document, int(round(fps)) if fps else None, 0, len(files) - 1)
     try:
         return build_animated_layer(document, source, [Frame(path) for path in files], label)
     except BaseException:
-        _set_timing(document, *timing)  # a failed film leaves the document as it was
+        with contextlib.suppress(UnsupportedDocument):  # the film's own error is the one to tell
+            _set_timing(document, *timing)  # a failed film leaves the document as it was
         raise
 
 
 def _set_timing(document, fps: int | None, start: int, end: int) -> None:
-    if fps:
-        document.setFramesPerSecond(fps)
-    document.setFullClipRangeStartTime(start)
-    document.setFullClipRangeEndTime(end)
+    """Give the document this frame rate and clip range, and wait until they stay.
+
+    Setting them once is not enough in Krita 6: its Animation Timeline docker answers a change of the frame rate by
+    queuing its own "animation settings" change, made from its fields, which may still show the old clip range; run
+    after ours, it put the clip end back to 100 (in about one run of the Krita 6 zoom tests in fifteen). So the values are set, Krita's queued
+    work is let through, and they are set again until a check after that finds them as they should be."""
+    wanted = (fps or document.framesPerSecond(), start, end)
+    deadline = time.monotonic() + TIMING_SECONDS
+    while True:
+        if fps:
+            document.setFramesPerSecond(fps)
+        document.setFullClipRangeStartTime(start)
+        document.setFullClipRangeEndTime(end)
+        for _ in range(2):  # the docker's answer runs as a stroke, and may itself wait on an event
+            document.waitForDone()
+            process_events()
+        document.waitForDone()
+        if _timing(document) == wanted:
+            return
+        if time.monotonic() > deadline:
+            raise UnsupportedDocument("Krita did not keep the film's frame rate and clip range; set them in the "
+                                      "Animation Timeline docker.")
+
+
+def _timing(document) -> tuple[int, int, int]:
+    return document.framesPerSecond(), document.fullClipRangeStartTime(), document.fullClipRangeEndTime()
 
 
 def build_animated_layer(document, source, shown: list[Frame | None], label: str):
