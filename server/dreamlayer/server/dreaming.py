@@ -111,7 +111,7 @@ class DreamRunner:
         with tempfile.TemporaryDirectory(prefix="dreamlayer-video-") as scratch:
             path = Path(scratch) / f"video.{request.settings.format}"
             with FrameWriter(path, request.settings.fps or 24.0) as writer, BackgroundFrames(self._keeper(job, queue, writer)) as frames:
-                for frame in request.frames:
+                for frame in request.source_frames():
                     frames.put(dreamer(frame))
             return Result(path.read_bytes(), MIME_TYPES[request.settings.format])
 

@@ -10,7 +10,7 @@ The result goes back in the form of the upload, so this module also records that
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ from werkzeug.datastructures import FileStorage
 from ..catalog import get_model
 from ..engine.render import octave_plan
 from ..errors import ImageTooLarge, InvalidParameter, ModelNotDownloaded
-from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
+from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture, to_uint8, to_uint16
 from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload, preset_params
 from .errors import ApiError
 from .jobs import JobSettings
@@ -92,7 +92,7 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     width, height = picture.size
     document = (upload.document_width or width, upload.document_height or height)
     params = params.resolved(*document)
-    _check_cost(params, width, height, limits.max_cost)
+    _check_cost("dream", dream_cost(params, width, height), limits, "Use fewer steps or octaves, or a larger feature scale.")
     mask, mask_print = None, None
     if mask_bytes is not None:
         mask_print = fingerprint(mask_bytes, (width, height))
@@ -146,21 +146,18 @@ def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
         height, width = start.shape[:2]
     else:
         start, width, height = None, upload.width, upload.height
-    if settings.frames * width * height > limits.max_zoom_pixels:
-        raise InvalidParameter(
-            f"This zoom is too big for this server ({settings.frames} frames of {width}×{height}); "
-            f"frames × pixels may be at most {limits.max_zoom_pixels:,}. Use fewer frames or a smaller size.")
+    _check_frames("zoom", settings.frames, width, height, limits)
     params = _params(settings_fields, upload.preset).replace(steps=settings.steps_per_frame).resolved(width, height)
-    cost = settings.frames * dream_cost(params, width, height)
-    if cost > limits.max_cost:
-        raise InvalidParameter(f"This zoom is too big for this server ({cost:,} pixel-steps; the limit is {limits.max_cost:,}). "
-                               "Use fewer frames, steps or octaves, or a larger feature scale.")
+    _check_cost("zoom", settings.frames * dream_cost(params, width, height), limits,
+                "Use fewer frames, steps or octaves, or a larger feature scale.")
     return ZoomRequest(start, width, height, params, settings, upload.lease, upload.preset)
 
 
 @dataclass
 class VideoRequest:
-    frames: list[np.ndarray]  # the source frames, (H, W, 3) float32
+    # The source frames, (H, W, 3), held as the files' own integers (uint8, or uint16 for 16-bit ones) while the job
+    # waits: at the frames × pixels cap, 192 MiB a job (384 MiB for 16-bit files) instead of float32's 768 MiB.
+    frames: list[np.ndarray]
     params: DreamParams  # resolved
     settings: VideoSettings
     lease: float = 0.0
@@ -168,6 +165,16 @@ class VideoRequest:
 
     def job_settings(self) -> JobSettings:
         return JobSettings(self.preset, self.params.to_dict(), self.settings.to_dict(), len(self.frames))
+
+    def source_frames(self) -> Iterator[np.ndarray]:
+        """The frames as the engine takes them, (H, W, 3) float32 in 0..1, made one at a time."""
+        for frame in self.frames:
+            yield frame.astype(np.float32) / float(np.iinfo(frame.dtype).max)
+
+
+def _held(picture: Picture) -> np.ndarray:
+    """A frame's pixels as its file's own integers, for waiting in the queue (exact for 8- and 16-bit files)."""
+    return to_uint16(picture.rgb) if picture.bits > 8 else to_uint8(picture.rgb)
 
 
 def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
@@ -183,21 +190,17 @@ def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
         raise InvalidParameter("The request has no 'frame' parts: send each frame as a part named 'frame'.")
     first = load_picture(parts[0].read(), limits.max_pixels)
     width, height = first.size
-    if len(parts) * width * height > limits.max_zoom_pixels:
-        raise InvalidParameter(f"This video is too big for this server ({len(parts)} frames of {width}×{height}); "
-                               f"frames × pixels may be at most {limits.max_zoom_pixels:,}.")
-    frames = [first.rgb]
+    _check_frames("video", len(parts), width, height, limits)
+    frames = [_held(first)]
     for index, part in enumerate(parts[1:], start=2):
         picture = load_picture(part.read(), limits.max_pixels)
         if picture.size != (width, height):
             raise InvalidParameter(f"Frame {index} is {picture.size[0]}×{picture.size[1]}; every frame must be {width}×{height}.")
-        frames.append(picture.rgb)
+        frames.append(_held(picture))
     params = _params(settings_fields, upload.preset).resolved(width, height)
     later = params.replace(steps=settings.steps_per_frame)
-    cost = dream_cost(params, width, height) + (len(frames) - 1) * dream_cost(later, width, height)
-    if cost > limits.max_cost:
-        raise InvalidParameter(f"This video is too big for this server ({cost:,} pixel-steps; the limit is {limits.max_cost:,}). "
-                               "Use fewer frames or steps, or a larger feature scale.")
+    _check_cost("video", dream_cost(params, width, height) + (len(frames) - 1) * dream_cost(later, width, height),
+                limits, "Use fewer frames or steps, or a larger feature scale.")
     return VideoRequest(frames, params, settings, upload.lease, upload.preset)
 
 
@@ -225,10 +228,16 @@ def dream_cost(params: DreamParams, width: int, height: int) -> int:
     return sum(h * w for h, w in octave_plan(params, width, height)) * params.steps
 
 
-def _check_cost(params: DreamParams, width: int, height: int, max_cost: int) -> None:
-    cost = dream_cost(params, width, height)
-    if cost > max_cost:
-        raise InvalidParameter(
-            f"This dream is too big for this server ({cost:,} pixel-steps; the limit is {max_cost:,}). "
-            "Use fewer steps or octaves, or a larger feature scale."
-        )
+def _check_cost(what: str, cost: int, limits: Limits, advice: str) -> None:
+    """Refuse a dream, zoom or video whose pixel-steps (``dream_cost``, summed over frames) pass the server's cap."""
+    if cost > limits.max_cost:
+        raise InvalidParameter(f"This {what} is too big for this server ({cost:,} pixel-steps; the limit is "
+                               f"{limits.max_cost:,}). {advice}")
+
+
+def _check_frames(what: str, frames: int, width: int, height: int, limits: Limits) -> None:
+    """Refuse a zoom or video whose frames × pixels pass the cap: its frames are all kept, as PNGs, for fetching."""
+    if frames * width * height > limits.max_zoom_pixels:
+        raise InvalidParameter(f"This {what} is too big for this server ({frames} frames of {width}×{height}); "
+                               f"frames × pixels may be at most {limits.max_zoom_pixels:,}. Use fewer frames or a "
+                               "smaller size.")
