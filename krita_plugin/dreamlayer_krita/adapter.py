@@ -4,7 +4,7 @@ layer, or as one of a batch of variations in their own group. Animated layers ar
 
 from __future__ import annotations
 
-import functools
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .client import RawImage, RawMask, encode_png
@@ -18,7 +18,8 @@ class Region(NamedTuple):
     mask: RawMask | None
 
 
-class LayerPixels(NamedTuple):
+@dataclass(eq=False)
+class LayerPixels:
     """A layer (a guide, a zoom's start) as read on the GUI thread; ``png()`` encodes it as 8-bit PNG, which is slow
     for float depths: call it on a worker thread."""
 
@@ -27,15 +28,15 @@ class LayerPixels(NamedTuple):
     data: bytes
     layout: str
     depth: str
+    # Kept with this reading only, so a big layer's pixels go when the tasks that use them do.
+    _png: bytes | None = field(default=None, repr=False)
 
     def png(self) -> bytes:
-        return _encoded(self)
-
-
-@functools.lru_cache(maxsize=2)
-def _encoded(pixels: LayerPixels) -> bytes:
-    """Once per reading: a guide is sent with each of a batch of variations, and again with a dream sent again."""
-    return encode_png(pixels.width, pixels.height, to_rgba8(pixels.data, pixels.layout, pixels.depth))
+        """Encoded once per reading: a guide is sent with each of a batch of variations, and again with a dream
+        sent again."""
+        if self._png is None:
+            self._png = encode_png(self.width, self.height, to_rgba8(self.data, self.layout, self.depth))
+        return self._png
 
 
 def _bounds(rect) -> Bounds:

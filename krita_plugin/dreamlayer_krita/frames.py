@@ -83,8 +83,9 @@ def _set_timing(document, fps: int | None, start: int, end: int) -> None:
 
     Setting them once is not enough in Krita 6: its Animation Timeline docker answers a change of the frame rate by
     queuing its own "animation settings" change, made from its fields, which may still show the old clip range; run
-    after ours, it put the clip end back to 100 (in about one run of the Krita 6 zoom tests in fifteen). So the values are set, Krita's queued
-    work is let through, and they are set again until a check after that finds them as they should be."""
+    after ours, it put the clip end back to 100 (in about one run of the Krita 6 zoom tests in fifteen). So the
+    values are set, Krita's queued work is let through, and they are set again until a check after that finds them
+    as they should be."""
     wanted = (fps or document.framesPerSecond(), start, end)
     deadline = time.monotonic() + TIMING_SECONDS
     while True:

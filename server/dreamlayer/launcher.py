@@ -158,7 +158,6 @@ class ServerLauncher:
         return self.process is not None and self.process.poll() is None
 
 
-
 def save_settings_file(path: str | Path, values: dict) -> None:
     """Write a plugin's settings file whole (a temporary file, then a rename) and readable by its owner only,
     whatever it was before: it may hold tokens."""
