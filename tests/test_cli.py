@@ -235,3 +235,11 @@ def test_every_flag_the_readme_names_belongs_to_its_command():
         assert {w for w in words if w.startswith("--")} <= taken, span
     named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", README)) - {"--index-url"}  # pip's
     assert named <= everything, sorted(named - everything)
+
+
+def test_the_example_files_the_readme_names_are_shipped():
+    named = set(re.findall(r"examples/[\w-]+\.\w+", README))
+    assert {"examples/chelsea.png", "examples/pan.gif", "examples/make_pan.py"} <= named
+    assert all((CAT.parents[1] / name).is_file() for name in named), named
+    with Image.open(CAT.parents[1] / "examples" / "pan.gif") as pan:  # the video example's input: 8 frames of 240²
+        assert (pan.n_frames, pan.size) == (8, (240, 240))
