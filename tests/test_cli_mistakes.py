@@ -115,6 +115,24 @@ def test_overwrite_replaces_the_input(tmp_path):
         assert result.size == (64, 48)
 
 
+def test_overwrite_replaces_a_video_and_keeps_its_sound(tmp_path):
+    """The film replaces its source only after the source's sound was copied from it."""
+    import av
+
+    from .test_video import make_video
+
+    source = tmp_path / "clip.mp4"
+    make_video(source, frames=3)
+    before = source.read_bytes()
+    run = subprocess.run([sys.executable, "-m", "dreamlayer", "video", str(source), str(source), "--overwrite",
+                          "--octaves", "1", "--steps", "2", "--steps-per-frame", "1", "--scale", "1", "--seed", "1"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert source.read_bytes() != before and sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+    with av.open(str(source)) as film:
+        assert film.streams.video[0].frames == 3 and film.streams.audio
+
+
 @pytest.mark.parametrize("command, output, words", [
     ("dream", "out.png", "is a folder; give one picture file"),
     ("zoom", "zoom.gif", "is a folder; give one picture to start from (`dreamlayer video` takes a folder"),
