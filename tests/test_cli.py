@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import re
+import shlex
 import subprocess
 import sys
 
@@ -9,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dreamlayer.cli import main
+from dreamlayer.cli import build_parser, main
 from dreamlayer.images import read_settings
 from dreamlayer.params import DreamParams
 
@@ -105,7 +108,7 @@ def test_models_lists_layers_and_offline_state(tmp_path, monkeypatch, capsys):
 
 
 def test_version_is_fast_and_needs_no_torch():
-    code = "import sys; from dreamlayer.cli import main; main(['--version'])"
+    code = "import sys; from dreamlayer.cli import build_parser, main; main(['--version'])"
     run = subprocess.run([sys.executable, "-c", code + "\n"], capture_output=True, text=True)
     assert "dreamlayer 0." in run.stdout
     check = subprocess.run(
@@ -163,22 +166,80 @@ def test_mistakes_are_reported_before_torch_is_imported(args, rgba_png, tmp_path
     guided = tmp_path / "guided.png"
     assert main(["dream", str(rgba_png), str(guided), *FAST, "--guide", str(guide_and_mask[0])]) == 0
     args = [a.format(cat=CAT, rgba=rgba_png, guided=guided) for a in args]
-    code = ("import sys; from dreamlayer.cli import main; code = main(sys.argv[1:]); "
+    code = ("import sys; from dreamlayer.cli import build_parser, main; code = main(sys.argv[1:]); "
             "assert code == 2, code; assert 'torch' not in sys.modules, 'torch was imported'")
     run = subprocess.run([sys.executable, "-c", code, "dream", *args], capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stderr.startswith("dreamlayer: ")
 
 
-def test_every_flag_the_readme_names_exists():
-    """The README shows flags by hand; each must be one the commands really take."""
-    import argparse
-    import re
+def commands(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command line the parser knows, from the parser itself: (), ("dream",), ("models", "pull")..."""
+    found = [words]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += commands(sub, (*words, name))
+    return found
 
-    from dreamlayer.cli import build_parser
 
-    readme = (CAT.parents[1] / "README.md").read_text()
-    subcommands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
-    known = {flag for parser in subcommands.values() for action in parser._actions for flag in action.option_strings}
-    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", readme)) - {"--index-url", "--version"}
-    assert named <= known, sorted(named - known)
+def parser_of(words: list[str]) -> argparse.ArgumentParser:
+    """The parser of the (sub)command that ``words`` begin with."""
+    parser = build_parser()
+    for word in words:
+        sub = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+        if word not in sub:
+            break
+        parser = sub[word]
+    return parser
+
+
+@pytest.mark.parametrize("words", commands(build_parser()), ids=lambda words: " ".join(("dreamlayer", *words)))
+def test_every_command_has_working_help(words):
+    run = subprocess.run([sys.executable, "-m", "dreamlayer", *words, "--help"], capture_output=True, text=True)
+    assert run.returncode == 0 and not run.stderr, run.stderr
+    assert run.stdout.startswith(f"usage: {' '.join(('dreamlayer', *words))}")
+
+
+README = (CAT.parents[1] / "README.md").read_text()
+
+
+def readme_command_lines() -> list[str]:
+    """The `dreamlayer ...` lines of the README's shell examples, without their comments."""
+    blocks = re.findall(r"```sh\n(.*?)```", README, re.S)
+    lines = [line.split("#")[0].split("&& ")[-1].strip() for block in blocks for line in block.splitlines()]
+    return [line for line in lines if line.startswith("dreamlayer ")]
+
+
+def test_the_readme_shows_commands():
+    assert len(readme_command_lines()) >= 15  # a broken extraction must not pass by finding nothing
+
+
+@pytest.mark.parametrize("line", readme_command_lines())
+def test_every_command_line_in_the_readme_parses(line, capsys):
+    try:
+        args = build_parser().parse_args(shlex.split(line)[1:])
+    except SystemExit:
+        pytest.fail(f"`{line}` does not parse: {capsys.readouterr().err}")
+    assert callable(args.run)
+
+
+def test_every_flag_the_readme_names_belongs_to_its_command():
+    """The README names flags in its prose too, as `dreamlayer serve --max-pixels` or by themselves: each must be
+    one that command takes (or, alone, one some command takes)."""
+    everything = {flag for words in commands(build_parser()) for action in parser_of(list(words))._actions
+                  for flag in action.option_strings}
+    for span in re.findall(r"`(dreamlayer [^`]*)`", README):
+        words = shlex.split(span)[1:]
+        taken = {flag for action in parser_of(words)._actions for flag in action.option_strings}
+        assert {w for w in words if w.startswith("--")} <= taken, span
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", README)) - {"--index-url"}  # pip's
+    assert named <= everything, sorted(named - everything)
+
+
+def test_the_example_files_the_readme_names_are_shipped():
+    named = set(re.findall(r"examples/[\w-]+\.\w+", README))
+    assert {"examples/chelsea.png", "examples/pan.gif", "examples/make_pan.py"} <= named
+    assert all((CAT.parents[1] / name).is_file() for name in named), named
+    with Image.open(CAT.parents[1] / "examples" / "pan.gif") as pan:  # the video example's input: 8 frames of 240²
+        assert (pan.n_frames, pan.size) == (8, (240, 240))

@@ -40,7 +40,7 @@ def test_listens_on_loopback_by_default(server):
 
 
 def test_refuses_to_start_off_loopback_without_a_token():
-    run = subprocess.run([sys.executable, "-m", "dreamlayer", "serve", "--host", "0.0.0.0", "--port", "0"],
+    run = subprocess.run([sys.executable, "-m", "dreamlayer", "serve", "--host", "0.0.0.0", "--port", "1"],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
     assert "without an access token" in run.stderr and "Traceback" not in run.stderr
@@ -159,7 +159,7 @@ def test_a_token_file_other_users_can_read_or_change_is_refused_before_torch_loa
     token_file.chmod(mode)
     # The CLI's own entry point, in a fresh interpreter: it must refuse before importing torch (seconds to load).
     script = ("import sys; from dreamlayer.cli import main; "
-              f"code = main(['serve', '--host', '0.0.0.0', '--port', '0', '--token-file', {str(token_file)!r}]); "
+              f"code = main(['serve', '--host', '0.0.0.0', '--port', '1', '--token-file', {str(token_file)!r}]); "
               "print(code, 'torch' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
     assert run.stdout.split() == ["2", "False"], run.stdout + run.stderr

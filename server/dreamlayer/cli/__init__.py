@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .. import __version__
 from ..client import ClientError
@@ -14,8 +15,16 @@ from . import dream_cmd, models_cmd, plugin_cmd, serve_cmd, video_cmd, zoom_cmd
 SUBCOMMANDS = (dream_cmd, zoom_cmd, video_cmd, models_cmd, serve_cmd, plugin_cmd)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's own refusals (an unknown flag, a number outside its range) in one line like every other refusal,
+    saying where to look rather than dumping the usage. Subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message.rstrip('.')}. `{self.prog} --help` lists what it takes.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dreamlayer", description="DeepDream for artists.")
+    parser = Parser(prog="dreamlayer", description="DeepDream for artists.")
     parser.add_argument("--version", action="version", version=f"dreamlayer {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in SUBCOMMANDS:

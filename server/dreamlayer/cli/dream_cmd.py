@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import InvalidParameter
 from ..params import DreamParams
+from .checks import add_overwrite_flag, check_file_given, check_not_input, claimed_output
 from .params_args import add_knob_flags, add_preset_flag, given
 
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
@@ -28,9 +29,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--params-from", metavar="PNG", help="start from the settings stored in a dreamlayer PNG")
     parser.add_argument("--flatten", metavar="COLOR",
                         help="fill transparent parts with COLOR (white, #202020...) for formats without alpha (JPEG)")
-    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
-    parser.add_argument("--server", metavar="URL", help="let a running `dreamlayer serve` do the work, e.g. http://127.0.0.1:37326")
+    # No default here: a --device typed beside --server is refused (the server's device does the work).
+    parser.add_argument("--device", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps (default: auto)")
+    parser.add_argument("--server", metavar="URL", help="let a running `dreamlayer serve` do the work, on the device "
+                        "it was started with, e.g. http://127.0.0.1:37326")
     parser.add_argument("--token", help="access token for --server, when the server requires one")
+    add_overwrite_flag(parser)
     add_preset_flag(parser)
     add_knob_flags(parser, "dream settings (each overrides the preset)", DreamParams)
     parser.set_defaults(run=run)
@@ -65,9 +69,17 @@ def run(args: argparse.Namespace) -> int:
     from ..params import preset_params
 
     image_format = check_output(args.output)
-    check_device(args.device)
+    if args.server and args.device is not None:
+        raise InvalidParameter(f"--device is for dreams made here: a dream sent with --server runs on the device "
+                               f"the server at {args.server} was started with (`dreamlayer serve --device ...`).")
+    args.device = check_device(args.device or "auto")
     if args.flatten is not None:
         parse_color(args.flatten)
+    check_file_given(args.input, "one picture file (PNG, JPEG, WebP or TIFF)")
+    check_not_input(args.input, args.output, args.overwrite, "the picture to dream on")
+    for path, flag in ((args.params_from, "--params-from"), (args.guide, "--guide"), (args.mask, "--mask")):
+        if path:
+            check_file_given(path, "one picture file", flag)
     picture = load_picture(args.input)
     check_keeps_transparency(picture, image_format, args.flatten, args.output)
     record = read_settings(args.params_from) if args.params_from else None
@@ -81,13 +93,14 @@ def run(args: argparse.Namespace) -> int:
         check_reproducible(args.params_from, record, prints["guide"], prints["mask"])
     settings = SettingsRecord(params.to_dict(), prints["guide"], prints["mask"])
 
-    if args.server:
-        from .remote import dream_on_server
+    with claimed_output(args.output):  # every check is made: the last is that the output can be written
+        if args.server:
+            from .remote import dream_on_server
 
-        result = dream_on_server(args, picture, settings, mask, guide)
-    else:
-        result = picture.with_pixels(dream_here(args, picture, params, mask, guide))
-    write_result(args, result, image_format, settings)
+            result = dream_on_server(args, picture, settings, mask, guide)
+        else:
+            result = picture.with_pixels(dream_here(args, picture, params, mask, guide))
+        write_result(args, result, image_format, settings)
     return 0
 
 

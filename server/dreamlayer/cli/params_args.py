@@ -14,6 +14,12 @@ def add_preset_flag(parser: argparse.ArgumentParser) -> None:
                         help="starting point; every setting given overrides it (default: %(default)s)")
 
 
+def literal(text: str) -> str:
+    """Help text shown as it is written: argparse reads ``%`` in help as a format ("5%" ends ``--help`` in a
+    traceback), and the model's help is plain prose for every surface, so it is escaped here, where it meets argparse."""
+    return text.replace("%", "%%")
+
+
 def add_knob_flags(parser: argparse.ArgumentParser, group_name: str, knobs: type[Knobs]) -> None:
     """One flag per setting of ``knobs``: --step-size for step_size, --keep-colours/--no-... for yes/no settings."""
     group = parser.add_argument_group(group_name)
@@ -25,7 +31,7 @@ def add_knob_flags(parser: argparse.ArgumentParser, group_name: str, knobs: type
         text = f"{knob.label.lower()}: {knob.help}"
         if setting.kind == "bool":
             group.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
-                               help=f"{text} (default: {'on' if setting.default else 'off'})")
+                               help=literal(f"{text} (default: {'on' if setting.default else 'off'})"))
             continue
         if knob.none_means is not None and setting.kind != "str":
             shown = f" (default: {knob.none_means})"
@@ -34,7 +40,7 @@ def add_knob_flags(parser: argparse.ArgumentParser, group_name: str, knobs: type
         else:
             shown = f" (default: {knob.none_means})" if knob.none_means else ""
         metavar = "{" + ",".join(knob.choices) + "}" if knob.choices else setting.name.upper()
-        group.add_argument(flag, dest=setting.name, default=None, metavar=metavar, help=text + shown)
+        group.add_argument(flag, dest=setting.name, default=None, metavar=metavar, help=literal(text + shown))
 
 
 def given(args: argparse.Namespace, knobs: type[Knobs]) -> dict[str, Any]:

@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 import time
 
 from ..client import DEFAULT_PORT
 from ..errors import InvalidParameter
+from .checks import number
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("serve", help="run the local dream server for the Krita and GIMP plugins",
                                  description="Run the local dream server. It listens on 127.0.0.1 only, unless told otherwise.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s); any other needs a token")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
+    # Every number is checked against its range by its type, so a wrong one stops here, in one line of argparse's.
+    parser.add_argument("--port", type=number(int, 1, 65535), default=DEFAULT_PORT, help="port (default: %(default)s)")
     token = parser.add_mutually_exclusive_group()
     token.add_argument("--token", help="require this bearer token (visible to other local users in the process list)")
     token.add_argument("--token-file", metavar="FILE", help="require the bearer token stored in FILE (readable by you only)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
-    parser.add_argument("--max-queued", type=int, default=8, help="dreams that may wait (default: %(default)s)")
-    parser.add_argument("--max-pixels", type=int, default=8192 * 8192, help="largest picture accepted, in pixels (default: %(default)s)")
-    parser.add_argument("--result-memory", type=int, default=1024, metavar="MIB",
+    parser.add_argument("--max-queued", type=number(int, 1), default=8, help="dreams that may wait (default: %(default)s)")
+    parser.add_argument("--max-pixels", type=number(int, 1), default=8192 * 8192, help="largest picture accepted, in pixels (default: %(default)s)")
+    parser.add_argument("--result-memory", type=number(int, 1), default=1024, metavar="MIB",
                         help="memory for finished results kept for fetching, in MiB (default: %(default)s); "
                              "beyond it the oldest are dropped before their 10 minutes are up")
-    parser.add_argument("--gpu-memory", type=float, metavar="GIB",
+    parser.add_argument("--gpu-memory", type=number(float, 0, above=True), metavar="GIB",
                         help="GPU memory a dream may plan for (default: 85%% of what the card has free); pictures "
                              "whose network view fits are dreamed whole, larger ones in tiles")
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
@@ -33,11 +37,29 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--compile", action="store_true",
                         help="torch.compile the network for each new size (tens of seconds each; off by default)")
     parser.add_argument("--log-file", metavar="FILE", help="write the server's log to FILE (appending) instead of the terminal")
-    parser.add_argument("--parent-pid", type=int, metavar="PID",
+    parser.add_argument("--parent-pid", type=number(int, 1), metavar="PID",
                         help="stop when process PID ends (the editor plugins pass their editor's, so no server is orphaned)")
-    parser.add_argument("--idle-exit", type=float, metavar="SECONDS",
+    parser.add_argument("--idle-exit", type=number(float, 0, above=True), metavar="SECONDS",
                         help="stop after SECONDS with no dream and no request (GIMP's managed server uses this)")
     parser.set_defaults(run=run)
+
+
+def check_host(host: str) -> None:
+    """Refuse a --host that is not one of this computer's addresses, nor a name for one: binding it fails the way
+    the port check would take for a port held by another program."""
+    address = host.strip("[]")
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((address, 0))  # any free port: only the address is in question here
+            return
+        except socket.gaierror:
+            unknown = ", nor a name this computer knows"
+        except OSError as exc:
+            if exc.errno != errno.EADDRNOTAVAIL:
+                raise InvalidParameter(f"Can't listen on --host {host}: {exc.strerror}.") from None
+            unknown = ""
+    raise InvalidParameter(f"--host {host} is not an address of this computer{unknown}. Give one of its own: "
+                           "127.0.0.1 (this computer only), 0.0.0.0 (every network) or one network card's address.")
 
 
 def read_token(args: argparse.Namespace) -> str | None:
@@ -68,14 +90,9 @@ def run(args: argparse.Namespace) -> int:
     from .dream_cmd import check_device
 
     check_device(args.device)
+    check_host(args.host)
     token = read_token(args)
     check_bind(args.host, token)  # these checks come before torch and the model load: a bad start fails fast
-    if args.result_memory < 1:
-        raise InvalidParameter("--result-memory must be at least 1 (MiB).")
-    if args.gpu_memory is not None and args.gpu_memory <= 0:
-        raise InvalidParameter("--gpu-memory must be a number of GiB above 0.")
-    if args.idle_exit is not None and args.idle_exit <= 0:
-        raise InvalidParameter("--idle-exit must be a number of seconds above 0.")
     check_port(args.host, args.port)
     if args.log_file:
         log_to_file(args.log_file)

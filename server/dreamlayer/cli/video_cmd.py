@@ -12,11 +12,13 @@ import argparse
 import json
 import shutil
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidParameter
 from ..params import DreamParams, VideoSettings
+from .checks import add_overwrite_flag, check_not_input, claimed_output, same_file
 from .params_args import add_knob_flags, add_preset_flag, given
 
 RUN_FILE = "dreamlayer-run.json"
@@ -29,6 +31,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("input", help="video, animated GIF or WebP, or a folder of frames")
     parser.add_argument("output", help="film to write: .mp4, .webm, .gif, .webp, or a folder for PNG frames")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    add_overwrite_flag(parser)
     add_knob_flags(parser, "film settings", VideoSettings)
     add_preset_flag(parser)
     add_knob_flags(parser, "dream settings (each overrides the preset)", DreamParams)
@@ -43,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
 
     kind = output_kind(args.output)
     check_device(args.device)
+    if kind == "frames" and Path(args.input).is_dir() and same_file(args.input, args.output):
+        raise InvalidParameter(f"'{args.output}' is the folder of frames being dreamed; give another folder for the "
+                               "dreamed frames.")  # even with --overwrite: its frames would be read while written
+    check_not_input(args.input, args.output, args.overwrite, "the video to dream")
     footage = open_footage(args.input)
     settings = VideoSettings.from_mapping(given(args, VideoSettings))
     settings = settings.replace(format=kind if kind != "frames" else settings.format,
@@ -51,17 +58,24 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     kept = output if kind == "frames" else output.with_name(output.name + ".frames")
     request = {"input": footage.fingerprint(), "preset": args.preset, "given": {**given(args, DreamParams), **given(args, VideoSettings)}}
-    params = _resume_or_start(kept, request, params.resolved(*footage.size))
-    try:
-        _dream_frames(args, footage, params, settings, kept)
-    except KeyboardInterrupt:
-        print(f"dreamlayer: note: the frames made so far are kept in '{kept}'; run the same command again to go on.",
-              file=sys.stderr)
-        raise
-    if kind != "frames":
-        _finish_film(footage, settings, kept, output)
-    else:
-        (kept / RUN_FILE).unlink()
+    with ExitStack() as claims:  # the last checks: the film and the folder of kept frames can be written
+        if kind != "frames":
+            claims.enter_context(claimed_output(output))
+        claims.enter_context(claimed_output(kept, folder=True))
+        params = _resume_or_start(kept, request, params.resolved(*footage.size))
+        try:
+            _dream_frames(args, footage, params, settings, kept)
+        except BaseException as stopped:
+            if not any(kept.glob("frame_*.png")):  # nothing to go on from: no unfinished run is left behind
+                (kept / RUN_FILE).unlink(missing_ok=True)
+            elif isinstance(stopped, KeyboardInterrupt):
+                print(f"dreamlayer: note: the frames made so far are kept in '{kept}'; run the same command again "
+                      "to go on.", file=sys.stderr)
+            raise
+        if kind != "frames":
+            _finish_film(footage, settings, kept, output)
+        else:
+            (kept / RUN_FILE).unlink()
     return 0
 
 
@@ -128,13 +142,16 @@ def _finish_film(footage, settings: VideoSettings, kept: Path, output: Path) -> 
     from ..soundtrack import add_soundtrack
     from ..video import FrameWriter
 
-    with FrameWriter(output, settings.fps) as writer:
+    # With --overwrite the film replaces its source only once the source's sound has been taken from it.
+    film = output.with_name(f".{output.stem}.dreamed{output.suffix}") if same_file(output, footage.path) else output
+    with FrameWriter(film, settings.fps) as writer:
         for path in sorted(kept.glob("frame_*.png")):
             writer.write(load_picture(path).rgb)
     if footage.has_audio:
-        note = add_soundtrack(output, footage.path)
+        note = add_soundtrack(film, footage.path)
         if note:
             print(f"dreamlayer: note: {note}", file=sys.stderr)
+    film.replace(output)
     shutil.rmtree(kept)
 
 

@@ -7,6 +7,7 @@ import re
 
 from ..errors import InvalidParameter
 from ..params import DreamParams, ZoomSettings
+from .checks import add_overwrite_flag, check_file_given, check_not_input, claimed_output
 from .params_args import add_knob_flags, add_preset_flag, given
 
 
@@ -18,6 +19,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("output", help="film to write: .mp4, .webm, .gif, .webp, or a folder")
     parser.add_argument("--noise", metavar="WxH", help="start from noise of this size, e.g. 512x512")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    add_overwrite_flag(parser)
     add_knob_flags(parser, "film settings", ZoomSettings)
     add_preset_flag(parser)
     add_knob_flags(parser, "dream settings for each frame (each overrides the preset)", DreamParams)
@@ -59,11 +61,20 @@ def run(args: argparse.Namespace) -> int:
         width, height = _noise_size(args.noise)
         start = None
     else:
+        check_file_given(args.input, "one picture to start from (`dreamlayer video` takes a folder of frames)")
+        check_not_input(args.input, args.output, args.overwrite, "the picture to start from")
         start = load_picture(args.input).rgb
         height, width = start.shape[:2]
     params = DreamParams.from_mapping(given(args, DreamParams), preset_params(args.preset)).resolved(width, height)
 
-    from tqdm import tqdm  # torch is imported from here on, once everything has been checked
+    with claimed_output(args.output, folder=kind == "frames"):  # the last check: the output can be written
+        _film(args, start, width, height, params, settings)
+    return 0
+
+
+def _film(args: argparse.Namespace, start, width: int, height: int, params: DreamParams, settings: ZoomSettings) -> None:
+    """Dream and write the film, frame by frame; torch is imported only here, once everything has been checked."""
+    from tqdm import tqdm
 
     from ..engine import load_model, pick_device
     from ..engine.zoom import noise_picture, zoom_frames
@@ -72,10 +83,8 @@ def run(args: argparse.Namespace) -> int:
     if start is None:
         start = noise_picture(width, height, params.seed)
     net = load_model(params.model, pick_device(args.device))
-
     with (FrameWriter(args.output, settings.fps) as writer, tqdm(total=settings.frames, desc="zooming", unit="frame") as bar,
           BackgroundFrames(writer.write) as frames):  # encoding overlaps the next frame's dream
         for frame in zoom_frames(net, start, params, settings):
             frames.put(frame)
             bar.update(1)
-    return 0
