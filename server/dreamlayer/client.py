@@ -232,9 +232,12 @@ class DreamClient:
         body, content_type = _multipart(fields, files)
         return JobStatus.from_json(self._json("POST", "/v1/videos", body, {"Content-Type": content_type}))
 
-    def check_film(self, what: str, frames: int, width: int, height: int, upload_bytes: int = 0) -> None:
-        """Before sending a film (``what``: "zoom film" or "animation"): refuse, saying what to change, one that
-        this server's caps (``limits`` in ``GET /v1/health``) would refuse. A server that states no caps passes."""
+    def check_film(self, what: str, frames: int | None, width: int, height: int, upload_bytes: int = 0) -> None:
+        """Before sending a film (``what``: "zoom film" or "animation"; ``frames`` None: a zoom's default): refuse,
+        saying what to change, one that this server's caps (``limits`` in ``GET /v1/health``) would refuse. A server
+        that states no caps passes."""
+        if frames is None:
+            frames = next(s["default"] for s in self.settings()["zoom"] if s["name"] == "frames")
         problem = film_problem(self.health().get("limits") or {}, what, frames, width, height, upload_bytes)
         if problem:
             raise ClientError(problem, "film_too_big")

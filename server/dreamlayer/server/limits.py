@@ -15,6 +15,11 @@ from .errors import ApiError
 from .films import FilmFolder
 
 
+# The caps /v1/health states, by name: the fixed ones, then the disk room films have now.
+FIXED_CAPS = ("max_pixels", "max_cost", "max_upload_bytes", "max_video_upload_bytes", "max_video_frames")
+STATED_CAPS = (*FIXED_CAPS, "film_disk_free_bytes")
+
+
 @dataclass(frozen=True)
 class Limits:
     """Every cap on what the server takes, as ``/v1/health`` states them (``describe``) for clients to check first."""
@@ -27,9 +32,8 @@ class Limits:
     max_video_frames: int = 10_000
 
     def describe(self) -> dict[str, Any]:
-        return {"max_pixels": self.max_pixels, "max_cost": self.max_cost, "max_upload_bytes": self.max_upload_bytes,
-                "max_video_upload_bytes": self.max_video_upload_bytes, "max_video_frames": self.max_video_frames,
-                "film_disk_free_bytes": self.films.room()}
+        """``STATED_CAPS`` with their values."""
+        return {**{name: getattr(self, name) for name in FIXED_CAPS}, "film_disk_free_bytes": self.films.room()}
 
 
 def check_upload_size(request: Request, kind: str, limits: Limits) -> None:
