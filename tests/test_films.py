@@ -223,3 +223,18 @@ def test_the_plugins_client_refuses_before_sending_what_the_server_would_and_say
         assert list(live.queue.stats().values())[:2] == [0, None]  # nothing was sent
     finally:
         live.stop()
+
+
+@pytest.mark.parametrize("flag, said", [(["--film-folder", "/proc/no-such-place"], "Can't write films in '/proc/no-such-place'"),
+                                        (["--film-disk", "0"], "--film-disk must be a number of GiB above 0")])
+def test_serve_refuses_a_film_folder_or_room_it_cannot_use_in_one_line(flag, said):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # free: the refusal is the flag's
+    run = subprocess.run([sys.executable, "-m", "dreamlayer", "serve", "--port", str(port), *flag], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 2 and said in run.stderr and "Traceback" not in run.stderr

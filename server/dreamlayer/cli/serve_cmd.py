@@ -69,7 +69,7 @@ def log_to_file(path: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..server.startup import check_bind, check_port
+    from ..server.startup import check_bind, check_film_folder, check_port
     from .dream_cmd import check_device
 
     check_device(args.device)
@@ -79,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidParameter("--result-memory must be at least 1 (MiB).")
     if args.film_disk is not None and args.film_disk <= 0:
         raise InvalidParameter("--film-disk must be a number of GiB above 0.")
+    if args.film_folder:
+        check_film_folder(args.film_folder)
     if args.gpu_memory is not None and args.gpu_memory <= 0:
         raise InvalidParameter("--gpu-memory must be a number of GiB above 0.")
     if args.idle_exit is not None and args.idle_exit <= 0:

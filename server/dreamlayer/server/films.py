@@ -160,7 +160,10 @@ class FrameStore:
         with self._lock:
             self._finished = True
             self._cache.clear()
-            self.held = sum(f.stat().st_size for f in self.path.iterdir()) if self.path.is_dir() else 0
+            try:
+                self.held = sum(f.stat().st_size for f in self.path.iterdir())
+            except OSError:  # removed meanwhile (the server is stopping)
+                self.held = 0
 
     def remove(self) -> None:
         with self._lock:
