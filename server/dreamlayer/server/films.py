@@ -12,6 +12,7 @@ record is forgotten, when it is cancelled or fails, and when the server stops.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -139,14 +140,14 @@ class FrameStore:
                     self._cache.popitem(last=False)
                 self.count += 1
 
-    def frame(self, index: int) -> bytes | BinaryIO | None:
-        """Frame ``index`` from memory, or open from disk; None if it is not made yet or no longer kept."""
+    def frame(self, index: int) -> BinaryIO | None:
+        """Frame ``index``'s PNG from memory, or opened on disk; None if it is not made yet or no longer kept."""
         with self._lock:
             if index >= self.count or self.removed:
                 return None
             cached = self._cache.get(index)
         if cached is not None:
-            return cached
+            return io.BytesIO(cached)
         try:
             return open(self._frame_path(index), "rb")  # noqa: SIM115 - the response closes it once sent
         except OSError:

@@ -97,13 +97,15 @@ def submit_video():
 def job_frame(job_id: str, index: int):
     """Frame ``index`` (from 0) of a zoom, as PNG, as soon as it is made."""
     job = _kept(services().queue.get(job_id))
-    if job.state in (CANCELLED, FAILED):  # its job folder is gone
-        raise ApiError(409, "job_failed" if job.error else "job_cancelled", job.error["message"] if job.error else "The dream was cancelled.")
+    if job.state == FAILED:  # its job folder is gone
+        raise ApiError(409, "job_failed", job.error["message"] if job.error else "The dream failed.")
+    if job.state == CANCELLED:
+        raise ApiError(409, "job_cancelled", "The dream was cancelled.")
     frame = job.store.frame(index) if job.store is not None else None  # from memory, or opened in the job folder
     if frame is None:
         done = job.store.count if job.store is not None else 0
         raise ApiError(404, "frame_not_ready", f"Frame {index} is not made yet ({done} so far).")
-    return send_file(frame, mimetype="image/png") if not isinstance(frame, bytes) else Response(frame, mimetype="image/png")
+    return send_file(frame, mimetype="image/png")
 
 
 @v1.get("/jobs/<job_id>")
