@@ -3,7 +3,8 @@ width × height, sent to a `dreamlayer serve` started here, followed to the end;
 the film's size, the most the job folder held on disk, and the most the server held in memory for results.
 
     python bench/bench_server_films.py --size 1920x1080 --zoom-frames 120 --video-frames 72 [--preset classic]
-        [--set octaves=1 ...]   # settings sent with both films (the defaults: the preset's, the films' own)
+        [--set octaves=1 ...]   # settings sent with both films (the defaults: the preset's, the films' own;
+                                # `steps`, a video's first frame's, is not sent with the zoom)
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ def main() -> None:
             except Exception:  # noqa: BLE001 - not up yet
                 time.sleep(0.5)
         if args.zoom_frames:
-            zoom = {"preset": args.preset, "frames": args.zoom_frames, "seed": 1, **extra}
+            # A zoom calls its steps steps_per_frame: a `steps` given for the video's first frame is not the zoom's.
+            zoom = {"preset": args.preset, "frames": args.zoom_frames, "seed": 1,
+                    **{k: v for k, v in extra.items() if k != "steps"}}
             follow(client, client.submit_zoom(zoom, None, width, height), films, f"zoom {width}×{height}")
         if args.video_frames:
             frames = pan_jpegs(width, height, args.video_frames)

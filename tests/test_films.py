@@ -81,7 +81,7 @@ def test_a_default_zoom_of_a_1080p_canvas_is_taken_and_its_frames_land_on_disk(f
     on_disk = sorted(folder.glob("frame_*.png"))
     assert len(on_disk) >= CACHE_FRAMES + 2
     # In memory: only the newest frames, however many are made (the old server held every frame's PNG).
-    assert len(store._cache) <= CACHE_FRAMES and store.cached_bytes <= CACHE_FRAMES * max(f.stat().st_size for f in on_disk)
+    assert store.cached_frames <= CACHE_FRAMES and store.cached_bytes <= CACHE_FRAMES * max(f.stat().st_size for f in on_disk)
     first = requests.get(f"{live.url}/v1/jobs/{job_id}/frames/0", timeout=10)  # long gone from memory: from disk
     assert first.status_code == 200 and first.content == on_disk[0].read_bytes()
     assert Image.open(io.BytesIO(first.content)).size == (1920, 1080)
@@ -108,7 +108,7 @@ def test_a_1080p_video_of_three_seconds_is_taken_and_waits_on_disk_not_in_memory
     waiting = sorted(folder.glob("source_*"))
     assert 0 < len(waiting) <= 72 - 2 and all(path.read_bytes() == frame for path in waiting[:3])
     assert job.request is not None and not any(hasattr(value, "shape") for value in vars(job.request).values())
-    assert len(sorted(folder.glob("frame_*.png"))) >= 2 and len(job.store._cache) <= CACHE_FRAMES
+    assert len(sorted(folder.glob("frame_*.png"))) >= 2 and job.store.cached_frames <= CACHE_FRAMES
 
     requests.delete(f"{live.url}/v1/jobs/{job_id}", timeout=10)
     assert wait_ended(live, job_id)["state"] == "cancelled"

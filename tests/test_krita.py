@@ -241,7 +241,7 @@ def test_zoom_lands_in_its_document_after_switching_to_another(krita):
 def test_a_zoom_the_servers_disk_has_no_room_for_is_refused_before_it_is_sent(krita):
     refused = case(krita, "animation", "zoom_no_room")
     # The plugin's own check, from /v1/health's caps: the server would have said its pixel-steps budget first.
-    assert "(100000 frames of 1000×1000) needs about 400 GB of disk on the dream server" in refused["error"]
+    assert "(100000 frames of 4096×4096) needs about 6.71 TB of disk on the dream server" in refused["error"]
     assert "Make fewer frames or a smaller picture" in refused["error"] and refused["layers_added"] == 0
 
 

@@ -392,7 +392,7 @@ def film_problem(limits: dict[str, Any], what: str, frames: int, width: int, hei
 
 def _amount(size: int) -> str:
     """Bytes as an artist reads them: 1.2 GB, 340 MB."""
-    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+    for unit, scale in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
         if size >= scale:
             return f"{size / scale:.3g} {unit}"
     return f"{size} bytes"

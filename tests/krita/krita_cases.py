@@ -215,9 +215,9 @@ def zoom_elsewhere_case(krita, server):
 
 
 def zoom_no_room_case(krita, dreamlayer_krita, server):
-    """A zoom film the server's disk has no room for (100,000 frames of 1000²: about 400 GB) is refused by the
+    """A zoom film the server's disk has no room for (100,000 frames of 4096²: about 6.7 TB) is refused by the
     plugin, from the caps in the server's /v1/health, before anything is sent; nothing is added."""
-    doc = krita.createDocument(1000, 1000, "no-room", "RGBA", "U8", "", 72.0)
+    doc = krita.createDocument(4096, 4096, "no-room", "RGBA", "U8", "", 72.0)
     count = len(doc.rootNode().childNodes())
     try:
         dreamlayer_krita.zoom(doc, None, server_url=server, frames=100_000, octaves=1, steps_per_frame=1)

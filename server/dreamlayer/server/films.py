@@ -112,6 +112,10 @@ class FrameStore:
         return 0 if self._finished or self.removed else max(0, self.reserved - self._written)
 
     @property
+    def cached_frames(self) -> int:
+        return len(self._cache)
+
+    @property
     def cached_bytes(self) -> int:
         with self._lock:
             return sum(len(png) for png in self._cache.values())
