@@ -196,6 +196,13 @@ def test_zoom_makes_a_new_image_whose_layers_are_the_frames(gimp_results, start)
     assert (ran["film"]["frames"], ran["film"]["steps_per_frame"], ran["film"]["fps"]) == (4, 2, 12.0)
 
 
+def test_a_zoom_the_servers_disk_has_no_room_for_is_refused_before_it_is_sent(gimp_results):
+    refused = gimp_results[1]["zoom_no_room"]
+    # The plug-in's own check, from /v1/health's caps: the server would have said its pixel-steps budget first.
+    assert refused["status"] != "success" and refused["images_added"] == 0
+    assert "(100000 frames of 4096×4096) needs about 6.71 TB of disk on the dream server" in refused["error"]
+
+
 def test_a_shared_server_down_is_a_clear_error_naming_the_url(gimp_results):
     _, results = gimp_results
     down = results["server_down"]

@@ -238,6 +238,13 @@ def test_zoom_lands_in_its_document_after_switching_to_another(krita):
     assert zoom["other_in_front"]
 
 
+def test_a_zoom_the_servers_disk_has_no_room_for_is_refused_before_it_is_sent(krita):
+    refused = case(krita, "animation", "zoom_no_room")
+    # The plugin's own check, from /v1/health's caps: the server would have said its pixel-steps budget first.
+    assert "(100000 frames of 4096×4096) needs about 6.71 TB of disk on the dream server" in refused["error"]
+    assert "Make fewer frames or a smaller picture" in refused["error"] and refused["layers_added"] == 0
+
+
 def test_server_down_gives_a_readable_error_and_adds_no_layer(krita):
     down = case(krita, "still", "server_down")
     assert "Can't reach the dreamlayer server at http://127.0.0.1:9" in down["error"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -268,12 +267,14 @@ def test_a_server_video_is_capped_checked_and_can_be_cancelled(server):
 
 
 @pytest.mark.parametrize("depth", [8, 16])
-def test_a_waiting_video_holds_its_frames_as_the_files_integers_and_dreams_exactly_their_pixels(depth):
-    """A queued video keeps each frame as the file's own integers (a quarter of float32's memory for 8 bits, a half
-    for 16), and the engine still gets, frame by frame, exactly the pixels the files hold."""
+def test_a_waiting_video_holds_its_frames_on_disk_as_sent_and_dreams_exactly_their_pixels(depth, tmp_path):
+    """A queued video keeps each frame in its job folder, as the file that was sent (nothing of it in memory), and
+    the engine still gets, frame by frame, exactly the pixels the files hold; each is deleted once read."""
     from dreamlayer.images import load_picture
     from dreamlayer.images.deep import encode_png16
-    from dreamlayer.server.uploads import Limits, parse_video_request
+    from dreamlayer.server.films import FilmFolder
+    from dreamlayer.server.limits import Limits
+    from dreamlayer.server.uploads import parse_video_request
 
     rng = np.random.default_rng(depth)
     if depth == 8:
@@ -281,12 +282,13 @@ def test_a_waiting_video_holds_its_frames_as_the_files_integers_and_dreams_exact
     else:  # values 8 bits can't hold (odd, so not multiples of 257)
         files = [encode_png16(rng.integers(0, 65535, (H, W, 3), dtype=np.uint16) | 1) for _ in range(3)]
     form = {"frame": [(io.BytesIO(data), f"{index}.png", "image/png") for index, data in enumerate(files)], "octaves": "1"}
-    video = parsed(parse_video_request, form, Limits(max_pixels=2**24, max_cost=2**40))
-    assert all(frame.dtype == (np.uint8 if depth == 8 else np.uint16) for frame in video.frames)
+    video = parsed(parse_video_request, form, Limits(max_pixels=2**24, max_cost=2**40, films=FilmFolder(tmp_path)))
+    assert video.count == 3 and [video.store.source(i).read_bytes() for i in range(3)] == files
     given = list(video.source_frames())
     expected = [load_picture(data, 2**24).rgb for data in files]
     assert [frame.dtype for frame in given] == [np.float32] * 3
     assert all(np.array_equal(a, b) for a, b in zip(given, expected))
+    assert not any(video.store.source(i).exists() for i in range(3))
 
 
 def parsed(parse, form: dict, limits):
@@ -296,17 +298,3 @@ def parsed(parse, form: dict, limits):
 
     with Request(EnvironBuilder(method="POST", data=form, content_type="multipart/form-data").get_environ()) as request:
         return parse(request, limits)
-
-
-def test_a_video_or_zoom_past_the_frames_cap_is_refused_with_its_size_and_what_to_change():
-    from dreamlayer.errors import InvalidParameter
-    from dreamlayer.server.uploads import Limits, parse_video_request, parse_zoom_request
-
-    limits = Limits(max_pixels=2**24, max_cost=2**40, max_zoom_pixels=2 * W * H)
-    frames = [(io.BytesIO(png(clip_frame(t))), f"{t}.png", "image/png") for t in range(3)]
-    said = f"too big for this server (3 frames of {W}×{H}); frames × pixels may be at most {2 * W * H:,}. Use fewer frames"
-    with pytest.raises(InvalidParameter, match=re.escape(f"This video is {said}")):
-        parsed(parse_video_request, {"frame": frames}, limits)
-    with pytest.raises(InvalidParameter, match=re.escape(f"This zoom is {said}")):
-        parsed(parse_zoom_request, {"frames": "3", "width": str(W), "height": str(H)}, limits)
-    parsed(parse_zoom_request, {"frames": "2", "width": str(W), "height": str(H)}, limits)  # at the cap: taken

@@ -18,7 +18,7 @@ gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp  # noqa: E402
 
 from client import encode_png  # noqa: E402
-from gimp_film import fetch_frames, film_image, show_frame_progress  # noqa: E402
+from gimp_film import checked, fetch_frames, film_image, show_frame_progress  # noqa: E402
 from pictures import check_base_type, with_delay  # noqa: E402
 from server_connection import LEASE_SECONDS, Connection  # noqa: E402
 
@@ -34,7 +34,8 @@ def dream_animation(image: Gimp.Image, preset: str, settings: dict[str, Any], co
     Gimp.progress_init(f"Dreaming an animation of {len(frames)} frames ({preset})...")
     params = {**settings, "preset": preset, "lease": LEASE_SECONDS}
     [(dreamed, status)] = connection.run_jobs(
-        [lambda client: client.submit_video(frames, params)], fetch_frames,
+        [lambda client: checked(client, "animation", len(frames), width, height, sum(map(len, frames))).submit_video(
+            frames, params)], fetch_frames,
         lambda _, status: show_frame_progress(status, "Dreaming the animation"))
     film = film_image(dreamed, width, height, names, status)
     Gimp.progress_end()

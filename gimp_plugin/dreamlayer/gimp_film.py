@@ -18,6 +18,14 @@ from client import DreamClient, JobStatus  # noqa: E402
 from pictures import SETTINGS_PARASITE, settings_record  # noqa: E402
 
 
+def checked(client: DreamClient, what: str, frames: int | None, width: int, height: int,
+            upload_bytes: int = 0) -> DreamClient:
+    """``client``, once the film is checked against the server's caps: what would be refused is said, with what to
+    change, before anything is sent."""
+    client.check_film(what, frames, width, height, upload_bytes)
+    return client
+
+
 def fetch_frames(client: DreamClient, status: JobStatus) -> tuple[list[bytes], JobStatus]:
     """Every frame of a finished film, as PNG bytes; fetched before any image is made, so a failure leaves none."""
     return [client.frame(status.id, index) for index in range(status.frames.total)], status

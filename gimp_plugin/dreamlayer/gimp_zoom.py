@@ -11,7 +11,7 @@ gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp  # noqa: E402
 
 from client import encode_png  # noqa: E402
-from gimp_film import fetch_frames, film_image, show_frame_progress  # noqa: E402
+from gimp_film import checked, fetch_frames, film_image, show_frame_progress  # noqa: E402
 from pictures import check_base_type, frame_layer_name  # noqa: E402
 from server_connection import LEASE_SECONDS, Connection  # noqa: E402
 
@@ -30,7 +30,8 @@ def zoom(image: Gimp.Image, drawable: Gimp.Drawable | None, preset: str, setting
     Gimp.progress_init(f"Dreaming a zoom ({preset})...")
     params = {**settings, "preset": preset, "lease": LEASE_SECONDS}
     [(frames, status)] = connection.run_jobs(
-        [lambda client: client.submit_zoom(params, start, width, height)], fetch_frames,
+        [lambda client: checked(client, "zoom film", settings.get("frames"), width, height).submit_zoom(
+            params, start, width, height)], fetch_frames,
         lambda _, status: show_frame_progress(status, "Dreaming a zoom"))
     names = [frame_layer_name(index, (status.film or {})["fps"]) for index in range(len(frames))]
     film = film_image(frames, width, height, names, status)

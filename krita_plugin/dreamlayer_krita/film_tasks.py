@@ -85,8 +85,10 @@ class ZoomTask(FramesTask):
         self.zoom_start = start  # not `start`: that is what runs the task
 
     def submit(self) -> JobStatus:  # on the worker thread: encoding a float layer takes a while
+        width, height = self.document.width(), self.document.height()
+        self.client.check_film("zoom film", self.params.get("frames"), width, height)  # the server's caps, first
         start_png = self.zoom_start.png() if self.zoom_start is not None else None
-        return self.client.submit_zoom(self.params, start_png, self.document.width(), self.document.height())
+        return self.client.submit_zoom(self.params, start_png, width, height)
 
     def make_layer(self, finished: Finished):
         status = finished.status
@@ -117,6 +119,7 @@ class AnimationTask(FramesTask):
         for pixels in source.pixels:  # encoding here, off the GUI thread: float depths take a while
             pngs.append(encode_png(source.width, source.height, to_rgba8(pixels, source.layout, source.depth)))
             self._alphas.append(alpha8(pixels, source.layout, source.depth))
+        self.client.check_film("animation", len(pngs), source.width, source.height, sum(map(len, pngs)))
         return self.client.submit_video(pngs, self.params)
 
     def make_layer(self, finished: Finished):

@@ -179,6 +179,20 @@ def zoom_case(from_noise):
     return out
 
 
+def zoom_no_room_case():
+    """A zoom film the server's disk has no room for (100,000 frames of 4096²: about 6.7 TB) is refused by the
+    plug-in, from the caps in the server's /v1/health, before anything is sent; no image is made."""
+    image = Gimp.Image.new(4096, 4096, Gimp.ImageBaseType.RGB)
+    layer = Gimp.Layer.new(image, "Source", 16, 16, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
+    image.insert_layer(layer, None, 0)
+    images = len(Gimp.get_images())
+    status, error, _ = run("python-fu-dreamlayer-zoom", image, layer,
+                           {"frames": 100_000, "steps-per-frame": 1, "from-noise": True})
+    out = {"status": status, "error": error, "images_added": len(Gimp.get_images()) - images}
+    image.delete()
+    return out
+
+
 def error_case(image, source, values):
     status, error = run_dream(image, source, values)
     out = {"status": status, "error": error, "layers": len(image.get_layers())}
@@ -424,6 +438,7 @@ try:
     results["replay"] = replay_case()
     results["zoom_noise"] = zoom_case(True)
     results["zoom_layer"] = zoom_case(False)
+    results["zoom_no_room"] = zoom_no_room_case()
     # 127.0.0.2 is this machine too, but not an address the plug-in starts a server for: a shared server, down.
     results["server_down"] = error_case(*make_image(), quick(**{"server-url": "http://127.0.0.2:9"}))
     results["grey"] = error_case(*make_image(base=Gimp.ImageBaseType.GRAY), quick())

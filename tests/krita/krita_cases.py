@@ -214,6 +214,18 @@ def zoom_elsewhere_case(krita, server):
             "other_in_front": front is not None and front.name() == "elsewhere"}
 
 
+def zoom_no_room_case(krita, dreamlayer_krita, server):
+    """A zoom film the server's disk has no room for (100,000 frames of 4096²: about 6.7 TB) is refused by the
+    plugin, from the caps in the server's /v1/health, before anything is sent; nothing is added."""
+    doc = krita.createDocument(4096, 4096, "no-room", "RGBA", "U8", "", 72.0)
+    count = len(doc.rootNode().childNodes())
+    try:
+        dreamlayer_krita.zoom(doc, None, server_url=server, frames=100_000, octaves=1, steps_per_frame=1)
+        return {"error": None}
+    except dreamlayer_krita.DreamError as exc:
+        return {"error": str(exc), "layers_added": len(doc.rootNode().childNodes()) - count}
+
+
 def cancel_case(krita, server):
     """Start a long dream the way the Dream button does, cancel it once it runs: no layer, a clear message."""
     import time
@@ -319,6 +331,7 @@ GROUPS = {
         "zoom_layer": zoom_case("layer", "U16"),
         "zoom_float": zoom_case("noise", "F32"),
         "zoom_elsewhere": lambda krita, dreamlayer_krita, server: zoom_elsewhere_case(krita, server),
+        "zoom_no_room": zoom_no_room_case,
         "animation": docker_case(animation_cases.animation_case),
     },
     # The managed server (its port first held by another program); Krita then quits with File > Quit.

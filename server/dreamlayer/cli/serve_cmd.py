@@ -29,6 +29,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--result-memory", type=number(int, 1), default=1024, metavar="MIB",
                         help="memory for finished results kept for fetching, in MiB (default: %(default)s); "
                              "beyond it the oldest are dropped before their 10 minutes are up")
+    parser.add_argument("--film-folder", metavar="DIR",
+                        help="where zoom and video jobs write their frames and films, in a folder of the server's own "
+                             "(default: the system's temp folder); it is removed when the server stops")
+    parser.add_argument("--film-disk", type=number(float, 0, above=True), metavar="GIB",
+                        help="the most disk the films may take together, in GiB (default: whatever the disk has free)")
     parser.add_argument("--gpu-memory", type=number(float, 0, above=True), metavar="GIB",
                         help="GPU memory a dream may plan for (default: 85%% of what the card has free); pictures "
                              "whose network view fits are dreamed whole, larger ones in tiles")
@@ -86,13 +91,15 @@ def log_to_file(path: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..server.startup import check_bind, check_port
+    from ..server.startup import check_bind, check_film_folder, check_port
     from .dream_cmd import check_device
 
     check_device(args.device)
     check_host(args.host)
     token = read_token(args)
     check_bind(args.host, token)  # these checks come before torch and the model load: a bad start fails fast
+    if args.film_folder:
+        check_film_folder(args.film_folder)
     check_port(args.host, args.port)
     if args.log_file:
         log_to_file(args.log_file)
@@ -106,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
     app = create_app({"HOST": args.host, "PORT": args.port, "TOKEN": token, "DEVICE": args.device,
                       "MAX_QUEUED": args.max_queued, "MAX_PIXELS": args.max_pixels,
                       "MAX_KEPT_BYTES": args.result_memory * 2**20, "GPU_MEMORY_BUDGET": args.gpu_memory,
+                      "FILM_FOLDER": args.film_folder,
+                      "FILM_DISK": int(args.film_disk * 2**30) if args.film_disk is not None else None,
                       "WARM_UP": args.warm_up, "COMPILE": args.compile})
     ready = time.perf_counter()
     # What the artist waits for when a plugin starts the server: bench/bench_serve_start.py reads this line.

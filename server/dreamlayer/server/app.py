@@ -12,13 +12,14 @@ from ..engine import pick_device
 from ..engine.policy import EngineOptions
 from .dreaming import DreamRunner
 from .errors import register_error_handlers
+from .films import FilmFolder
 from .jobs import JobQueue
 from .lifetime import Activity
 from .routes import v1
 from .security import init_security
 from .services import EXTENSION_KEY, Services
 from .streams import StreamGate
-from .uploads import Limits
+from .limits import Limits
 
 DEFAULTS: dict[str, Any] = {
     "HOST": "127.0.0.1",
@@ -26,11 +27,16 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN": None,
     "DEVICE": "auto",
     "WARM_MODEL": "lite0",
-    "MAX_UPLOAD_BYTES": 512 * 2**20,  # a 8192² RGBA u16 layer with its mask
+    "MAX_UPLOAD_BYTES": 512 * 2**20,  # a dream's or zoom's body: a 8192² RGBA u16 layer with its mask
+    # A video's body: its frames go to disk as they are read. 4K frames as PNG are 10-25 MB: a few seconds' worth.
+    "MAX_VIDEO_UPLOAD_BYTES": 4 * 2**30,
+    "MAX_VIDEO_FRAMES": 10_000,  # a video's frames: multipart parts, each a file the parser opens
     "MAX_PIXELS": 8192 * 8192,
     # Network pixels × steps. The classic preset costs ~20 M; this allows ~100 of those in one job.
     "MAX_COST": 2_000_000_000,
-    "MAX_ZOOM_PIXELS": 64 * 2**20,  # frames × pixels of one zoom (its frames are kept as PNGs for fetching)
+    # Where films' job folders go (a fresh folder inside it, removed when the server stops); None: the temp folder.
+    "FILM_FOLDER": None,
+    "FILM_DISK": None,  # the most bytes the films' folders may hold together; None: whatever the disk has free
     "MAX_QUEUED": 8,
     "RESULT_TTL": 600.0,  # seconds a finished job stays fetchable, however many jobs come after it
     # Bytes of kept results, zoom frames and previews; beyond it the oldest go first (see retention.py).
@@ -44,6 +50,13 @@ DEFAULTS: dict[str, Any] = {
     "WARM_UP": True,  # on a CUDA GPU: choose kernels and capture graphs for common shapes at start-up
     "COMPILE": False,  # torch.compile the network per shape: tens of seconds per new shape, so off by default
 }
+# Form parts beside a video's frames: its settings, each at most once (duplicates are refused).
+FORM_FIELDS = 100
+
+
+def largest_upload(config: Mapping[str, Any]) -> int:
+    """The largest body any route takes: what waitress refuses beyond from its Content-Length, unread."""
+    return max(config["MAX_UPLOAD_BYTES"], config["MAX_VIDEO_UPLOAD_BYTES"])
 
 
 def engine_options(config: Mapping[str, Any]) -> EngineOptions:
@@ -58,8 +71,9 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
     app.config.update(config or {})
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    app.config["MAX_CONTENT_LENGTH"] = largest_upload(app.config)  # each route's own cap: limits.check_upload_size
     app.config["MAX_FORM_MEMORY_SIZE"] = 1 * 2**20  # plain form fields; files are counted by MAX_CONTENT_LENGTH
+    app.config["MAX_FORM_PARTS"] = app.config["MAX_VIDEO_FRAMES"] + FORM_FIELDS
     # When this server started (seconds since the epoch), in /v1/health: a plugin that sees it change knows the
     # server restarted (and forgot its jobs) even if it never saw it go.
     app.config["STARTED"] = time.time()
@@ -69,7 +83,9 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
     runner = runner or DreamRunner(pick_device(app.config["DEVICE"]), app.config["WARM_MODEL"],
                                    options=engine_options(app.config), warm_up=app.config["WARM_UP"])
     queue = JobQueue(runner, app.config["MAX_QUEUED"], app.config["RESULT_TTL"], app.config["MAX_KEPT_BYTES"])
-    limits = Limits(app.config["MAX_PIXELS"], app.config["MAX_COST"], app.config["MAX_ZOOM_PIXELS"])
+    limits = Limits(app.config["MAX_PIXELS"], app.config["MAX_COST"],
+                    FilmFolder(app.config["FILM_FOLDER"], app.config["FILM_DISK"]), app.config["MAX_UPLOAD_BYTES"],
+                    app.config["MAX_VIDEO_UPLOAD_BYTES"], app.config["MAX_VIDEO_FRAMES"])
     activity = Activity()
     app.extensions[EXTENSION_KEY] = Services(queue, runner, limits, StreamGate(app.config["MAX_STREAMS"]), activity)
     app.before_request(activity.touch)

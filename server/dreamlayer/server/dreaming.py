@@ -11,11 +11,9 @@ from __future__ import annotations
 import gc
 import io
 import logging
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -103,17 +101,17 @@ class DreamRunner:
         return {"zoom": self.zoom, "video": self.video}.get(job.kind, self.dream)(job, queue)
 
     def video(self, job: Job, queue: JobQueue) -> Result:
-        """Each frame dreamed in turn and kept as PNG for fetching, then the film of them all."""
+        """Each frame read from the job folder, dreamed in turn and kept there as PNG for fetching, then the film of
+        them all, written there too as the frames come."""
         request: VideoRequest = job.request
         dreamer = FrameDreamer(self.net(request.params.model), request.params, request.settings,
                                progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop,
                                options=self.options)
-        with tempfile.TemporaryDirectory(prefix="dreamlayer-video-") as scratch:
-            path = Path(scratch) / f"video.{request.settings.format}"
-            with FrameWriter(path, request.settings.fps or 24.0) as writer, BackgroundFrames(self._keeper(job, queue, writer)) as frames:
-                for frame in request.source_frames():
-                    frames.put(dreamer(frame))
-            return Result(path.read_bytes(), MIME_TYPES[request.settings.format])
+        path = request.store.film_path(request.settings.format)
+        with FrameWriter(path, request.settings.fps or 24.0) as writer, BackgroundFrames(self._keeper(job, queue, writer)) as frames:
+            for frame in request.source_frames():
+                frames.put(dreamer(frame))
+        return Result(b"", MIME_TYPES[request.settings.format], path=path)
 
     @staticmethod
     def _keeper(job: Job, queue: JobQueue, writer: FrameWriter) -> Callable[[np.ndarray], None]:
@@ -126,17 +124,16 @@ class DreamRunner:
         return keep
 
     def zoom(self, job: Job, queue: JobQueue) -> Result:
-        """Stream the frames to a video file in a scratch folder, keep each as PNG for fetching, return the film."""
+        """Stream the frames to the film in the job folder and keep each there as PNG for fetching."""
         request: ZoomRequest = job.request
         net = self.net(request.params.model)
         start = request.start if request.start is not None else noise_picture(request.width, request.height, request.params.seed)
-        with tempfile.TemporaryDirectory(prefix="dreamlayer-zoom-") as scratch:
-            path = Path(scratch) / f"zoom.{request.settings.format}"
-            with FrameWriter(path, request.settings.fps) as writer, BackgroundFrames(self._keeper(job, queue, writer)) as frames:
-                for frame in zoom_frames(net, start, request.params, request.settings, options=self.options,
-                                         progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop):
-                    frames.put(frame)
-            return Result(path.read_bytes(), MIME_TYPES[request.settings.format])
+        path = request.store.film_path(request.settings.format)
+        with FrameWriter(path, request.settings.fps) as writer, BackgroundFrames(self._keeper(job, queue, writer)) as frames:
+            for frame in zoom_frames(net, start, request.params, request.settings, options=self.options,
+                                     progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop):
+                frames.put(frame)
+        return Result(b"", MIME_TYPES[request.settings.format], path=path)
 
     def dream(self, job: Job, queue: JobQueue) -> Result:
         request: DreamRequest = job.request

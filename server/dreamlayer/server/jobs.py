@@ -1,7 +1,8 @@
 """The job queue: a bounded line of dreams in front of the one worker thread that owns the GPU.
 
-Jobs live in memory only. Finished ones are kept for a time-to-live within a memory budget (see retention.py),
-then forgotten, so memory stays bounded over thousands of jobs. Cancelling a queued job means it never starts; a
+Jobs' records live in memory only; a film's frames and film live in its job folder on disk (films.py). Finished
+jobs are kept for a time-to-live within a memory budget (see retention.py), then forgotten with their folders, so
+memory stays bounded over thousands of jobs. Cancelling a queued job means it never starts; a
 running job sees its cancel flag at the next gradient step.
 """
 
@@ -15,11 +16,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..engine import Progress
 from ..errors import Cancelled, DreamlayerError
 from .errors import ApiError, shutting_down
+from .films import FrameStore
 from .retention import Retention
 
 log = logging.getLogger("dreamlayer.server")
@@ -34,9 +37,10 @@ EXPIRED_MESSAGE = ("The server ran out of room for results and dropped this one 
 
 @dataclass
 class Result:
-    body: bytes
+    body: bytes  # in memory; empty for a film, whose file is ``path``
     mimetype: str
     headers: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None  # a film: in its job folder, served from there
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class Job:
     progress: Progress | None = None
     error: dict[str, str] | None = None
     preview: bytes | None = None
-    frames: list[bytes] = field(default_factory=list)  # zoom jobs: each finished frame as PNG
+    store: FrameStore | None = None  # a zoom's or video's job folder: its frames (as PNG) and its film
     result: Result | None = None
     version: int = 0  # bumped on every change, so event streams know when to send
     cancel_requested: threading.Event = field(default_factory=threading.Event)
@@ -99,17 +103,22 @@ class JobQueue:
     def start(self) -> None:
         self._worker.start()
 
-    def submit(self, request: Any, kind: str = "dream", lease: float = 0.0, settings: JobSettings | None = None) -> Job:
+    def submit(self, request: Any, kind: str = "dream", lease: float = 0.0, settings: JobSettings | None = None,
+               store: FrameStore | None = None) -> Job:
+        """Queue a job; a film's ``store`` (made as its request was read) is the job's from here, or removed if the
+        job is refused."""
         with self._changed:
             if not self._accepting:
+                _discard(store)
                 raise shutting_down()
             self._purge()
             if len(self._pending) >= self.max_queued:
+                _discard(store)
                 raise ApiError(
                     503, "queue_full", f"The dream server already has {len(self._pending)} dreams waiting. Try again shortly.",
                     {"Retry-After": str(self._retry_after())},
                 )
-            job = Job(secrets.token_hex(16), kind, request, settings, lease=lease)
+            job = Job(secrets.token_hex(16), kind, request, settings, lease=lease, store=store)
             self._jobs[job.id] = job
             self._pending.append(job)
             self._changed.notify_all()
@@ -160,7 +169,7 @@ class JobQueue:
             return {
                 "id": job.id, "kind": job.kind, "state": job.state,
                 "progress": {"step": p.step, "total": p.total, "octave": p.octave, "octaves": p.octaves},
-                "frames": {"done": len(job.frames), "total": frames}, "eta_seconds": self._eta(job),
+                "frames": {"done": _frames_done(job), "total": frames}, "eta_seconds": self._eta(job),
                 "queue_position": position, "error": job.error, "created": job.created, "started": job.started,
                 "finished": job.finished, "has_preview": job.preview is not None,
                 "preset": settings.preset if settings else None, "settings": settings.dream if settings else None,
@@ -175,7 +184,7 @@ class JobQueue:
             return None
         done = p.step / p.total
         if job.settings and job.settings.frames:
-            done = (len(job.frames) + done) / job.settings.frames
+            done = (_frames_done(job) + done) / job.settings.frames
         if done <= 0:
             return None
         return round((time.time() - job.started) / done * (1 - done), 2)
@@ -238,8 +247,10 @@ class JobQueue:
             self._changed.notify_all()
 
     def report_frame(self, job: Job, png: bytes) -> None:
+        """A film's frame is made: into its job folder (a disk write: outside the lock), and it is the preview."""
+        if job.store is not None:
+            job.store.add_frame(png)
         with self._changed:
-            job.frames.append(png)
             job.preview = png
             job.version += 1
             self._changed.notify_all()
@@ -286,22 +297,38 @@ class JobQueue:
 
     def _end(self, job: Job, state: str) -> None:
         job.state, job.finished, job.request = state, time.time(), None
+        if job.store is not None:
+            job.store.finish()
+            if state in (CANCELLED, FAILED):
+                job.store.remove()  # nobody fetches a cancelled or failed film's frames
         job.version += 1
         self.retention.add(job)
         self._changed.notify_all()
 
     def _drop_result(self, job: Job) -> None:
-        """Called by the retention when the memory budget needs this job's pictures; the record stays."""
-        job.result, job.frames, job.preview = None, [], None
-        if job.state == DONE:
-            job.state, job.error = EXPIRED, {"code": "expired", "message": EXPIRED_MESSAGE}
+        """Called by the retention when the memory budget needs what this job holds in memory; the record stays.
+        A film keeps its frames and film, on disk: only its preview goes."""
+        job.preview = None
+        if job.result is not None and job.result.path is None:
+            job.result = None
+            if job.state == DONE:
+                job.state, job.error = EXPIRED, {"code": "expired", "message": EXPIRED_MESSAGE}
         job.version += 1
         log.info("job %s: result dropped to stay within the memory budget for results", job.id)
 
     def _purge(self) -> None:
         for job_id in self.retention.forget_old(time.time()):
-            del self._jobs[job_id]
+            _discard(self._jobs.pop(job_id).store)
 
     def _retry_after(self) -> int:
         average = sum(self._durations) / len(self._durations) if self._durations else 5.0
         return max(1, math.ceil(average))
+
+
+def _frames_done(job: Job) -> int:
+    return job.store.count if job.store is not None else 0
+
+
+def _discard(store: FrameStore | None) -> None:
+    if store is not None:
+        store.remove()

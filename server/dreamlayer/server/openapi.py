@@ -11,6 +11,7 @@ from typing import Any
 from .. import __version__
 from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload
 from .jobs import STATES
+from .limits import STATED_CAPS
 
 _SCHEMA_KEYS = {"type": "type", "minimum": "minimum", "maximum": "maximum", "choices": "enum", "default": "default"}
 _BINARY = {"type": "string", "format": "binary"}
@@ -56,7 +57,8 @@ def _submit(summary: str, content: dict[str, Any]) -> dict[str, Any]:
     return {"post": {"summary": summary, "requestBody": {"required": True, "content": content}, "responses": {
         "202": _json("Queued", "JobStatus"), "400": _error("A malformed request"), "413": _TOO_LARGE,
         "415": _error("Not multipart/form-data (or, for a dream, raw pixels)"),
-        "422": _error("Bad settings or an unreadable picture"), "503": _BUSY, **_COMMON}}}
+        "422": _error("Bad settings or an unreadable picture"), "503": _BUSY,
+        "507": _error("A film that needs more disk than the server has free for films"), **_COMMON}}}
 
 
 def _paths() -> dict[str, Any]:
@@ -142,6 +144,8 @@ def _components() -> dict[str, Any]:
                 "started": {"type": "number", "description": "when the server started, in seconds since the epoch"},
                 "models_loaded": {"type": "array", "items": {"type": "string"}},
                 "queue": obj, "accepting": {"type": "boolean"},
+                "limits": {"type": "object", "description": "every cap on what the server takes",
+                           "properties": {name: {"type": "integer", "minimum": 0} for name in STATED_CAPS}},
                 "event_streams": {"type": "object", "properties": {
                     "open": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 0}}}}},
             "Settings": {"type": "object", "required": ["dream", "zoom", "video", "presets", "default_preset"], "properties": {

@@ -2,12 +2,13 @@
 
 A finished job stays fetchable for ``ttl`` seconds, however many jobs end after it: the count of later jobs is
 no reason to forget one whose client may still be polling. What can force a result out early is memory: the
-bytes of kept results, zoom frames and previews are held under ``max_bytes``. When a new result would go over,
+bytes of kept results and previews are held under ``max_bytes``. Only what is in memory counts: a film's frames
+and film are in its job folder on disk (films.py), where the disk check before each film bounds them. When a new result would go over,
 older ones are dropped, results already fetched first, then the oldest unfetched. The newest result is always
 kept, so a budget smaller than one picture still lets each dream be fetched until the next one ends. A dropped
 job keeps its small record (a tombstone) until its time is up, so its status can say ``expired`` instead of
 "no such job". A job's pictures count from when it ends: while queued or running they are bounded by the upload
-and zoom limits instead.
+limits, and a running film's memory by its few cached frames.
 """
 
 from __future__ import annotations
@@ -21,13 +22,11 @@ if TYPE_CHECKING:
 
 
 def kept_size(job: Job) -> int:
-    """The bytes a finished job holds: its result, its zoom frames and its preview."""
+    """The bytes a finished job holds in memory: its result (a film's is on disk), its preview, and any frames
+    its job folder still caches (none, once it has ended)."""
     size = len(job.result.body) if job.result is not None else 0
-    size += sum(len(frame) for frame in job.frames)
-    # A zoom's preview is its last frame, the same bytes object: count it once.
-    if job.preview is not None and not (job.frames and job.preview is job.frames[-1]):
-        size += len(job.preview)
-    return size
+    size += len(job.preview) if job.preview is not None else 0
+    return size + (job.store.cached_bytes if job.store is not None else 0)
 
 
 class Retention:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, send_file, stream_with_context, url_for
 
 from .. import __version__
 from ..catalog import describe_models
 from ..params import describe
 from .errors import ApiError, shutting_down
-from .jobs import CANCELLED, EXPIRED, Job
+from .jobs import CANCELLED, EXPIRED, FAILED, Job, Result
+from .limits import check_upload_size
 from .openapi import build_spec
 from .services import services
 from .streams import follow
@@ -35,8 +36,9 @@ def _enqueue(parse, kind: str):
         raise ApiError(415, "unsupported_media_type", "Send the request as multipart/form-data (or raw pixels as application/octet-stream).")
     if not s.queue.accepting:
         raise shutting_down()
+    check_upload_size(request, kind, s.limits)
     upload = parse(request, s.limits)
-    job = s.queue.submit(upload, kind=kind, lease=upload.lease, settings=upload.job_settings())
+    job = s.queue.submit(upload, kind=kind, lease=upload.lease, settings=upload.job_settings(), store=upload.store)
     response = jsonify(_status(job))
     response.status_code = 202
     response.headers["Location"] = url_for("v1.job_status", job_id=job.id)
@@ -45,11 +47,11 @@ def _enqueue(parse, kind: str):
 
 @v1.get("/health")
 def health():
-    """Version, device, loaded models, queue length, and when the server started."""
+    """Version, device, loaded models, queue length, when the server started, and every cap on what it takes."""
     s = services()
     return jsonify(version=__version__, device=str(s.runner.device), started=current_app.config["STARTED"],
                    models_loaded=s.runner.loaded_models,
-                   queue=s.queue.stats(), accepting=s.queue.accepting,
+                   queue=s.queue.stats(), accepting=s.queue.accepting, limits=s.limits.describe(),
                    event_streams={"open": s.streams.open, "limit": s.streams.limit})
 
 
@@ -95,10 +97,15 @@ def submit_video():
 def job_frame(job_id: str, index: int):
     """Frame ``index`` (from 0) of a zoom, as PNG, as soon as it is made."""
     job = _kept(services().queue.get(job_id))
-    frames = job.frames
-    if index >= len(frames):
-        raise ApiError(404, "frame_not_ready", f"Frame {index} is not made yet ({len(frames)} so far).")
-    return Response(frames[index], mimetype="image/png")
+    if job.state == FAILED:  # its job folder is gone
+        raise ApiError(409, "job_failed", job.error["message"] if job.error else "The dream failed.")
+    if job.state == CANCELLED:
+        raise ApiError(409, "job_cancelled", "The dream was cancelled.")
+    frame = job.store.frame(index) if job.store is not None else None  # from memory, or opened in the job folder
+    if frame is None:
+        done = job.store.count if job.store is not None else 0
+        raise ApiError(404, "frame_not_ready", f"Frame {index} is not made yet ({done} so far).")
+    return send_file(frame, mimetype="image/png")
 
 
 @v1.get("/jobs/<job_id>")
@@ -149,7 +156,20 @@ def job_result(job_id: str):
         code, message = ("job_cancelled", "The dream was cancelled.") if job.state == CANCELLED else ("not_finished", "The dream is not finished yet.")
         raise ApiError(409, code, message)
     queue.mark_fetched(job)
-    return Response(result.body, mimetype=result.mimetype, headers=result.headers)
+    return _send(result)
+
+
+def _send(result: Result) -> Response:
+    """A result from memory, or a film from its job folder."""
+    if result.path is None:
+        return Response(result.body, mimetype=result.mimetype, headers=result.headers)
+    try:
+        film = open(result.path, "rb")  # noqa: SIM115 - the response closes it once sent
+    except OSError:  # its job folder went (the server is stopping) between the status and this
+        raise ApiError(410, "expired", "This film is no longer kept.") from None
+    response = send_file(film, mimetype=result.mimetype)
+    response.headers.update(result.headers)
+    return response
 
 
 def _kept(job: Job) -> Job:

@@ -11,6 +11,7 @@ from typing import Any
 import waitress
 from flask import Flask
 
+from .app import largest_upload
 from .lifetime import watch_idle, watch_parent
 from .services import EXTENSION_KEY
 from .shutdown import finish, say_on_stderr, stop_in_order
@@ -38,7 +39,7 @@ def make_server(app: Flask, host: str, port: int) -> Any:
         connection_limit=connection_limit(config["CONNECTION_LIMIT"]), channel_timeout=timeout,
         cleanup_interval=max(1, min(5, timeout // 2)),
         asyncore_use_poll=True,  # select() fails on descriptors above 1023, which a thousand connections reach
-        max_request_body_size=config["MAX_UPLOAD_BYTES"], clear_untrusted_proxy_headers=True,
+        max_request_body_size=largest_upload(config), clear_untrusted_proxy_headers=True,
         inbuf_overflow=INBUF_OVERFLOW,
     )
     app.config["HOST"], app.config["PORT"] = host, server.effective_port

@@ -10,7 +10,7 @@ from .dreaming import DreamRunner
 from .jobs import JobQueue
 from .lifetime import Activity
 from .streams import StreamGate
-from .uploads import Limits
+from .limits import Limits
 
 EXTENSION_KEY = "dreamlayer"
 

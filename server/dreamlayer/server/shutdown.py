@@ -5,7 +5,8 @@ The stages, each logged in one line:
 2. waiting jobs are cancelled and the running one is asked to stop, and the worker is waited for (bounded);
 3. event streams are ended, so no request thread is left waiting on a job;
 4. after a last word of half a second, the listening socket is closed, requests in flight get a moment to finish,
-   then every connection is closed and waitress's loop is asked, through its trigger, to end.
+   then every connection is closed and waitress's loop is asked, through its trigger, to end;
+5. the films' job folders are removed.
 
 waitress has no graceful stop of its own: its ``task_dispatcher.shutdown`` waits 5 s for threads still held by
 streams, and closing its trigger while request threads may still pull it made them raise. So this module does the
@@ -56,6 +57,7 @@ def stop_in_order(server: Any, app: Flask, reason: str, say: Say = say_on_stderr
         time.sleep(last_word)
     finally:
         _close_connections(server)
+        services.limits.films.remove_all()
 
 
 def finish(server: Any, timeout: float = 1.0) -> None:

@@ -107,3 +107,14 @@ def connection_limit(wanted: int) -> int:
     if soft == resource.RLIM_INFINITY:
         return wanted
     return max(16, min(wanted, soft - SPARE_FILES))
+
+
+def check_film_folder(path: str) -> None:
+    """Refuse, before torch loads, a ``--film-folder`` where the server could not make its folder of films."""
+    import tempfile
+
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix="dreamlayer-check-", dir=path))
+    except OSError as exc:
+        raise InvalidParameter(f"Can't write films in '{path}' (--film-folder): {exc.strerror}.") from None

@@ -5,11 +5,13 @@ pixels sent as ``application/octet-stream``; optional ``mask`` and ``guide`` par
 ``application/octet-stream`` body of raw pixels, optionally followed by the mask's bytes, with the fields as query
 parameters. Every field is a setting of ``dreamlayer.params``: the dream's (``DreamParams``), a zoom's
 (``ZoomSettings``), or the request's own (``DreamUpload``, ``ZoomUpload``: sizes, layout, preset, lease...).
-The result goes back in the form of the upload, so this module also records that form.
+The result goes back in the form of the upload, so this module also records that form. A zoom's or video's job
+folder (films.py) is made here, once the disk has room for it: a video's frames go there as they are read.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -20,10 +22,12 @@ from werkzeug.datastructures import FileStorage
 from ..catalog import get_model
 from ..engine.render import octave_plan
 from ..errors import ImageTooLarge, InvalidParameter, ModelNotDownloaded
-from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture, to_floats, to_uint8, to_uint16
+from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
 from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload, preset_params
 from .errors import ApiError
+from .films import FrameStore
 from .jobs import JobSettings
+from .limits import Limits
 from .pixels import RawFormat, decode_raw, decode_raw_mask
 
 
@@ -40,16 +44,10 @@ class DreamRequest:
     mask_print: Fingerprint | None = None
     open_sides: tuple[bool, bool, bool, bool] = (True, True, True, True)  # top, bottom, left, right: on the canvas edge
     preset: str = ""
+    store: None = None  # a dream has no job folder
 
     def job_settings(self) -> JobSettings:
         return JobSettings(self.preset, self.params.to_dict())
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_pixels: int
-    max_cost: int  # network pixels × steps, summed over octaves (and over frames, for a zoom)
-    max_zoom_pixels: int = 64 * 2**20  # frames × pixels of one zoom: its frames are kept, as PNGs, for fetching
 
 
 @dataclass
@@ -59,6 +57,7 @@ class ZoomRequest:
     height: int
     params: DreamParams  # resolved
     settings: ZoomSettings
+    store: FrameStore  # its job folder, where its frames and film go
     lease: float = 0.0
     preset: str = ""
 
@@ -146,40 +145,39 @@ def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
         height, width = start.shape[:2]
     else:
         start, width, height = None, upload.width, upload.height
-    _check_frames("zoom", settings.frames, width, height, limits)
     params = _params(settings_fields, upload.preset).replace(steps=settings.steps_per_frame).resolved(width, height)
     _check_cost("zoom", settings.frames * dream_cost(params, width, height), limits,
                 "Use fewer frames, steps or octaves, or a larger feature scale.")
-    return ZoomRequest(start, width, height, params, settings, upload.lease, upload.preset)
+    store = limits.films.new_store("zoom film", settings.frames, width, height)
+    return ZoomRequest(start, width, height, params, settings, store, upload.lease, upload.preset)
 
 
 @dataclass
 class VideoRequest:
-    # The source frames, (H, W, 3), held as the files' own integers (uint8, or uint16 for 16-bit ones) while the job
-    # waits: at the frames × pixels cap, 192 MiB a job (384 MiB for 16-bit files) instead of float32's 768 MiB.
-    frames: list[np.ndarray]
+    store: FrameStore  # its job folder: the frames as received wait there for their turn, one file each
+    count: int  # how many frames
     params: DreamParams  # resolved
     settings: VideoSettings
+    max_pixels: int
     lease: float = 0.0
     preset: str = ""
 
     def job_settings(self) -> JobSettings:
-        return JobSettings(self.preset, self.params.to_dict(), self.settings.to_dict(), len(self.frames))
+        return JobSettings(self.preset, self.params.to_dict(), self.settings.to_dict(), self.count)
 
     def source_frames(self) -> Iterator[np.ndarray]:
-        """The frames as the engine takes them, (H, W, 3) float32 in 0..1, made one at a time."""
-        for frame in self.frames:
-            yield to_floats(frame)
-
-
-def _held(picture: Picture) -> np.ndarray:
-    """A frame's pixels as its file's own integers, for waiting in the queue (exact for 8- and 16-bit files)."""
-    return to_uint16(picture.rgb) if picture.bits > 8 else to_uint8(picture.rgb)
+        """The frames as the engine takes them, (H, W, 3) float32 in 0..1, read one at a time from the job
+        folder (and deleted from it once read)."""
+        for index in range(self.count):
+            rgb = load_picture(self.store.source(index), self.max_pixels).rgb
+            self.store.done_with_source(index)
+            yield rgb
 
 
 def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
     """``POST /v1/videos``: the frames as ``frame`` parts (PNG, JPEG, WebP or TIFF, all one size, in order), and
-    fields. The same caps as a zoom: frames × pixels, and the pixel-steps budget over all frames."""
+    fields. Each frame is read, checked and written to the job folder in turn, so only one is in memory at a time;
+    the disk must have room for the film, and the pixel-steps budget cover all its frames."""
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "Send a video's frames as multipart/form-data.")
     upload_fields, rest = split_fields(request.form, VideoUpload)
@@ -188,20 +186,36 @@ def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
     parts = request.files.getlist("frame")
     if not parts:
         raise InvalidParameter("The request has no 'frame' parts: send each frame as a part named 'frame'.")
-    first = load_picture(parts[0].read(), limits.max_pixels)
-    width, height = first.size
-    _check_frames("video", len(parts), width, height, limits)
-    frames = [_held(first)]
-    for index, part in enumerate(parts[1:], start=2):
-        picture = load_picture(part.read(), limits.max_pixels)
-        if picture.size != (width, height):
-            raise InvalidParameter(f"Frame {index} is {picture.size[0]}×{picture.size[1]}; every frame must be {width}×{height}.")
-        frames.append(_held(picture))
+    if len(parts) > limits.max_video_frames:
+        raise InvalidParameter(f"This video has {len(parts)} frames; this server takes at most "
+                               f"{limits.max_video_frames:,}. Send a shorter clip.")
+    width, height = load_picture(parts[0].read(), limits.max_pixels).size
     params = _params(settings_fields, upload.preset).resolved(width, height)
     later = params.replace(steps=settings.steps_per_frame)
-    _check_cost("video", dream_cost(params, width, height) + (len(frames) - 1) * dream_cost(later, width, height),
+    _check_cost("video", dream_cost(params, width, height) + (len(parts) - 1) * dream_cost(later, width, height),
                 limits, "Use fewer frames or steps, or a larger feature scale.")
-    return VideoRequest(frames, params, settings, upload.lease, upload.preset)
+    store = limits.films.new_store("video", len(parts), width, height, sum(_size(part) for part in parts))
+    try:
+        for index, part in enumerate(parts, start=1):
+            part.stream.seek(0)
+            data = part.read()
+            size = load_picture(data, limits.max_pixels).size
+            if size != (width, height):
+                raise InvalidParameter(f"Frame {index} is {size[0]}×{size[1]}; every frame must be {width}×{height}.")
+            store.add_source(data)
+    except BaseException:
+        store.remove()
+        raise
+    return VideoRequest(store, len(parts), params, settings, limits.max_pixels, upload.lease, upload.preset)
+
+
+def _size(part: FileStorage) -> int:
+    """A part's bytes, from its spooled file, without reading it."""
+    stream = part.stream
+    here = stream.tell()
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(here)
+    return size
 
 
 def _is_raw(part: FileStorage) -> bool:
@@ -234,10 +248,3 @@ def _check_cost(what: str, cost: int, limits: Limits, advice: str) -> None:
         raise InvalidParameter(f"This {what} is too big for this server ({cost:,} pixel-steps; the limit is "
                                f"{limits.max_cost:,}). {advice}")
 
-
-def _check_frames(what: str, frames: int, width: int, height: int, limits: Limits) -> None:
-    """Refuse a zoom or video whose frames × pixels pass the cap: its frames are all kept, as PNGs, for fetching."""
-    if frames * width * height > limits.max_zoom_pixels:
-        raise InvalidParameter(f"This {what} is too big for this server ({frames} frames of {width}×{height}); "
-                               f"frames × pixels may be at most {limits.max_zoom_pixels:,}. Use fewer frames or a "
-                               "smaller size.")
