@@ -32,6 +32,8 @@ from dreamlayer.params import DreamParams
 from .conftest import cat_rgb
 from .editors import REPO
 
+# The server by hand and the CLI run this checkout with the same number of threads: the comparison is between two
+# processes on one machine, and a CPU's float sums may be ordered by the thread count.
 ENV = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO / "server"), "OMP_NUM_THREADS": "2"}
 
 
