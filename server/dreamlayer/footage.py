@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 from .errors import ImageReadError
-from .images import load_picture
+from .images import load_picture, to_floats
 
 FOLDER_FPS = 24.0  # a folder of frames says nothing about its speed
 _PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff")
@@ -89,11 +89,11 @@ def read_frames(footage: Footage) -> Iterator[np.ndarray]:
     elif footage.kind == "animation":
         with Image.open(footage.path) as image:
             for frame in ImageSequence.Iterator(image):
-                yield np.asarray(frame.convert("RGB"), dtype=np.float32) / 255.0
+                yield to_floats(np.asarray(frame.convert("RGB")))
     else:
         import av
 
         with av.open(str(footage.path)) as container:
             for frame in container.decode(video=0):
-                yield frame.to_ndarray(format="rgb24").astype(np.float32) / 255.0
+                yield to_floats(frame.to_ndarray(format="rgb24"))
 

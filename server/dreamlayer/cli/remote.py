@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 
 from ..client import DreamClient, RawImage, RawMask
-from ..images import Picture, SettingsRecord, encode_picture
+from ..images import Picture, SettingsRecord, encode_picture, from_floats, to_floats
 
 
 def dream_on_server(args: argparse.Namespace, picture: Picture, settings: SettingsRecord, mask: np.ndarray | None,
@@ -17,9 +17,8 @@ def dream_on_server(args: argparse.Namespace, picture: Picture, settings: Settin
 
     deep = picture.bits > 8
     dtype, depth = (np.dtype("<u2"), "u16") if deep else (np.dtype("u1"), "u8")
-    scale = 65535 if deep else 255
     planes = [picture.rgb, picture.alpha[..., None]] if picture.alpha is not None else [picture.rgb]
-    pixels = (np.clip(np.concatenate(planes, axis=2), 0, 1) * scale + 0.5).astype(dtype)
+    pixels = from_floats(np.concatenate(planes, axis=2), dtype)
     layout = "RGBA" if picture.alpha is not None else "RGB"
     raw_mask = None if mask is None else RawMask(np.ascontiguousarray(mask, np.float32).tobytes(), "f32")
     client = DreamClient(args.server, args.token)
@@ -44,5 +43,5 @@ def dream_on_server(args: argparse.Namespace, picture: Picture, settings: Settin
         for bar in bars:
             bar.close()
     result = client.result(job.id).image
-    back = np.frombuffer(result.data, dtype).reshape(picture.size[1], picture.size[0], len(layout)).astype(np.float32) / scale
+    back = to_floats(np.frombuffer(result.data, dtype).reshape(picture.size[1], picture.size[0], len(layout)))
     return picture.with_pixels(np.ascontiguousarray(back[..., :3]), back[..., 3] if picture.alpha is not None else None)

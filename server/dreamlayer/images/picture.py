@@ -34,10 +34,3 @@ class Picture(NamedTuple):
         """The same file description around new pixels (a dream of this picture)."""
         return self._replace(rgb=rgb, alpha=self.alpha if alpha is None else alpha)
 
-
-def to_uint8(values: np.ndarray) -> np.ndarray:
-    return (np.clip(values, 0, 1) * 255 + 0.5).astype(np.uint8)
-
-
-def to_uint16(values: np.ndarray) -> np.ndarray:
-    return (np.clip(values, 0, 1) * 65535 + 0.5).astype(np.uint16)

@@ -15,6 +15,7 @@ from PIL import Image
 from ..errors import ImageReadError, ImageTooLarge
 from .deep import decode_16bit, png_bit_depth
 from .picture import Picture
+from .samples import to_floats
 
 # Formats we decode; everything else (EPS and PDF above all, which would run Ghostscript) is refused.
 READABLE_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF")
@@ -82,17 +83,24 @@ def _decode(image: Image.Image, data: bytes) -> Picture:
                    "dpi": _dpi(image)}
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         # 16-bit and float grey: keep the precision rather than cut it to 8 bits.
-        grey = np.asarray(image, dtype=np.float32)
-        grey = grey / (65535.0 if image.mode != "F" else max(1.0, float(grey.max())))
-        return Picture(np.repeat(grey[..., None], 3, axis=2).clip(0, 1), None, bits=16, **description)
+        grey = to_floats(_grey_samples(image))
+        return Picture(np.repeat(grey[..., None], 3, axis=2), None, bits=16, **description)
     if bits == 16 and image.mode in ("RGB", "RGBA"):
-        values = decode_16bit(data, image.format, has_alpha).astype(np.float32) / 65535.0
+        values = to_floats(decode_16bit(data, image.format, has_alpha))
     else:
         bits = 8
-        values = np.asarray(image.convert("RGBA" if has_alpha else "RGB"), dtype=np.float32) / 255.0
+        values = to_floats(np.asarray(image.convert("RGBA" if has_alpha else "RGB")))
     if has_alpha:
         return Picture(np.ascontiguousarray(values[..., :3]), np.ascontiguousarray(values[..., 3]), bits=bits, **description)
     return Picture(values, None, bits=bits, **description)
+
+
+def _grey_samples(image: Image.Image) -> np.ndarray:
+    """A deep grey picture's samples in a type ``to_floats`` knows: Pillow widens 16-bit grey to 32-bit integers
+    (mode I), which hold 0..65535; float grey (mode F) is taken as 0..1 like any float sample."""
+    if image.mode == "F":
+        return np.asarray(image, dtype=np.float32)
+    return np.asarray(image).clip(0, 65535).astype(np.uint16)
 
 
 def _dpi(image: Image.Image) -> tuple[float, float] | None:
@@ -112,7 +120,7 @@ def load_mask(source: str | Path | bytes, size: tuple[int, int], max_pixels: int
             )
         try:
             if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-                return (np.asarray(image, dtype=np.float32) / 65535.0).clip(0, 1)
-            return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+                return to_floats(_grey_samples(image))
+            return to_floats(np.asarray(image.convert("L")))
         except Exception as exc:  # noqa: BLE001
             raise ImageReadError(f"Can't read the mask {name}: the file is damaged or cut short ({exc}).") from None

@@ -18,7 +18,8 @@ from PIL import Image, ImageColor, PngImagePlugin
 
 from ..errors import ImageWriteError
 from .deep import encode_png16, encode_tiff16
-from .picture import Picture, to_uint8, to_uint16
+from .picture import Picture
+from .samples import to_uint8, to_uint16
 
 # File extensions we write, and the Pillow format of each.
 FORMAT_BY_SUFFIX = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}

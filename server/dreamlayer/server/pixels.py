@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import InvalidParameter
-from ..images import Picture
+from ..images import Picture, from_floats, to_floats
 
 # The element type of each depth that ``dreamlayer.params.uploads.DEPTHS`` names.
 DTYPES = {"u8": np.dtype("u1"), "u16": np.dtype("<u2"), "f16": np.dtype("<f2"), "f32": np.dtype("<f4")}
@@ -29,11 +29,6 @@ class RawFormat(NamedTuple):
         return self.width * self.height * len(self.layout) * DTYPES[self.depth].itemsize
 
 
-def _scale(depth: str) -> float:
-    dtype = DTYPES[depth]
-    return float(np.iinfo(dtype).max) if dtype.kind == "u" else 1.0
-
-
 def decode_raw(data: bytes, fmt: RawFormat) -> Picture:
     if len(data) != fmt.byte_count:
         raise InvalidParameter(
@@ -41,32 +36,19 @@ def decode_raw(data: bytes, fmt: RawFormat) -> Picture:
             f"needs exactly {fmt.byte_count:,}."
         )
     values = np.frombuffer(data, DTYPES[fmt.depth]).reshape(fmt.height, fmt.width, len(fmt.layout))
-    integer = DTYPES[fmt.depth].kind == "u"
-
-    def plane(channels: list[int]) -> np.ndarray:
-        """Picked, converted to float32 and scaled in as few passes as a big layer allows."""
-        picked = values[..., channels].astype(np.float32)
-        if integer:
-            return np.multiply(picked, 1.0 / _scale(fmt.depth), out=picked)
-        return np.clip(np.nan_to_num(picked, nan=0.0, copy=False), 0, 1, out=picked)
-
-    rgb = plane([fmt.layout.index(c) for c in "RGB"])
-    alpha = plane([fmt.layout.index("A")])[..., 0] if "A" in fmt.layout else None
+    # Each plane is converted straight from the buffer's view: no second copy of a big layer.
+    rgb = to_floats(values[..., [fmt.layout.index(c) for c in "RGB"]])
+    alpha = to_floats(values[..., fmt.layout.index("A")]) if "A" in fmt.layout else None
     return Picture(rgb, alpha)
 
 
 def encode_raw(picture: Picture, fmt: RawFormat) -> bytes:
-    dtype, scale = DTYPES[fmt.depth], _scale(fmt.depth)
+    dtype = DTYPES[fmt.depth]
     out = np.empty((fmt.height, fmt.width, len(fmt.layout)), dtype)
     planes = {"R": picture.rgb[..., 0], "G": picture.rgb[..., 1], "B": picture.rgb[..., 2], "A": picture.alpha}
     for index, channel in enumerate(fmt.layout):
         plane = planes[channel]
-        if plane is None:  # no alpha came in: opaque
-            out[..., index] = scale if dtype.kind == "u" else 1.0
-        elif dtype.kind == "u":
-            out[..., index] = np.clip(plane, 0, 1) * scale + 0.5  # the cast truncates: +0.5 rounds
-        else:
-            out[..., index] = np.clip(plane, 0, 1)
+        out[..., index] = from_floats(np.ones((), np.float32) if plane is None else plane, dtype)  # no alpha: opaque
     return out.tobytes()
 
 
@@ -75,5 +57,4 @@ def decode_raw_mask(data: bytes, width: int, height: int, depth: str) -> np.ndar
     expected = width * height * dtype.itemsize
     if len(data) != expected:
         raise InvalidParameter(f"The mask is {len(data):,} bytes, but a {width}×{height} {depth} mask needs {expected:,}.")
-    values = np.frombuffer(data, dtype).reshape(height, width).astype(np.float32) / _scale(depth)
-    return np.nan_to_num(values, nan=0.0).clip(0, 1)
+    return to_floats(np.frombuffer(data, dtype).reshape(height, width))

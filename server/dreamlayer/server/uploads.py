@@ -20,7 +20,7 @@ from werkzeug.datastructures import FileStorage
 from ..catalog import get_model
 from ..engine.render import octave_plan
 from ..errors import ImageTooLarge, InvalidParameter, ModelNotDownloaded
-from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture, to_uint8, to_uint16
+from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture, to_floats, to_uint8, to_uint16
 from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload, preset_params
 from .errors import ApiError
 from .jobs import JobSettings
@@ -169,7 +169,7 @@ class VideoRequest:
     def source_frames(self) -> Iterator[np.ndarray]:
         """The frames as the engine takes them, (H, W, 3) float32 in 0..1, made one at a time."""
         for frame in self.frames:
-            yield frame.astype(np.float32) / float(np.iinfo(frame.dtype).max)
+            yield to_floats(frame)
 
 
 def _held(picture: Picture) -> np.ndarray:
