@@ -7,8 +7,8 @@ The procedure's dreams are compared, pixel for pixel, with the local CLI's dream
 loaded by GIMP as it loads any PNG) with the same settings:
 
 - an 8-bit image (the plug-in sends RGBA u8) against ``dreamlayer dream in.png``: the same bits in;
-- the image converted to 16-bit (the values × 257; the plug-in sends them as f32) against the CLI on the 16-bit
-  PNG of those values, 16-bit results compared;
+- the image converted to 16-bit (the values × 257; the plug-in sends RGBA u16) against the CLI on the 16-bit PNG
+  of those values, 16-bit results compared;
 - the image converted to float (the values / 255, sent as f32) against the CLI on in.png, GIMP's float result
   turned to 8 bits as the CLI writes its PNG;
 - a selection that reaches every side of the layer (a feathered hole in it) against the CLI with ``--mask``.
@@ -115,7 +115,7 @@ def test_the_plugin_dreams_the_same_pixels_as_the_local_cli(sessions, tmp_path):
 
     found = [
         difference("GIMP 8-bit (RGBA u8)", raw(files, "u8", np.uint8), cli("u8", "in.png")),
-        difference("GIMP 16-bit (RGBA f32 of u16)", raw(files, "u16", np.uint16), cli("u16", "in16.png")),
+        difference("GIMP 16-bit (RGBA u16)", raw(files, "u16", np.uint16), cli("u16", "in16.png")),
         difference("GIMP float (RGBA f32, as 8 bits)", to_uint8(raw(files, "float", np.float32)), cli("float", "in.png")),
         difference("GIMP 8-bit with a selection (u8 mask)", raw(files, "u8_selection", np.uint8),
                    cli("u8_selection", "in.png", mask)),

@@ -370,7 +370,8 @@ def test_install_gimp_without_any_config_goes_to_30_and_flatpak_gets_its_own(tmp
 def test_gimp_picture_helpers(gimp):
     pictures = gimp.pictures
     assert pictures.pixel_format("U8_NON_LINEAR") == ("R'G'B'A u8", "RGBA", "u8")
-    assert pictures.pixel_format("U16_LINEAR") == ("R'G'B'A float", "RGBA", "f32")
+    assert pictures.pixel_format("U16_LINEAR") == ("R'G'B'A u16", "RGBA", "u16")
+    assert pictures.pixel_format("FLOAT_NON_LINEAR") == ("R'G'B'A float", "RGBA", "f32")
     assert pictures.pixel_format("HALF_PERCEPTUAL")[2] == "f32"
     pictures.check_base_type("RGB")
     with pytest.raises(gimp.plugin_errors.DreamError, match="indexed"):
