@@ -127,13 +127,14 @@ def run_in(suite: str | None, argv: list[str], env: dict[str, str], timeout: flo
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
 
-def install_as_user(editor: str, home: Path) -> None:
+def install_as_user(editor: str, home: Path) -> str:
     """`dreamlayer install-plugin EDITOR` with HOME set to a fresh folder, as a new user would run it, from the
     checkout under test (its server/ first on the path, whatever dreamlayer pip installed)."""
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO / "server")}
     run = subprocess.run([sys.executable, "-m", "dreamlayer", "install-plugin", editor], env=env,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
+    return run.stdout
 
 
 def read_results(out: Path, editor: str, run: subprocess.CompletedProcess) -> dict:

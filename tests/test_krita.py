@@ -33,6 +33,7 @@ import pytest
 from dreamlayer.launcher import probe
 
 from .editors import REPO, case_result, chroot_ready, install_as_user, read_case_results, require, run_in, workspace
+from .same_dream import install_with_dest
 
 CASES = Path(__file__).with_name("krita")
 KRITAS = {"krita5": None, "krita6": "sid"}
@@ -51,17 +52,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_krita(suite: str | None, group: str, env: dict[str, str], settings: dict, end: str) -> dict:
+def run_krita(suite: str | None, group: str, env: dict[str, str], settings: dict, end: str,
+              files: Path | None = None) -> dict:
     """Real Krita under Xvfb, with the plugin installed by `dreamlayer install-plugin krita` and enabled, running
     one group of tests/krita/krita_cases.py; the docker's settings file gets ``settings`` (beside what the
-    installer recorded) and Krita ends as ``end`` says (see the test plugin)."""
+    installer recorded) and Krita ends as ``end`` says (see the test plugin).
+
+    With ``files`` (a folder), the plugin is installed with ``--dest`` into Krita's pykrita folder instead, the
+    folder's files are put beside the cases, and what the cases write there as ``*.raw`` comes back into it."""
     with workspace(suite) as (here, there):
         home = here / "home"
-        install_as_user("krita", home)
         pykrita = home / ".local" / "share" / "krita" / "pykrita"
+        installer = install_with_dest("krita", pykrita, home) if files else install_as_user("krita", home)
         assert (pykrita / "dreamlayer.desktop").is_file() and (pykrita / "dreamlayer_krita" / "client.py").is_file()
         docker_settings = pykrita.parent / "dreamlayer" / "settings.json"
-        docker_settings.write_text(json.dumps({**json.loads(docker_settings.read_text()), **settings}))
+        installed = json.loads(docker_settings.read_text())
+        docker_settings.write_text(json.dumps({**installed, **settings}))
+        for path in files.iterdir() if files else ():
+            shutil.copy(path, here / path.name)
         shutil.copytree(CASES / "pykrita", pykrita, dirs_exist_ok=True)  # the runner of the cases
         (home / ".config").mkdir(parents=True)
         (home / ".config" / "kritarc").write_text(KRITARC)
@@ -83,6 +91,9 @@ def run_krita(suite: str | None, group: str, env: dict[str, str], settings: dict
         results = read_case_results(out, f"Krita ({group} cases)", run)
         stuck = Path(str(out) + ".stuck")
         results["stuck"] = stuck.read_text() if stuck.is_file() else None
+        results["installed"], results["installer_said"] = installed, installer
+        for path in here.glob("*.raw") if files else ():
+            shutil.copy(path, files / path.name)
         return results
 
 

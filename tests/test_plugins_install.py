@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import socket
 import sys
 import types
 import zipfile
@@ -166,6 +167,34 @@ def test_the_installer_records_its_python_and_keeps_what_the_artist_set(tmp_path
     assert json.loads(settings.read_text()) == {"server_python": sys.executable}
 
 
+@pytest.mark.parametrize("editor, settings", [("krita", "dreamlayer/settings.json"), ("gimp", "dreamlayer/settings.json")])
+def test_install_with_dest_records_the_python_beside_it(tmp_path, capsys, editor, settings):
+    """--dest DIR is an editor's plug-in folder the installer does not know (a portable or Flatpak one): the Python
+    is recorded beside it, where that editor's plugin reads its settings (DIR/../dreamlayer/settings.json)."""
+    dest = tmp_path / "editor" / ("pykrita" if editor == "krita" else "plug-ins")
+    assert main(["install-plugin", editor, "--dest", str(dest)]) == 0
+    recorded = tmp_path / "editor" / settings
+    assert json.loads(recorded.read_text()) == {"server_python": sys.executable}
+    assert f"installed {recorded}" in capsys.readouterr().out
+
+
+def test_a_server_started_by_hand_is_used_when_no_python_is_recorded(krita_modules, gimp, server, tmp_path):
+    """Both plugins look before refusing: a dreamlayer server answering on the port needs no Python; only a port
+    where nothing answers asks for one, saying how to get a server."""
+    link = krita_modules.server_link.ServerLink(str(tmp_path / "server.log"), os.getpid())
+    link.configure(krita_modules.server_link.ServerChoice(True, "", "", "", server.port, "cpu"))
+    assert link.ready().health()["version"] == __version__ and link.started_here() is None
+    settings = gimp.plugin_settings.PluginSettings(str(tmp_path / "gimp"))
+    assert settings.server_python == ""
+    gimp.server_connection.Connection(server.url, settings).ensure_server()  # no error: it answers
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        nothing = free.getsockname()[1]
+    with pytest.raises(gimp.plugin_errors.DreamError, match=f"No dreamlayer server answers on port {nothing}, and no "
+                       "Python is set to start one. Start `dreamlayer serve` yourself"):
+        gimp.server_connection.Connection(f"http://127.0.0.1:{nothing}", settings).ensure_server()
+
+
 def test_the_docker_state_keeps_the_server_choice_and_refuses_odd_values(krita_modules, tmp_path):
     store = krita_modules.state
     path = str(tmp_path / "dreamlayer" / "settings.json")
@@ -216,7 +245,7 @@ def test_the_managed_server_choice_reports_a_start_that_fails_readably(krita_mod
     with pytest.raises(krita_modules.client.ClientError, match="No dream server is chosen"):
         link.ready()
     link.configure(link_module.ServerChoice(True, "", "", "", 1, "cpu"))  # a plugin not installed by install-plugin
-    with pytest.raises(krita_modules.client.ClientError, match="which Python runs the dream server"):
+    with pytest.raises(krita_modules.client.ClientError, match="no Python is set to start one. Start `dreamlayer serve`"):
         link.ready()
     choice = link_module.ServerChoice(True, "", "", str(tmp_path / "no-python"), 1, "cpu")
     link.configure(choice)
@@ -341,7 +370,8 @@ def test_install_gimp_without_any_config_goes_to_30_and_flatpak_gets_its_own(tmp
 def test_gimp_picture_helpers(gimp):
     pictures = gimp.pictures
     assert pictures.pixel_format("U8_NON_LINEAR") == ("R'G'B'A u8", "RGBA", "u8")
-    assert pictures.pixel_format("U16_LINEAR") == ("R'G'B'A float", "RGBA", "f32")
+    assert pictures.pixel_format("U16_LINEAR") == ("R'G'B'A u16", "RGBA", "u16")
+    assert pictures.pixel_format("FLOAT_NON_LINEAR") == ("R'G'B'A float", "RGBA", "f32")
     assert pictures.pixel_format("HALF_PERCEPTUAL")[2] == "f32"
     pictures.check_base_type("RGB")
     with pytest.raises(gimp.plugin_errors.DreamError, match="indexed"):
@@ -411,6 +441,27 @@ def test_gimp_runs_the_preset_with_what_was_changed(gimp):
     # ... but a layer chosen for a network that lacks it is refused before anything is sent.
     with pytest.raises(gimp.plugin_errors.DreamError, match="'googlenet' has no layer 'block3'"):
         form.dream_settings({**_defaults(form), "model": "googlenet", "layer": "block3"})
+
+
+class CachedConfig:
+    """A procedure's config as GIMP hands it over in a session after the first, when the procedures come from its
+    cache (pluginrc): the text arguments a script left out are None, not their empty defaults."""
+
+    def __init__(self, form, given):
+        self.values = {a.name: (None if a.kind == "string" else a.default) for a in form.arguments} | given
+
+    def get_property(self, name):
+        return self.values[name]
+
+
+@pytest.mark.parametrize("make_form", ["dream_form", "zoom_form", "animation_form"])
+def test_gimp_an_argument_given_back_as_none_is_its_default(gimp, make_form):
+    form = getattr(gimp.procedure_forms, make_form)(gimp.description)
+    config = CachedConfig(form, {"preset": "deep", "server-url": "http://127.0.0.1:37326"})
+    assert {"token", "server-python", "layer-mix", "channels"} & {n for n, v in config.values.items() if v is None}
+    values = form.values(config)
+    assert values == {**_defaults(form), "preset": "deep", "server-url": "http://127.0.0.1:37326"}
+    assert form.dream_settings(values) == ("deep", gimp.description.presets["deep"]["values"])
 
 
 def test_gimp_dialog_values_show_a_preset_and_replay_a_record(gimp):

@@ -170,7 +170,7 @@ def _guarded(procedure, run_mode, config, work):
 
             if not run_dialog(procedure, config, form, _settings()):
                 return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
-        args = {a.name: config.get_property(a.name) for a in form.arguments}
+        args = form.values(config)
         for name in KEPT_ELSEWHERE:
             config.set_property(name, "")
         return work(form, args, _connection(args))

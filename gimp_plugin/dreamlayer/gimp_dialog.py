@@ -40,7 +40,7 @@ def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, f
                  settings: PluginSettings) -> None:
     """Fill the dialog and connect it to the config (separate from running it, so tests can look inside)."""
     _lay_out(dialog, form)
-    _show(config, form.unset_arguments(current_arguments(config, form)))
+    _show(config, form.unset_arguments(form.values(config)))
     if not config.get_property(SERVER_PYTHON):
         config.set_property(SERVER_PYTHON, settings.server_python)
     shown = {name for section in form.sections for name in section.names}
@@ -55,10 +55,6 @@ def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, f
     for knob in form.knobs:
         if isinstance(knob, NumberKnob) and knob.toggle and knob.name in shown:
             dialog.set_sensitive(knob.name, True, config, knob.toggle, True)
-
-
-def current_arguments(config: Gimp.ProcedureConfig, form: Form) -> dict:
-    return {a.name: config.get_property(a.name) for a in form.arguments}
 
 
 def _lay_out(dialog: GimpUi.ProcedureDialog, form: Form) -> None:

@@ -1,8 +1,10 @@
 """What the plug-in reads from and writes into GIMP images, in plain Python (no GIMP, so it is tested on its own).
 
-GIMP hands pixels out through Gegl buffers in any babl format asked for. 8-bit images are read as
-"R'G'B'A u8"; every deeper precision as "R'G'B'A float" (non-linear, as the network was trained on sRGB
-pictures), and the result goes back in the same format.
+GIMP hands pixels out through Gegl buffers in any babl format asked for. 8 and 16-bit images are read as their own
+integers, "R'G'B'A u8" and "R'G'B'A u16": the server turns those into floats by the same rule as a PNG of that
+depth, so the dream is the CLI's on the same picture (GIMP's own integer-to-float conversion need not round as that
+rule does: GIMP 3.2's differs in the last bit). Every other precision is read as "R'G'B'A float". All non-linear,
+as the network was trained on sRGB pictures; the result goes back in the same format.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ def pixel_format(precision_name: str) -> tuple[str, str, str]:
     """(babl format, raw layout, raw depth) for a GIMP precision such as 'U8_NON_LINEAR' or 'FLOAT_LINEAR'."""
     if precision_name.startswith("U8_"):
         return "R'G'B'A u8", "RGBA", "u8"
+    if precision_name.startswith("U16_"):
+        return "R'G'B'A u16", "RGBA", "u16"
     return "R'G'B'A float", "RGBA", "f32"
 
 

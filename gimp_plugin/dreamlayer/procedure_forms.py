@@ -61,6 +61,13 @@ class Form(NamedTuple):
     knobs: list[Knob]  # the dream settings' knobs
     film_knobs: list[Knob]  # a zoom's or a video's own settings' knobs (none for a dream)
 
+    def values(self, config: Any) -> dict[str, Any]:
+        """Every argument's value in a procedure's ``config`` (anything with GIMP's ``get_property``). One GIMP gives
+        back as None is its default: after the first start GIMP loads the procedures from its cache (pluginrc),
+        where a text argument's empty default comes back as None, so a script that leaves it out passes None."""
+        values = {a.name: config.get_property(a.name) for a in self.arguments}
+        return {a.name: a.default if values[a.name] is None else values[a.name] for a in self.arguments}
+
     def dream_settings(self, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """(preset, every dream setting) that the argument values ``args`` ask for."""
         preset = args[PRESET]

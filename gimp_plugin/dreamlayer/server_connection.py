@@ -6,7 +6,7 @@
   GIMP plug-in is a process per call, so the server outlives the call and serves the next ones; it exits after
   the settings' idle time (10 minutes), or when GIMP exits (``--parent-pid``: the plug-in's parent process is
   GIMP), so none is left holding the port. A dreamlayer server already answering on the port is used as it is,
-  whoever started it; a port held by another program is an error naming the port. Any other URL is a shared
+  whoever started it, with or without a Python in the settings; a port held by another program is an error naming the port. Any other URL is a shared
   server, never started from here.
 - **Token.** Sent as a bearer token, only to the server it was given for (kept by URL in the settings file).
 - **Nothing lost.** Dreams are queued together and followed in order; each result is fetched as soon as it is
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from client import DEFAULT_PORT, ClientError, DreamClient, JobLost, JobStatus, ServerUnavailable, normalize_url
-from launcher import LaunchError, ServerLauncher
+from launcher import LaunchError, NoPython, ServerLauncher
 from plugin_errors import DreamError
 from plugin_settings import PluginSettings
 
@@ -80,12 +80,12 @@ class Connection:
         """Start the managed server if this URL is on this machine and nothing answers there."""
         if self.launcher is None:
             return
-        if not self.launcher.python:
-            raise DreamError("No Python is set to run the dream server. Run `dreamlayer install-plugin gimp` again, "
-                             "or give the server's Python in the dialog's Server section.")
         try:
             self.launcher.ensure_running(on_starting=lambda: self.say(
                 f"Starting the dream server (its log: {self.settings.log_file})..."))
+        except NoPython as exc:
+            raise DreamError(f"{exc} Start `dreamlayer serve` yourself, run `dreamlayer install-plugin gimp` again, "
+                             "or give the server's Python in the dialog's Server section.") from None
         except LaunchError as exc:
             raise DreamError(str(exc)) from None
 

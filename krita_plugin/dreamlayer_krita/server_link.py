@@ -8,9 +8,9 @@ The artist picks one of two in the docker's Server section (``ServerChoice``):
   set to Krita's own process, so the server exits when Krita ends, however it ends (a quit, a crash, a kill:
   the server looks every second, so it is gone a few seconds later); when Krita quits, the plugin also stops it
   at once. A dreamlayer server that already answers on the port (one the artist started by hand) is used and
-  never stopped; a port held by another program gives launcher.PortTaken's message, naming the port. The server
-  writes its log to ``<Krita's data folder>/dreamlayer/server.log`` (the launcher moves a long one to
-  ``server.log.old`` before a start).
+  never stopped, whether or not a Python is set; a port held by another program gives launcher.PortTaken's
+  message, naming the port. The server writes its log to ``<Krita's data folder>/dreamlayer/server.log`` (the
+  launcher moves a long one to ``server.log.old`` before a start).
 - *A server at this URL*: the plugin only talks to it, with the token if one is given; it never starts or
   stops it.
 
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .client import ClientError, DreamClient, ServerUnavailable
-from .launcher import LaunchError, ServerLauncher
+from .launcher import LaunchError, NoPython, ServerLauncher
 
 # After a dream's server went away, how long a server at a URL (which the plugin cannot start) has to come back
 # before the dream is sent again.
@@ -81,14 +81,14 @@ class ServerLink:
             if after_loss:
                 self._wait_for(client)
             return client
-        if not choice.python:
-            message = ("The docker does not know which Python runs the dream server: type it in the Server section "
-                       "(Python), or install the plugin again with `dreamlayer install-plugin krita`.")
-            self.report("not connected", message)
-            raise ClientError(message, "no_python")
         try:
             with self._starting:
                 started = launcher.ensure_running(on_starting=self._on_starting)
+        except NoPython as exc:
+            message = (f"{exc} Start `dreamlayer serve` yourself, type the Python that runs it in the Server section "
+                       "(Python), or install the plugin again with `dreamlayer install-plugin krita`.")
+            self.report("not connected", message)
+            raise ClientError(message, "no_python") from None
         except LaunchError as exc:
             self.report("not connected", str(exc))
             raise ClientError(str(exc), "launch_failed") from None

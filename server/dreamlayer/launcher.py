@@ -4,7 +4,8 @@ Standard library only: the plugins ship a copy of this file beside ``client.py``
 embedded Python. The rules, so that nothing is orphaned and nothing is lost:
 
 - A dreamlayer server that already answers on the port is used as it is, and left alone: only a server this
-  launcher started is ever stopped by it.
+  launcher started is ever stopped by it. It needs no Python recorded: that is only asked for (``NoPython``) when
+  a server has to be started.
 - A port held by another program is reported, naming the port and what to do; nothing is started there.
 - A started server is told to exit when the editor does (``--parent-pid``: it watches the editor's process, so a
   killed editor leaves no server behind) or after an idle time (``--idle-exit``, for GIMP, whose plug-ins are
@@ -43,6 +44,10 @@ class LaunchError(Exception):
 
 class PortTaken(LaunchError):
     """Another program listens on the port."""
+
+
+class NoPython(LaunchError):
+    """Nothing answers on the port, and no Python is set to start a server there. Each plugin says where to set it."""
 
 
 def probe(host: str, port: int, timeout: float = 2.0) -> str:
@@ -99,6 +104,8 @@ class ServerLauncher:
         if self.process is not None and self.process.poll() is None:
             self._wait_until_ready(timeout)  # started earlier and still starting
             return False
+        if not self.python:  # only now: a server started by hand (a Flatpak editor's case) needs no Python here
+            raise NoPython(f"No dreamlayer server answers on port {self.port}, and no Python is set to start one.")
         if on_starting is not None:
             on_starting()
         self._start()

@@ -21,7 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 CLIENT = Path(__file__).with_name("client.py")
 LAUNCHER = Path(__file__).with_name("launcher.py")
 # The plugin's own settings file, in the editor's user folder beside its plug-in folder (Krita's data folder, or
-# GIMP's GIMP/3.x folder): the installer records there which Python runs the server it came with.
+# GIMP's GIMP/3.x folder): the installer records there which Python runs the server it came with. With --dest DIR,
+# beside DIR: DIR is the pykrita or plug-ins folder of a Krita or GIMP the installer does not know (a portable one).
 PLUGIN_SETTINGS = Path("dreamlayer") / "settings.json"
 # Beside the client, every plugin gets the settings and models this dreamlayer knows: what its knobs fall back to
 # while no server answers (and what GIMP builds its procedure's arguments from, since it asks before any server runs).
@@ -127,10 +128,11 @@ def record_server(plugin_folder: Path) -> Path:
     return path
 
 
-def install(editor: str, dest: str | Path | None = None) -> list[Path]:
+def install(editor: str, dest: str | Path | None = None, record: bool = True) -> list[Path]:
     """Copy the plugin into the editor's user plugin folder(s), or into ``dest``; returns what was written.
 
-    Into the editor's own folders, the plugin's settings also learn which Python runs the server (record_server).
+    Wherever it goes, the plugin's settings beside that folder also learn which Python runs the server
+    (record_server), unless ``record`` is off (a package for another machine, whose Python this one's is not).
     """
     copy = {"krita": _copy_krita, "gimp": _copy_gimp}[editor]
     targets = [Path(dest)] if dest else (krita_plugin_dirs() if editor == "krita" else gimp_plugin_dirs())
@@ -139,7 +141,7 @@ def install(editor: str, dest: str | Path | None = None) -> list[Path]:
         try:
             target.mkdir(parents=True, exist_ok=True)
             written += copy(target)
-            if dest is None:
+            if record:
                 written.append(record_server(target))
         except OSError as exc:
             raise PluginError(f"Can't install into '{target}': {exc.strerror or exc}.") from None
@@ -151,7 +153,7 @@ def package(editor: str, output: str | Path) -> Path:
     import tempfile
 
     with tempfile.TemporaryDirectory() as staging:
-        install(editor, staging)
+        install(editor, staging, record=False)
         output = Path(output)
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(Path(staging).rglob("*")):

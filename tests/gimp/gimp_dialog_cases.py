@@ -67,14 +67,14 @@ def dialog_case(name):
     dialog.show_all()
     pump()
     shown = [n for section in form.sections for n in section.names]
-    out = {"opened": {k: v for k, v in gimp_dialog.current_arguments(config, form).items() if k != "guide"},
+    out = {"opened": {k: v for k, v in form.values(config).items() if k != "guide"},
            "guide": repr(config.get_property("guide")) if "guide" in shown else "not shown", "shown": shown,
            "widgets": {n: dialog.get_widget(n, GObject.TYPE_NONE) is not None for n in shown},
            "recorded_python": SETTINGS.server_python}
     if "token" in shown:
         out["token_hidden"] = not dialog.get_widget("token", GObject.TYPE_NONE).get_entry().get_visibility()
     config.set_property("preset", "deep")
-    out["deep"] = {k: v for k, v in gimp_dialog.current_arguments(config, form).items() if k != "guide"}
+    out["deep"] = {k: v for k, v in form.values(config).items() if k != "guide"}
     if "model" in shown:
         config.set_property("layer", "block12")
         config.set_property("model", "vgg16")

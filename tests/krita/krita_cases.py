@@ -17,6 +17,7 @@ import animation_cases  # these, beside this file
 import batch_cases
 import docker_cases
 import managed_cases
+import setup_cases
 
 W, H = 96, 64
 YIELD_MS = 100  # how long a case that yields leaves Krita's event loop to itself
@@ -342,6 +343,11 @@ GROUPS = {
         "restart": docker_case(managed_cases.restart_case),
         "hand_started": docker_case(managed_cases.hand_started_case),
         "diagnostics": docker_case(managed_cases.diagnostics_case),
+    },
+    # Installed with --dest, the docker on the managed port where a server started by hand answers.
+    "setups": {
+        "setup": setup_case,
+        "by_hand": docker_case(setup_cases.by_hand_case),
     },
 }
 
