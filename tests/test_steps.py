@@ -58,36 +58,72 @@ def edge_pull(grad: torch.Tensor) -> tuple[float, float]:
     return float(g[-16:].mean() / inside), float(g[:, -16:].mean() / inside)
 
 
-def test_padding_is_masked_out_of_the_objective(net):
-    """White padding draws strong features next to the picture's edge; masked out of the objective, they no
-    longer pull on the edge, which then gets no more gradient than the unpadded picture's edge."""
-    picture = batch(cat_rgb(160, 96))
+def padded_edge_pulls(net, rgb: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """edge_pull of the picture alone, padded with white and masked, and padded unmasked (the counter-case)."""
+    height, width = rgb.shape[:2]
+    picture = batch(rgb)
     gradient = gradient_function(net, build_objective(net, PARAMS, picture), "fp32")
     padded = torch.nn.functional.pad(picture, (0, 32, 0, 32), mode="constant", value=1.0)
     alone = edge_pull(gradient(picture, None))
-    masked = edge_pull(gradient(padded, (96, 160))[..., :96, :160])
-    unmasked = edge_pull(gradient(padded, None)[..., :96, :160])
-    for a, m, u in zip(alone, masked, unmasked):
-        assert m < 1.1 * a and u > 1.2 * m
+    masked = edge_pull(gradient(padded, (height, width))[..., :height, :width])
+    unmasked = edge_pull(gradient(padded, None)[..., :height, :width])
+    return alone, masked, unmasked
+
+
+def test_padding_is_masked_out_of_the_objective(net):
+    """White padding draws strong features next to the picture's edge; masked out of the objective, they no
+    longer pull on the edge, which then gets no more gradient than the unpadded picture's edge."""
+    # Over 4 pictures at 160×96 and 200×120 (deterministic: no seed, float error only), bench/test_margins.py:
+    # unmasked / masked 1.44-1.91; the share of the white padding's extra pull left after masking,
+    # (m - a) / (u - a), -0.97..0.18 (no masking: 1). "Masked no more than alone" (m < 1.1 a, the old bound)
+    # held on this picture only: 0.71-1.33 over the others, as white context still reaches the edge's features.
+    for a, m, u in zip(*padded_edge_pulls(net, cat_rgb(160, 96))):
+        assert u > 1.2 * m
+        assert m < (a + u) / 2  # masking removes at least half the padding's pull
+
+
+def bucket_padding_measures(net, picture: np.ndarray, seeds: tuple[int, ...] = (5, 6, 7)) -> dict[str, float]:
+    """The bucketed (GPU-like) dream against the CPU's, on one picture: one step's correlation inside; the
+    bucketed dream's energy gain over the CPU dream's, a ratio, its mean over the seeds; and the largest change of
+    the bottom and right 10-pixel bands against the inside's. bench/test_margins.py runs it over seeds and
+    pictures."""
+    height, width = picture.shape[:2]
+    step = DreamParams(seed=3, octaves=1, steps=1, jitter=0, scale=1.0)
+    gpu_like = EngineOptions(accelerator=True, graphs=False)
+    one_cpu, one_gpu = dream(net, picture, step) - picture, dream(net, picture, step, options=gpu_like) - picture
+    base = energy(net, picture)
+    ratios, bottom, right = [], [], []
+    for seed in seeds:
+        bucketed = dream(net, picture, PARAMS.replace(seed=seed), options=gpu_like)
+        aligned = dream(net, picture, PARAMS.replace(seed=seed))
+        ratios.append((energy(net, bucketed) - base) / (energy(net, aligned) - base))
+        change = np.abs(bucketed - picture).mean(axis=2)
+        inside = change[height // 4:3 * height // 4, width // 4:3 * width // 4].mean()
+        bottom.append(change[-10:].mean() / inside)
+        right.append(change[:, -10:].mean() / inside)
+    return {
+        "one_step_corr": float(np.corrcoef(one_cpu[:-32, :-32].ravel(), one_gpu[:-32, :-32].ravel())[0, 1]),
+        "gain_ratio": float(np.mean(ratios)), "bottom_edge": float(max(bottom)), "right_edge": float(max(right)),
+    }
 
 
 def test_bucket_padding_does_not_change_the_dream(net):
     """300×180 pads to 320×192 on a GPU (buckets) and to 304×192 on the CPU: one step agrees closely inside
     (the padding is context only for the edge), a dream gains the same energy, and the bottom and right edges
-    change no more than the inside."""
-    picture = cat_rgb(300, 180)
-    step = DreamParams(seed=3, octaves=1, steps=1, jitter=0, scale=1.0)
-    gpu_like = EngineOptions(accelerator=True, graphs=False)
-    one_cpu, one_gpu = dream(net, picture, step) - picture, dream(net, picture, step, options=gpu_like) - picture
-    assert np.corrcoef(one_cpu[:-32, :-32].ravel(), one_gpu[:-32, :-32].ravel())[0, 1] > 0.98
+    change no more than the inside.
 
-    bucketed = dream(net, picture, PARAMS, options=gpu_like)
-    aligned = dream(net, picture, PARAMS)
-    base = energy(net, picture)
-    assert abs((energy(net, bucketed) - base) / (energy(net, aligned) - base) - 1) < 0.05
-    change = np.abs(bucketed - picture).mean(axis=2)
-    inside = change[45:135, 75:225].mean()
-    assert change[-10:].mean() < 1.3 * inside and change[:, -10:].mean() < 1.3 * inside
+    Gradient ascent is chaotic: one dream's gain moves by a few per cent with the last bits of its arithmetic
+    (the thread count, the machine), whichever policy makes it. So the gains are compared as the mean of three
+    seeds' ratios, and the fine check is the one step, which has no chaos to grow."""
+    m = bucket_padding_measures(net, cat_rgb(300, 180))
+    # Margins from bench/test_margins.py (bench/RESULTS.md, issue 19), over 4 pictures, 5 seed triples and
+    # OMP_NUM_THREADS=1 and 2. The counter-case there (the bucket's extra padding white and not masked out of
+    # the objective) gives 0.959-0.980 and a mean gain ratio of -0.047..-0.036.
+    assert m["one_step_corr"] > 0.985  # measured 0.994-0.999 (no jitter, one step: float error only)
+    # The mean of three seeds' ratios: measured |ratio - 1| 0.003-0.020; one seed's alone spread to 0.043 here
+    # and 0.050 on another machine (this test's old 0.05 bound failed there).
+    assert abs(m["gain_ratio"] - 1) < 0.04
+    assert m["bottom_edge"] < 1.3 and m["right_edge"] < 1.3  # measured 0.74-0.90 and 0.63-0.98
 
 
 def test_graph_cache_warms_up_captures_and_replays_the_same_gradients(net):

@@ -41,13 +41,21 @@ def test_frame_count_and_size(net):
     assert all(f.shape == (80, 96, 3) and f.dtype == np.float32 for f in frames)
 
 
-def test_zoom_is_progressive(net):
+def progression(net, picture: np.ndarray, params: DreamParams = FAST) -> list[tuple[float, float]]:
+    """For each pair of frames: the next frame's correlation with this one enlarged about the centre, and with
+    this one as it is."""
     settings = ZoomSettings(frames=6, zoom=1.1, steps_per_frame=2)
-    frames = list(zoom_frames(net, cat_rgb(128, 96), FAST, settings))
-    for k in range(len(frames) - 1):
-        zoomed = centre_enlarged(frames[k], settings.zoom)
-        assert corr(zoomed, frames[k + 1]) > 0.8
-        assert corr(zoomed, frames[k + 1]) > corr(frames[k], frames[k + 1])  # it moved the way it should
+    frames = list(zoom_frames(net, picture, params, settings))
+    return [(corr(centre_enlarged(frames[k], settings.zoom), frames[k + 1]), corr(frames[k], frames[k + 1]))
+            for k in range(len(frames) - 1)]
+
+
+def test_zoom_is_progressive(net):
+    # Worst pair, over seeds 1-5 and 3 other pictures × 1 and 2 threads (bench/test_margins.py, bench/RESULTS.md
+    # issue 19): enlarged ZP_CORR; enlarged - still ZP_GAP (a film that does not zoom: below 0).
+    for zoomed, still in progression(net, cat_rgb(128, 96)):
+        assert zoomed > 0.8
+        assert zoomed > still  # it moved the way it should
 
 
 def test_zoom_step_zooms_rotates_and_drifts():
@@ -60,6 +68,8 @@ def test_zoom_step_zooms_rotates_and_drifts():
     frame = torch.zeros(1, 3, 64, 64)
     frame[..., 30:34, 42:46] = 1.0  # a spot right of the centre (31.5, 31.5)
     assert spot_centre(frame) == (31.5, 43.5)
+    # Geometry of one resample, no dream: the spot's centre lands within a pixel of where it should (float
+    # error moves it by far less than a pixel; a wrong centre, sign or unit moves it by several).
     row, col = spot_centre(zoom_step(frame, ZoomSettings(zoom=1.5)))
     assert abs(row - 31.5) < 1 and abs(col - (31.5 + 12 * 1.5)) < 1  # enlarged about the centre
     row, col = spot_centre(zoom_step(frame, ZoomSettings(zoom=1.0, drift_x=4.0)))
@@ -68,23 +78,32 @@ def test_zoom_step_zooms_rotates_and_drifts():
     assert abs(row - 19.5) < 1 and abs(col - 31.5) < 1  # a quarter turn counter-clockwise: from 3 to 12 o'clock
 
 
-def test_no_drift_over_200_small_frames(net):
-    settings = ZoomSettings(frames=200, zoom=1.03, steps_per_frame=1)
-    stats = np.array([[f.mean(axis=(0, 1)), f.std(axis=(0, 1))] for f in zoom_frames(net, noise_picture(64, 64, 3), FAST, settings)])
+def drift(net, stabilize: bool = True, noise_seed: int = 3, params: DreamParams = FAST) -> dict[str, float]:
+    """A 200-frame zoom from noise: how far the last ten frames' per-channel mean moved from the first ten's, and
+    how far their spread strays from the target spread and from frames 95-105's (the largest over channels)."""
+    settings = ZoomSettings(frames=200, zoom=1.03, steps_per_frame=1, stabilize=stabilize)
+    picture = noise_picture(64, 64, noise_seed)
+    stats = np.array([[f.mean(axis=(0, 1)), f.std(axis=(0, 1))] for f in zoom_frames(net, picture, params, settings)])
     first, middle, last = stats[:10].mean(axis=0), stats[95:105].mean(axis=0), stats[-10:].mean(axis=0)
     target = np.maximum(stats[0, 1], 0.15)
-    assert np.abs(last[0] - first[0]).max() < 0.03  # per-channel mean: no brightening, darkening or colour cast
-    assert (np.abs(last[1] / target - 1) < 0.1).all()  # spread held: neither washing out nor blowing up
-    assert (np.abs(last[1] / middle[1] - 1) < 0.1).all()  # and steady over the second hundred frames
+    return {"mean": float(np.abs(last[0] - first[0]).max()), "spread": float(np.abs(last[1] / target - 1).max()),
+            "spread_late": float(np.abs(last[1] / middle[1] - 1).max())}
+
+
+def test_no_drift_over_200_small_frames(net):
+    # Over seeds 2-4 with noise 3-5, 1 and 2 threads (bench/test_margins.py): mean ZD_MEAN, spread vs target
+    # ZD_SPREAD, vs the middle ZD_LATE; unsteadied (the control below), the larger of mean / 0.03 and
+    # spread / 0.1 ZD_LOOSE.
+    d = drift(net)
+    assert d["mean"] < 0.03  # per-channel mean: no brightening, darkening or colour cast
+    assert d["spread"] < 0.1  # spread held: neither washing out nor blowing up
+    assert d["spread_late"] < 0.1  # and steady over the second hundred frames
 
 
 def test_without_stabilizing_the_film_drifts(net):
     """The control for the test above: the same film, uncorrected, does creep."""
-    settings = ZoomSettings(frames=200, zoom=1.03, steps_per_frame=1, stabilize=False)
-    stats = np.array([[f.mean(axis=(0, 1)), f.std(axis=(0, 1))] for f in zoom_frames(net, noise_picture(64, 64, 3), FAST, settings)])
-    first, last = stats[:10].mean(axis=0), stats[-10:].mean(axis=0)
-    target = np.maximum(stats[0, 1], 0.15)
-    assert np.abs(last[0] - first[0]).max() > 0.03 or (np.abs(last[1] / target - 1) > 0.1).any()
+    d = drift(net, stabilize=False)
+    assert d["mean"] > 0.03 or d["spread"] > 0.1
 
 
 def test_settings_are_checked():
@@ -113,7 +132,7 @@ def test_films_decode_to_the_frame_count(tmp_path, suffix):
         decoded = [np.asarray(Image.open(p)) for p in sorted(path.glob("frame_*.png"))]
     assert len(decoded) == len(colours)
     for frame, colour in zip(decoded, colours):
-        assert np.abs(frame.reshape(-1, 3).mean(0) - colour).max() < 12
+        assert np.abs(frame.reshape(-1, 3).mean(0) - colour).max() < 12  # the codecs' own loss (YUV, GIF palette), no dream
 
 
 def test_cli_zoom_from_noise_and_clear_errors(tmp_path):
