@@ -143,7 +143,7 @@ def test_selection_is_dreamed_into_a_new_layer_in_one_undo_group(gimp_results, c
     assert c["status"] == "success", c["error"]
     assert c["names"] == ["Dream (classic, seed 3)", "Source"]  # above the source, named with its seed
     assert c["new_bounds"] == c["selection_bounds"]
-    assert c["core_changed"] > 0.9
+    assert c["core_changed"] > 0.9  # Krita's same case at u8, seeds 1-5, 1 and 2 threads (bench/test_margins.py): 0.996-1
     assert c["source_unchanged"]
     assert c["unselected_pixels"] > 0 and c["unselected_untouched_or_clear"]
     assert c["undo_group_left_open"] is False

@@ -216,7 +216,7 @@ def test_selection_is_dreamed_into_a_new_layer_above_the_source(krita, depth):
     assert c["new_index"] == c["source_index"] + 1
     assert c["bounds"] == [24, 16, 48, 32]  # the selection's bounding box
     assert c["source_unchanged"]
-    assert c["core_changed"] > 0.9
+    assert c["core_changed"] > 0.9  # the same request at u8, seeds 1-5, 1 and 2 threads (bench/test_margins.py): 0.996-1
     assert c["outside_box_transparent"]
     assert c["unselected_untouched_or_clear"]
     assert c["after_undo"] == c["names_before"]  # adding the layer was one undo step
@@ -370,7 +370,7 @@ def test_dream_again_reproduces_the_layer_and_vary_draws_a_new_seed(krita):
 
 def test_a_selection_without_feather_gets_a_soft_edge(krita):
     edge, core = case(krita, "still", "again_and_vary")["edge_and_core_change"]
-    assert core > 2 and edge < core / 4, (edge, core)
+    assert core > 2 and edge < core / 4, (edge, core)  # the same request, seeds 1-5, 1 and 2 threads: core 7.3-8.2, edge / core 0.013-0.018
 
 
 def test_the_docker_fits_a_1000_pixel_screen_beside_the_default_dockers(krita, tmp_path):

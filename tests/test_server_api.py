@@ -64,7 +64,7 @@ def test_png_upload_round_trip_keeps_size_alpha_and_settings(server):
     assert image.size == (64, 48) and image.mode == "RGBA"
     assert json.loads(image.info["dreamlayer"])["params"]["steps"] == 2
     source = np.asarray(Image.open(io.BytesIO(upload)), np.int16)
-    assert np.abs(np.asarray(image, np.int16)[..., :3] - source[..., :3]).mean() > 0.5
+    assert np.abs(np.asarray(image, np.int16)[..., :3] - source[..., :3]).mean() > 0.5  # seeds 1-5, 1 and 2 threads: 1.37-1.42 (bench/test_margins.py)
 
 
 def test_raw_u16_upload_comes_back_raw_u16_with_alpha(server):
@@ -80,7 +80,7 @@ def test_raw_u16_upload_comes_back_raw_u16_with_alpha(server):
     assert (result.headers["X-Dreamlayer-Layout"], result.headers["X-Dreamlayer-Depth"]) == ("BGRA", "u16")
     back = np.frombuffer(result.content, "<u2").reshape(48, 64, 4)
     assert np.array_equal(back[..., 3], pixels[..., 3])
-    assert np.abs(back[..., :3].astype(np.int64) - pixels[..., :3]).mean() > 100
+    assert np.abs(back[..., :3].astype(np.int64) - pixels[..., :3]).mean() > 100  # seeds 1-5, 1 and 2 threads: 356-374
 
 
 def test_bare_octet_stream_body_with_mask(server):
@@ -94,7 +94,7 @@ def test_bare_octet_stream_body_with_mask(server):
     assert wait_done(server, r.json()["id"])["state"] == "done"
     back = np.frombuffer(requests.get(f"{server.url}/v1/jobs/{r.json()['id']}/result", timeout=5).content, np.uint8).reshape(48, 64, 4)
     assert np.array_equal(back[:, :32], rgba[:, :32])
-    assert np.abs(back[:, 32:, :3].astype(int) - rgba[:, 32:, :3]).mean() > 0.5
+    assert np.abs(back[:, 32:, :3].astype(int) - rgba[:, 32:, :3]).mean() > 0.5  # seeds 1-5, 1 and 2 threads: 1.89-2.03
 
 
 def test_progress_events_and_preview(server):

@@ -120,10 +120,10 @@ def test_bucket_padding_does_not_change_the_dream(net):
     # OMP_NUM_THREADS=1 and 2. The counter-case there (the bucket's extra padding white and not masked out of
     # the objective) gives 0.959-0.980 and a mean gain ratio of -0.047..-0.036.
     assert m["one_step_corr"] > 0.985  # measured 0.994-0.999 (no jitter, one step: float error only)
-    # The mean of three seeds' ratios: measured |ratio - 1| 0.003-0.020; one seed's alone spread to 0.043 here
+    # The mean of three seeds' ratios: measured |ratio - 1| 0.003-0.022; one seed's alone spread to 0.043 here
     # and 0.050 on another machine (this test's old 0.05 bound failed there).
     assert abs(m["gain_ratio"] - 1) < 0.04
-    assert m["bottom_edge"] < 1.3 and m["right_edge"] < 1.3  # measured 0.74-0.90 and 0.63-0.98
+    assert m["bottom_edge"] < 1.3 and m["right_edge"] < 1.3  # measured 0.74-0.90 and 0.62-0.98
 
 
 def test_graph_cache_warms_up_captures_and_replays_the_same_gradients(net):
