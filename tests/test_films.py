@@ -238,3 +238,34 @@ def test_serve_refuses_a_film_folder_or_room_it_cannot_use_in_one_line(flag, sai
     run = subprocess.run([sys.executable, "-m", "dreamlayer", "serve", "--port", str(port), *flag], capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 2 and said in run.stderr and "Traceback" not in run.stderr
+
+
+def test_dreamlayer_serve_stopped_by_sigterm_leaves_no_film_folder(tmp_path):
+    """The real command, which leaves with os._exit once its connections are closed: its films go before that."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    serve = subprocess.Popen([sys.executable, "-m", "dreamlayer", "serve", "--port", str(port), "--film-folder",
+                              str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client = DreamClient(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                client.health()
+                break
+            except ClientError:
+                assert time.monotonic() < deadline and serve.poll() is None, "the server never answered"
+                time.sleep(0.2)
+        job = client.submit_zoom({"frames": 2, "format": "gif", **QUICK}, None, 64, 48)
+        client.wait(job.id, poll_seconds=0.05)
+        assert any(folder.iterdir() for folder in tmp_path.iterdir())  # its job folder is there
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(30)
+    assert not any(tmp_path.iterdir())

@@ -4,9 +4,9 @@ The stages, each logged in one line:
 1. new work is refused with 503 ``shutting_down``; health and status go on answering;
 2. waiting jobs are cancelled and the running one is asked to stop, and the worker is waited for (bounded);
 3. event streams are ended, so no request thread is left waiting on a job;
-4. after a last word of half a second, the listening socket is closed, requests in flight get a moment to finish,
-   then every connection is closed and waitress's loop is asked, through its trigger, to end;
-5. the films' job folders are removed.
+4. after a last word of half a second, the films' job folders are removed (a frame being sent is still sent: its
+   file is open), the listening socket is closed, requests in flight get a moment to finish, then every
+   connection is closed and waitress's loop is asked, through its trigger, to end.
 
 waitress has no graceful stop of its own: its ``task_dispatcher.shutdown`` waits 5 s for threads still held by
 streams, and closing its trigger while request threads may still pull it made them raise. So this module does the
@@ -56,8 +56,9 @@ def stop_in_order(server: Any, app: Flask, reason: str, say: Say = say_on_stderr
             say(f"{streams} open event stream{'s' if streams != 1 else ''} ended.")
         time.sleep(last_word)
     finally:
-        _close_connections(server)
+        # Before the connections close: once they have, `dreamlayer serve` may leave at once (os._exit).
         services.limits.films.remove_all()
+        _close_connections(server)
 
 
 def finish(server: Any, timeout: float = 1.0) -> None:
