@@ -8,7 +8,7 @@ from .. import __version__
 from ..catalog import describe_models
 from ..params import describe
 from .errors import ApiError, shutting_down
-from .jobs import CANCELLED, EXPIRED, Job
+from .jobs import CANCELLED, EXPIRED, FINAL_STATES, Job
 from .openapi import build_spec
 from .services import services
 from .streams import follow
@@ -95,9 +95,15 @@ def submit_video():
 def job_frame(job_id: str, index: int):
     """Frame ``index`` (from 0) of a zoom, as PNG, as soon as it is made."""
     job = _kept(services().queue.get(job_id))
-    frames = job.frames
+    frames, total = job.frames, job.settings.frames if job.settings else 0
     if index >= len(frames):
-        raise ApiError(404, "frame_not_ready", f"Frame {index} is not made yet ({len(frames)} so far).")
+        if index >= total:
+            numbers = f" (0 to {total - 1})" if total else ""
+            raise ApiError(404, "no_such_frame", f"There is no frame {index}: this {job.kind} has {total} frames{numbers}.")
+        if job.state in FINAL_STATES:
+            raise ApiError(404, "no_such_frame", f"There is no frame {index}: this {job.kind} ended ({job.state}) "
+                           f"after {len(frames)} of its {total} frames.")
+        raise ApiError(404, "frame_not_ready", f"Frame {index} is not made yet ({len(frames)} of {total} so far).")
     return Response(frames[index], mimetype="image/png")
 
 

@@ -10,8 +10,9 @@ The result goes back in the form of the upload, so this module also records that
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from flask import Request
@@ -19,12 +20,15 @@ from werkzeug.datastructures import FileStorage
 
 from ..catalog import get_model
 from ..engine.render import octave_plan
-from ..errors import ImageTooLarge, InvalidParameter, ModelNotDownloaded
+from ..errors import DreamlayerError, ImageTooLarge, InvalidParameter, ModelNotDownloaded, OverBudget
 from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture, to_uint8, to_uint16
 from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload, preset_params
 from .errors import ApiError
+from .forms import picture_parts, single_fields
 from .jobs import JobSettings
 from .pixels import RawFormat, decode_raw, decode_raw_mask
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -75,7 +79,7 @@ def split_fields(fields: Mapping[str, str], own: type[Knobs]) -> tuple[dict[str,
 def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     fields, image_part, mask_part, guide_part = _parts(request)
     upload_fields, settings = split_fields(fields, DreamUpload)
-    upload = DreamUpload.from_mapping(upload_fields)
+    upload = DreamUpload.from_mapping(upload_fields, exact=True)
     params = _params(settings, upload.preset)
     raw_image = image_part is None or _is_raw(image_part)
     image_bytes = request.get_data(cache=False) if image_part is None else image_part.read()
@@ -97,13 +101,14 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     if mask_bytes is not None:
         mask_print = fingerprint(mask_bytes, (width, height))
         raw_mask = image_part is None or _is_raw(mask_part)
-        mask = decode_raw_mask(mask_bytes, width, height, upload.mask_depth) if raw_mask else load_mask(mask_bytes, (width, height), limits.max_pixels)
+        mask = _part("the 'mask' part", lambda: decode_raw_mask(mask_bytes, width, height, upload.mask_depth) if raw_mask
+                     else load_mask(mask_bytes, (width, height), limits.max_pixels))
     guide, guide_print = None, None
     if guide_part is not None:
         if _is_raw(guide_part):
             raise InvalidParameter("Send the guide as a PNG, JPEG, WebP or TIFF picture, not raw pixels.")
         guide_bytes = guide_part.read()
-        guide_picture = load_picture(guide_bytes, limits.max_pixels)
+        guide_picture = _part("the 'guide' part", lambda: load_picture(guide_bytes, limits.max_pixels))
         guide, guide_print = guide_picture.rgb, fingerprint(guide_bytes, guide_picture.size)
     return DreamRequest(picture, params, mask, guide, fmt, image_format, upload.lease, guide_print, mask_print,
                         _open_sides(upload, width, height, document), upload.preset)
@@ -112,12 +117,13 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
 def _parts(request: Request) -> tuple[Mapping[str, str], FileStorage | None, FileStorage | None, FileStorage | None]:
     """(fields, image, mask, guide); image is None for a bare raw body, whose fields are query parameters."""
     if request.mimetype == "multipart/form-data":
-        image = request.files.get("image")
-        if image is None:
+        parts = picture_parts(request.files, ("image", "mask", "guide"))
+        if "image" not in parts:
             raise InvalidParameter("The request has no 'image' part.")
-        return request.form, image, request.files.get("mask"), request.files.get("guide")
+        mask, guide = parts.get("mask", [None])[0], parts.get("guide", [None])[0]
+        return single_fields(request.form), parts["image"][0], mask, guide
     if request.mimetype == "application/octet-stream":
-        return request.args, None, None, None
+        return single_fields(request.args), None, None, None
     raise ApiError(415, "unsupported_media_type", "Send the picture as multipart/form-data or application/octet-stream.")
 
 
@@ -133,14 +139,14 @@ def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
     """``POST /v1/zooms``: multipart fields, and an optional starting ``image``, else noise of width × height."""
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "Send a zoom as multipart/form-data.")
-    fields, image = request.form, request.files.get("image")
+    fields, image = single_fields(request.form), picture_parts(request.files, ("image",)).get("image", [None])[0]
     upload_fields, rest = split_fields(fields, ZoomUpload)
     film_fields, settings_fields = split_fields(rest, ZoomSettings)
-    upload = ZoomUpload.from_mapping(upload_fields)
+    upload = ZoomUpload.from_mapping(upload_fields, exact=True)
     for old in ZoomSettings.REPLACES:
         if old in settings_fields:
             film_fields[old] = settings_fields.pop(old)  # so that the zoom's own message explains it
-    settings = ZoomSettings.from_mapping(film_fields)
+    settings = ZoomSettings.from_mapping(film_fields, exact=True)
     if image is not None:
         start = load_picture(image.read(), limits.max_pixels).rgb
         height, width = start.shape[:2]
@@ -182,18 +188,18 @@ def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
     fields. The same caps as a zoom: frames × pixels, and the pixel-steps budget over all frames."""
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "Send a video's frames as multipart/form-data.")
-    upload_fields, rest = split_fields(request.form, VideoUpload)
+    upload_fields, rest = split_fields(single_fields(request.form), VideoUpload)
     film_fields, settings_fields = split_fields(rest, VideoSettings)
-    upload, settings = VideoUpload.from_mapping(upload_fields), VideoSettings.from_mapping(film_fields)
-    parts = request.files.getlist("frame")
+    upload, settings = VideoUpload.from_mapping(upload_fields, exact=True), VideoSettings.from_mapping(film_fields, exact=True)
+    parts = picture_parts(request.files, (), ("frame",)).get("frame", [])
     if not parts:
         raise InvalidParameter("The request has no 'frame' parts: send each frame as a part named 'frame'.")
-    first = load_picture(parts[0].read(), limits.max_pixels)
+    first = _part("frame 1", lambda: load_picture(parts[0].read(), limits.max_pixels))
     width, height = first.size
     _check_frames("video", len(parts), width, height, limits)
     frames = [_held(first)]
     for index, part in enumerate(parts[1:], start=2):
-        picture = load_picture(part.read(), limits.max_pixels)
+        picture = _part(f"frame {index}", lambda: load_picture(part.read(), limits.max_pixels))
         if picture.size != (width, height):
             raise InvalidParameter(f"Frame {index} is {picture.size[0]}×{picture.size[1]}; every frame must be {width}×{height}.")
         frames.append(_held(picture))
@@ -204,12 +210,20 @@ def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
     return VideoRequest(frames, params, settings, upload.lease, upload.preset)
 
 
+def _part(name: str, read: Callable[[], T]) -> T:
+    """Read one part of the request; what is wrong with it says which part it is (the mask, the guide, a frame)."""
+    try:
+        return read()
+    except DreamlayerError as exc:
+        raise type(exc)(f"In {name}: {exc}") from None
+
+
 def _is_raw(part: FileStorage) -> bool:
     return part.mimetype == "application/octet-stream"
 
 
 def _params(settings: Mapping[str, str], preset: str) -> DreamParams:
-    params = DreamParams.from_mapping(settings, preset_params(preset))
+    params = DreamParams.from_mapping(settings, preset_params(preset), exact=True)
     if not get_model(params.model).available():
         raise ModelNotDownloaded(f"The '{params.model}' model is not downloaded on the server. Run `dreamlayer models pull {params.model}` there.")
     return params
@@ -231,13 +245,13 @@ def dream_cost(params: DreamParams, width: int, height: int) -> int:
 def _check_cost(what: str, cost: int, limits: Limits, advice: str) -> None:
     """Refuse a dream, zoom or video whose pixel-steps (``dream_cost``, summed over frames) pass the server's cap."""
     if cost > limits.max_cost:
-        raise InvalidParameter(f"This {what} is too big for this server ({cost:,} pixel-steps; the limit is "
+        raise OverBudget(f"This {what} is too big for this server ({cost:,} pixel-steps; the limit is "
                                f"{limits.max_cost:,}). {advice}")
 
 
 def _check_frames(what: str, frames: int, width: int, height: int, limits: Limits) -> None:
     """Refuse a zoom or video whose frames × pixels pass the cap: its frames are all kept, as PNGs, for fetching."""
     if frames * width * height > limits.max_zoom_pixels:
-        raise InvalidParameter(f"This {what} is too big for this server ({frames} frames of {width}×{height}); "
+        raise OverBudget(f"This {what} is too big for this server ({frames} frames of {width}×{height}); "
                                f"frames × pixels may be at most {limits.max_zoom_pixels:,}. Use fewer frames or a "
                                "smaller size.")
