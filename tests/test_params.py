@@ -94,6 +94,7 @@ def test_every_surface_agrees_on_every_setting(server):
 
     import requests
 
+    from dreamlayer.catalog import get_model
     from dreamlayer.cli import build_parser
     from dreamlayer.params import ZoomSettings
     from dreamlayer.params.knobs import SCHEMA_TYPES
@@ -111,7 +112,9 @@ def test_every_surface_agrees_on_every_setting(server):
             assert (described["type"], described["default"]) == (SCHEMA_TYPES[setting.kind], setting.default)
             assert (described.get("minimum"), described.get("maximum"), described.get("choices")) == (knob.lo, knob.hi, list(knob.choices) or None)
             schema = forms[route][setting.name]
-            assert schema["type"] == described["type"] and schema.get("enum") == described.get("choices")
+            # The description offers only the models this server has downloaded (another would be refused).
+            choices = [m for m in described["choices"] if get_model(m).available()] if setting.name == "model" else described.get("choices")
+            assert schema["type"] == described["type"] and schema.get("enum") == choices
             assert (schema.get("minimum"), schema.get("maximum"), schema.get("default")) == (knob.lo, knob.hi, setting.default)
             if knob.cli:
                 action = flags[command][setting.name]

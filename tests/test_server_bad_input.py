@@ -143,7 +143,7 @@ def test_out_of_range_settings_get_422(server, fields):
 
 def test_dream_over_the_cost_budget_is_refused(server):
     r = post_file(server.url, png_bytes(), fields={"scale": "0.05", "steps": "200", "octaves": "12"})
-    assert_json_error(r, 422, "invalid_parameter")
+    assert_json_error(r, 422, "over_budget")
     assert "too big for this server" in r.json()["error"]["message"]
 
 

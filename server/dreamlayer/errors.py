@@ -13,6 +13,12 @@ class InvalidParameter(DreamlayerError, ValueError):
     code = "invalid_parameter"
 
 
+class OverBudget(InvalidParameter):
+    """A job larger than this server takes: its cap on pixel-steps depends on how it was started."""
+
+    code = "over_budget"
+
+
 class UnknownModel(DreamlayerError, LookupError):
     code = "unknown_model"
 

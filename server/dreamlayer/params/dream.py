@@ -15,6 +15,10 @@ PRECISIONS = ("fp32", "bf16", "fp16")
 # size relative to the picture at any resolution; small pictures are not blown up more than 1/MIN_FEATURE_SCALE.
 REFERENCE_SIDE = 1024
 MIN_FEATURE_SCALE = 0.5
+MAX_FEATURE_SCALE = 64.0
+# The longest side whose automatic feature scale is within range: longer pictures and documents are refused by
+# their own size fields, not later by a feature scale nobody asked for.
+MAX_SIDE = int(REFERENCE_SIDE * MAX_FEATURE_SCALE)
 # A selection without feathering gets this share of the document's long side as a soft edge (at least 4 pixels).
 EDGE_SOFTNESS_SHARE = 0.01
 
@@ -45,7 +49,7 @@ class DreamParams(Knobs):
                                lo=0.0, hi=100.0, step=0.5, section="more")
     scale: float | None = knob(None, "Feature size", "Picture pixels per network pixel: bigger gives bigger features. "
                                "Automatic: the network sees the document at about 1024 pixels across.",
-                               lo=0.05, hi=64.0, step=0.25, section="more", none_means="automatic")
+                               lo=0.05, hi=MAX_FEATURE_SCALE, step=0.25, section="more", none_means="automatic")
     edge_softness: float | None = knob(None, "Edge softness", "Softens the edge of a selection that has no feather, "
                                        "in pixels; 0 keeps it hard. Automatic: 1% of the document's long side.",
                                        lo=0.0, hi=1024.0, step=1.0, section="more", none_means="automatic")

@@ -55,13 +55,18 @@ class Setting:
     default: Any
     knob: Knob
 
-    def parse(self, value: Any) -> Any:
-        """A value from Python or from text, converted to the knob's type (None where empty means something)."""
+    def parse(self, value: Any, exact: bool = False) -> Any:
+        """A value from Python or from text, converted to the knob's type (None where empty means something).
+
+        ``exact`` text is spelled as the API description's form fields are: a yes/no setting is ``true`` or
+        ``false``, and a setting left to the server is left out, not sent empty or as ``auto``."""
         if isinstance(value, str):
             text = value.strip()
             if self.kind == "str":
                 return self._typed(text)
-            if self.knob.none_means is not None and text.lower() in ("", "none", "auto", self.knob.none_means):
+            if exact and self.kind == "bool" and text not in ("true", "false"):
+                raise InvalidParameter(f"'{self.name}' must be true or false, not '{value}'.")
+            if not exact and self.knob.none_means is not None and text.lower() in ("", "none", "auto", self.knob.none_means):
                 return None
             try:
                 value = {"bool": parse_bool, "int": int, "float": float, "str": str}[self.kind](text)
@@ -145,8 +150,9 @@ class Knobs:
         return [s.name for s in cls.settings()]
 
     @classmethod
-    def from_mapping(cls: type[K], values: Mapping[Any, Any], base: K | None = None) -> K:
-        """Build and validate from Python values or text; unknown names and bad values raise InvalidParameter."""
+    def from_mapping(cls: type[K], values: Mapping[Any, Any], base: K | None = None, exact: bool = False) -> K:
+        """Build and validate from Python values or text (``exact``: as the API's forms spell it, see
+        ``Setting.parse``); unknown names and bad values raise InvalidParameter."""
         known = {s.name: s for s in cls.settings()}
         replaced = [f"'{cls.REPLACES[n]}' takes the place of '{n}'" for n in values if n in cls.REPLACES]
         if replaced:
@@ -155,7 +161,7 @@ class Knobs:
         unknown = sorted(repr(n) if not isinstance(n, str) or not n else n for n in values if n not in known)
         if unknown:
             raise InvalidParameter(f"Unknown setting(s): {', '.join(unknown)}.")
-        parsed = {name: known[name].parse(value) for name, value in values.items()}
+        parsed = {name: known[name].parse(value, exact) for name, value in values.items()}
         return dataclasses.replace(base or cls(), **parsed).validated()  # type: ignore[call-arg]
 
     def validated(self: K) -> K:

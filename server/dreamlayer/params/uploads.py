@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .dream import MAX_SIDE
 from .knobs import Knobs, knob
 from .presets import DEFAULT_PRESET, PRESETS
 
@@ -12,7 +13,6 @@ LAYOUTS = ("RGBA", "BGRA", "RGB")
 DEPTHS = ("u8", "u16", "f16", "f32")
 MASK_DEPTHS = ("u8", "f32")
 MAX_LEASE = 3600.0
-_SIDE = 1_000_000  # no picture is this big; the server's pixel limit is what bounds them
 
 
 def _preset():
@@ -28,20 +28,20 @@ def _lease():
 class DreamUpload(Knobs):
     preset: str = _preset()
     lease: float = _lease()
-    width: int | None = knob(None, "Width", "Raw pixels only: the picture's width.", lo=1, hi=_SIDE, none_means="from the file")
-    height: int | None = knob(None, "Height", "Raw pixels only: the picture's height.", lo=1, hi=_SIDE, none_means="from the file")
+    width: int | None = knob(None, "Width", "Raw pixels only: the picture's width.", lo=1, hi=MAX_SIDE, none_means="from the file")
+    height: int | None = knob(None, "Height", "Raw pixels only: the picture's height.", lo=1, hi=MAX_SIDE, none_means="from the file")
     layout: str = knob("RGBA", "Layout", "Raw pixels only: the channel order.", choices=LAYOUTS)
     depth: str = knob("u8", "Depth", "Raw pixels only: 8 or 16-bit integers, or 16 or 32-bit floats.", choices=DEPTHS)
     mask_depth: str = knob("u8", "Mask depth", "A raw mask: u8 (0 to 255) or f32 (0 to 1).", choices=MASK_DEPTHS)
     document_width: int | None = knob(None, "Document width", "The whole document's width, when the picture is a "
-                                      "part of it: the feature size follows the document.", lo=1, hi=_SIDE,
+                                      "part of it: the feature size follows the document.", lo=1, hi=MAX_SIDE,
                                       none_means="the picture's")
-    document_height: int | None = knob(None, "Document height", "The whole document's height.", lo=1, hi=_SIDE,
+    document_height: int | None = knob(None, "Document height", "The whole document's height.", lo=1, hi=MAX_SIDE,
                                        none_means="the picture's")
     region_x: int | None = knob(None, "Region x", "Where the picture's left edge sits in the document.", lo=0,
-                                hi=_SIDE, none_means="unknown")
+                                hi=MAX_SIDE, none_means="unknown")
     region_y: int | None = knob(None, "Region y", "Where the picture's top edge sits in the document.", lo=0,
-                                hi=_SIDE, none_means="unknown")
+                                hi=MAX_SIDE, none_means="unknown")
 
 
 @dataclass(frozen=True)

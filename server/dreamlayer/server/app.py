@@ -13,6 +13,7 @@ from ..engine.policy import EngineOptions
 from .dreaming import DreamRunner
 from .errors import register_error_handlers
 from .films import FilmFolder
+from .forms import StrictRequest
 from .jobs import JobQueue
 from .lifetime import Activity
 from .routes import v1
@@ -69,6 +70,7 @@ def engine_options(config: Mapping[str, Any]) -> EngineOptions:
 def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | None = None) -> Flask:
     """Build the app, load the warm model and start the worker. ``runner`` replaces the real one in tests."""
     app = Flask(__name__)
+    app.request_class = StrictRequest
     app.config.from_mapping(DEFAULTS)
     app.config.update(config or {})
     app.config["MAX_CONTENT_LENGTH"] = largest_upload(app.config)  # each route's own cap: limits.check_upload_size

@@ -50,7 +50,9 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
         message = {413: "The upload is larger than this server accepts."}.get(exc.code or 0, exc.description or exc.name)
-        return error_response(exc.code or 400, code, message)
+        # A 405 must say which methods the URL takes (RFC 9110): werkzeug's own headers carry that Allow.
+        allow = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+        return error_response(exc.code or 400, code, message, allow)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

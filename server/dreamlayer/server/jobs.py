@@ -79,8 +79,11 @@ class Job:
 
     def should_stop(self) -> bool:
         """Asked by the engine at every step."""
-        abandoned = self.lease > 0 and not self.followers and time.time() - self.last_seen > self.lease
-        return self.cancel_requested.is_set() or abandoned
+        return self.cancel_requested.is_set() or self.abandoned()
+
+    def abandoned(self) -> bool:
+        """Its lease ran out: nobody has asked about it for that long."""
+        return self.lease > 0 and not self.followers and time.time() - self.last_seen > self.lease
 
 
 Runner = Callable[[Job, "JobQueue"], Result]
@@ -282,6 +285,10 @@ class JobQueue:
             result = self._runner(job, self)
         except Cancelled:
             outcome, result, error = CANCELLED, None, None
+            if not job.cancel_requested.is_set() and job.abandoned():
+                error = {"code": "lease_expired", "message": f"Cancelled: nobody asked about this job for {job.lease:g} "
+                         "seconds (its lease), so its client was taken to be gone."}
+                log.info("job %s cancelled: its %g-second lease ran out", job.id, job.lease)
         except DreamlayerError as exc:
             outcome, result, error = FAILED, None, {"code": exc.code, "message": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the worker must survive anything a job does

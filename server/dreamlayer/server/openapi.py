@@ -6,15 +6,22 @@ shapes of the answers are written out here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .. import __version__
+from ..catalog import MODELS, get_model
 from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload
 from .jobs import STATES
 from .limits import STATED_CAPS
 
 _SCHEMA_KEYS = {"type": "type", "minimum": "minimum", "maximum": "maximum", "choices": "enum", "default": "default"}
 _BINARY = {"type": "string", "format": "binary"}
+PICTURE_TYPES = "image/png, image/jpeg, image/webp, image/tiff"  # what a picture part may be
+# Described here: pictures as files, and fields as text spelled as JSON Schema values are (true/false; a setting
+# left to the server left out). Not described, because an OpenAPI operation cannot make a body's length depend on
+# its fields: raw pixels, as an application/octet-stream part or a bare body of /v1/dreams with its fields as
+# query parameters (README: the plugins send those), and raw masks.
 
 
 def field_schemas(knobs: type[Knobs]) -> dict[str, dict[str, Any]]:
@@ -25,6 +32,29 @@ def field_schemas(knobs: type[Knobs]) -> dict[str, dict[str, Any]]:
         schema["description"] = f"{described['label']}: {described['help']}"
         schemas[described["name"]] = schema
     return schemas
+
+
+def _model_fields(fields: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The dream fields with model, layer and channels as this server takes them, and the rules tying a layer to
+    its model: the downloaded models only; a layer of the model chosen (without one, of the default model);
+    channel numbers that every such layer has (0 to 9: every layer has more than ten)."""
+    names = [name for name in MODELS if get_model(name).available()] or list(MODELS)
+    fields = {**fields, "model": {**fields["model"], "enum": names},
+              "channels": {**fields["channels"], "pattern": r"^(all|strongest(:[1-9])?|[0-9](,[0-9])*)?$"}}
+    if len(names) == 1:
+        fields["layer"] = {**fields["layer"], "pattern": _layer_pattern(names[0])}
+        return fields, []
+    default = fields["model"]["default"]
+    rules = [{"if": {"required": ["model"], "properties": {"model": {"const": name}}},
+              "then": {"properties": {"layer": {"pattern": _layer_pattern(name)}}}} for name in names]
+    rules.append({"if": {"not": {"required": ["model"]}}, "then": {"properties": {"layer": {"pattern": _layer_pattern(default)}}}})
+    return fields, rules
+
+
+def _layer_pattern(model: str) -> str:
+    """NAME or NAME=WEIGHT, comma-separated, of the model's layers; empty for its default layer."""
+    one = f"({'|'.join(re.escape(layer) for layer in get_model(model).layers)})(=-?[0-9]+(\\.[0-9]+)?)?"
+    return f"^({one}(,{one})*)?$"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -48,28 +78,51 @@ _TOO_LARGE = {"description": "The upload or picture is too large", "content": {
     "application/json": {"schema": _ref("Error")}, "text/plain": {"schema": {"type": "string"}}}}
 _COMMON = {"401": _error("Missing or wrong access token"), "403": _error("Refused: foreign Host or Origin")}
 _RETRY_AFTER = {"Retry-After": {"schema": {"type": "string"}}}
-_BUSY = {**_error("The queue is full or the server is stopping"), "headers": _RETRY_AFTER}
+_BUSY = {**_error("The queue is full (queue_full) or the server is stopping (shutting_down)"), "headers": _RETRY_AFTER}
 _EXPIRED = _error("The result was dropped to stay within the server's memory budget for results")
 _JOB_ID = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}]
 
 
 def _submit(summary: str, content: dict[str, Any]) -> dict[str, Any]:
     return {"post": {"summary": summary, "requestBody": {"required": True, "content": content}, "responses": {
-        "202": _json("Queued", "JobStatus"), "400": _error("A malformed request"), "413": _TOO_LARGE,
-        "415": _error("Not multipart/form-data (or, for a dream, raw pixels)"),
-        "422": _error("Bad settings or an unreadable picture"), "503": _BUSY,
+        "202": _json("Queued", "JobStatus"), "413": _TOO_LARGE,
+        "400": _error("A malformed body, a field given twice or a second picture part"),
+        "415": _error("Not the body this route takes"),
+        "422": _error("Bad settings or an unreadable picture; over_budget: larger than this server's caps "
+                      "on pixel-steps, which depend on how it was started"), "503": _BUSY,
         "507": _error("A film that needs more disk than the server has free for films"), **_COMMON}}}
 
 
+def _form(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A multipart body: these parts and fields and no others (the server refuses unknown names), each picture
+    part a picture file."""
+    properties, rules = _model_fields(properties)
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    if rules:
+        schema["allOf"] = rules
+    pictures = [name for name, part in properties.items() if "binary" in (part.get("format"), part.get("items", {}).get("format"))]
+    return {"schema": schema, "encoding": {name: {"contentType": PICTURE_TYPES} for name in pictures}}
+
+
+# The status of a job, one Server-Sent Event per change: ``event: status`` and the JobStatus as JSON data. (The
+# stream's first chunk, ``retry:`` and a comment, and its keepalive comments carry no data and so are no events.)
+_STATUS_EVENT = {"type": "object", "required": ["event", "data"], "properties": {
+    "event": {"const": "status"},
+    "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": _ref("JobStatus")}}}
+
+
 def _paths() -> dict[str, Any]:
-    dream_fields = {"image": {**_BINARY, "description": "PNG, JPEG, WebP or TIFF; or raw pixels sent as application/octet-stream"},
-                    "mask": {**_BINARY, "description": "selection: raw (mask_depth) or a grey picture"},
-                    "guide": {**_BINARY, "description": "a picture whose features the dream reaches for"},
-                    **field_schemas(DreamUpload), **field_schemas(DreamParams)}
+    pictures = {"image": {**_BINARY, "description": "the picture"},
+                "mask": {**_BINARY, "description": "the selection, as a grey picture of the same size (white: dream)"},
+                "guide": {**_BINARY, "description": "a picture whose features the dream reaches for"}}
+    dream_fields = {**field_schemas(DreamUpload), **field_schemas(DreamParams)}
     zoom_fields = {"image": {**_BINARY, "description": "picture to start from; without it, noise of width × height"},
                    **field_schemas(ZoomUpload), **field_schemas(ZoomSettings), **field_schemas(DreamParams)}
     del zoom_fields["steps"]  # a zoom's steps_per_frame takes its place
-    video_fields = {"frame": {"type": "array", "items": _BINARY, "description": "the frames in order, as PNG, JPEG, WebP or TIFF, all one size"},
+    video_fields = {"frame": {"type": "array", "items": _BINARY, "minItems": 1,
+                              "description": "the frames in order, as PNG, JPEG, WebP or TIFF, all one size"},
                     **field_schemas(VideoUpload), **field_schemas(VideoSettings), **field_schemas(DreamParams)}
     job = {"parameters": _JOB_ID}
     return {
@@ -77,18 +130,17 @@ def _paths() -> dict[str, Any]:
         "/v1/models": {"get": {"summary": "Models and their layers, with presets and settings", "responses": {"200": _json("Models", "Models"), **_COMMON}}},
         "/v1/settings": {"get": {"summary": "Every setting (type, default, range, label, help) and every preset",
                                  "responses": {"200": _json("Settings", "Settings"), **_COMMON}}},
-        "/v1/dreams": _submit("Queue a dream", {
-            "multipart/form-data": {"schema": {"type": "object", "required": ["image"], "properties": dream_fields}},
-            "application/octet-stream": {"schema": _BINARY}}),
+        "/v1/dreams": _submit("Queue a dream", {"multipart/form-data": _form({**pictures, **dream_fields}, ("image",))}),
         "/v1/zooms": _submit("Queue a zoom film (from a picture, or from noise of width × height)", {
-            "multipart/form-data": {"schema": {"type": "object", "properties": zoom_fields}}}),
+            "multipart/form-data": _form(zoom_fields)}),
         "/v1/videos": _submit("Queue a video: frames dreamed in order, following the motion", {
-            "multipart/form-data": {"schema": {"type": "object", "required": ["frame"], "properties": video_fields}}}),
+            "multipart/form-data": _form(video_fields, ("frame",))}),
         "/v1/jobs/{job_id}": {**job,
             "get": {"summary": "A job's state, progress and settings", "responses": {"200": _json("Status", "JobStatus"), "404": _error("Unknown job"), **_COMMON}},
             "delete": {"summary": "Cancel a job", "responses": {"200": _json("Status after cancelling", "JobStatus"), "404": _error("Unknown job"), **_COMMON}}},
         "/v1/jobs/{job_id}/events": {**job, "get": {"summary": "The job's status as Server-Sent Events", "responses": {
-            "200": {"description": "event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+            "200": {"description": "one status event per change, until the job ends",
+                    "content": {"text/event-stream": {"schema": _STATUS_EVENT}}},
             "404": _error("Unknown job"),
             "503": {**_error("Too many event streams are open, or the server is stopping"), "headers": _RETRY_AFTER}, **_COMMON}}},
         "/v1/jobs/{job_id}/preview": {**job, "get": {"summary": "The picture after the latest octave", "responses": {
@@ -96,7 +148,7 @@ def _paths() -> dict[str, Any]:
         "/v1/jobs/{job_id}/frames/{index}": {
             "parameters": [*_JOB_ID, {"name": "index", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}],
             "get": {"summary": "One finished frame of a zoom, as PNG", "responses": {
-                "200": _binary("PNG", "image/png"), "404": _error("Unknown job, or that frame is not made yet"), "410": _EXPIRED,
+                "200": _binary("PNG", "image/png"), "404": _error("Unknown job, no such frame (no_such_frame), or not made yet (frame_not_ready)"), "410": _EXPIRED,
                 **_COMMON}}},
         "/v1/jobs/{job_id}/result": {**job, "get": {"summary": "The result, in the form and depth of the upload", "responses": {
             "200": {**_binary("raw pixels (X-Dreamlayer-* headers) or the upload's file format", "application/octet-stream", "image/png",

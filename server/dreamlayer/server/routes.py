@@ -8,7 +8,7 @@ from .. import __version__
 from ..catalog import describe_models
 from ..params import describe
 from .errors import ApiError, shutting_down
-from .jobs import CANCELLED, EXPIRED, FAILED, Job, Result
+from .jobs import CANCELLED, EXPIRED, FAILED, FINAL_STATES, Job, Result
 from .limits import check_upload_size
 from .openapi import build_spec
 from .services import services
@@ -103,8 +103,14 @@ def job_frame(job_id: str, index: int):
         raise ApiError(409, "job_cancelled", "The dream was cancelled.")
     frame = job.store.frame(index) if job.store is not None else None  # from memory, or opened in the job folder
     if frame is None:
-        done = job.store.count if job.store is not None else 0
-        raise ApiError(404, "frame_not_ready", f"Frame {index} is not made yet ({done} so far).")
+        done, total = (job.store.count if job.store is not None else 0), (job.settings.frames if job.settings else 0)
+        if index >= total:
+            numbers = f" (0 to {total - 1})" if total else ""
+            raise ApiError(404, "no_such_frame", f"There is no frame {index}: this {job.kind} has {total} frames{numbers}.")
+        if job.state in FINAL_STATES:
+            raise ApiError(404, "no_such_frame", f"There is no frame {index}: this {job.kind} ended ({job.state}) "
+                           f"after {done} of its {total} frames.")
+        raise ApiError(404, "frame_not_ready", f"Frame {index} is not made yet ({done} of {total} so far).")
     return send_file(frame, mimetype="image/png")
 
 

@@ -12,8 +12,9 @@ folder (films.py) is made here, once the disk has room for it: a video's frames 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from flask import Request
@@ -21,14 +22,17 @@ from werkzeug.datastructures import FileStorage
 
 from ..catalog import get_model
 from ..engine.render import octave_plan
-from ..errors import ImageTooLarge, InvalidParameter, ModelNotDownloaded
+from ..errors import DreamlayerError, ImageTooLarge, InvalidParameter, ModelNotDownloaded, OverBudget
 from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
 from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload, preset_params
 from .errors import ApiError
 from .films import FrameStore
+from .forms import picture_parts, single_fields
 from .jobs import JobSettings
 from .limits import Limits
 from .pixels import RawFormat, decode_raw, decode_raw_mask
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -74,7 +78,7 @@ def split_fields(fields: Mapping[str, str], own: type[Knobs]) -> tuple[dict[str,
 def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     fields, image_part, mask_part, guide_part = _parts(request)
     upload_fields, settings = split_fields(fields, DreamUpload)
-    upload = DreamUpload.from_mapping(upload_fields)
+    upload = DreamUpload.from_mapping(upload_fields, exact=True)
     params = _params(settings, upload.preset)
     raw_image = image_part is None or _is_raw(image_part)
     image_bytes = request.get_data(cache=False) if image_part is None else image_part.read()
@@ -96,13 +100,14 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     if mask_bytes is not None:
         mask_print = fingerprint(mask_bytes, (width, height))
         raw_mask = image_part is None or _is_raw(mask_part)
-        mask = decode_raw_mask(mask_bytes, width, height, upload.mask_depth) if raw_mask else load_mask(mask_bytes, (width, height), limits.max_pixels)
+        mask = _part("the 'mask' part", lambda: decode_raw_mask(mask_bytes, width, height, upload.mask_depth) if raw_mask
+                     else load_mask(mask_bytes, (width, height), limits.max_pixels))
     guide, guide_print = None, None
     if guide_part is not None:
         if _is_raw(guide_part):
             raise InvalidParameter("Send the guide as a PNG, JPEG, WebP or TIFF picture, not raw pixels.")
         guide_bytes = guide_part.read()
-        guide_picture = load_picture(guide_bytes, limits.max_pixels)
+        guide_picture = _part("the 'guide' part", lambda: load_picture(guide_bytes, limits.max_pixels))
         guide, guide_print = guide_picture.rgb, fingerprint(guide_bytes, guide_picture.size)
     return DreamRequest(picture, params, mask, guide, fmt, image_format, upload.lease, guide_print, mask_print,
                         _open_sides(upload, width, height, document), upload.preset)
@@ -111,12 +116,13 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
 def _parts(request: Request) -> tuple[Mapping[str, str], FileStorage | None, FileStorage | None, FileStorage | None]:
     """(fields, image, mask, guide); image is None for a bare raw body, whose fields are query parameters."""
     if request.mimetype == "multipart/form-data":
-        image = request.files.get("image")
-        if image is None:
+        parts = picture_parts(request.files, ("image", "mask", "guide"))
+        if "image" not in parts:
             raise InvalidParameter("The request has no 'image' part.")
-        return request.form, image, request.files.get("mask"), request.files.get("guide")
+        mask, guide = parts.get("mask", [None])[0], parts.get("guide", [None])[0]
+        return single_fields(request.form), parts["image"][0], mask, guide
     if request.mimetype == "application/octet-stream":
-        return request.args, None, None, None
+        return single_fields(request.args), None, None, None
     raise ApiError(415, "unsupported_media_type", "Send the picture as multipart/form-data or application/octet-stream.")
 
 
@@ -132,14 +138,14 @@ def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
     """``POST /v1/zooms``: multipart fields, and an optional starting ``image``, else noise of width × height."""
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "Send a zoom as multipart/form-data.")
-    fields, image = request.form, request.files.get("image")
+    fields, image = single_fields(request.form), picture_parts(request.files, ("image",)).get("image", [None])[0]
     upload_fields, rest = split_fields(fields, ZoomUpload)
     film_fields, settings_fields = split_fields(rest, ZoomSettings)
-    upload = ZoomUpload.from_mapping(upload_fields)
+    upload = ZoomUpload.from_mapping(upload_fields, exact=True)
     for old in ZoomSettings.REPLACES:
         if old in settings_fields:
             film_fields[old] = settings_fields.pop(old)  # so that the zoom's own message explains it
-    settings = ZoomSettings.from_mapping(film_fields)
+    settings = ZoomSettings.from_mapping(film_fields, exact=True)
     if image is not None:
         start = load_picture(image.read(), limits.max_pixels).rgb
         height, width = start.shape[:2]
@@ -180,16 +186,16 @@ def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
     the disk must have room for the film, and the pixel-steps budget cover all its frames."""
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "Send a video's frames as multipart/form-data.")
-    upload_fields, rest = split_fields(request.form, VideoUpload)
+    upload_fields, rest = split_fields(single_fields(request.form), VideoUpload)
     film_fields, settings_fields = split_fields(rest, VideoSettings)
-    upload, settings = VideoUpload.from_mapping(upload_fields), VideoSettings.from_mapping(film_fields)
-    parts = request.files.getlist("frame")
+    upload, settings = VideoUpload.from_mapping(upload_fields, exact=True), VideoSettings.from_mapping(film_fields, exact=True)
+    parts = picture_parts(request.files, (), ("frame",)).get("frame", [])
     if not parts:
         raise InvalidParameter("The request has no 'frame' parts: send each frame as a part named 'frame'.")
     if len(parts) > limits.max_video_frames:
         raise InvalidParameter(f"This video has {len(parts)} frames; this server takes at most "
                                f"{limits.max_video_frames:,}. Send a shorter clip.")
-    width, height = load_picture(parts[0].read(), limits.max_pixels).size
+    width, height = _part("frame 1", lambda: load_picture(parts[0].read(), limits.max_pixels)).size
     params = _params(settings_fields, upload.preset).resolved(width, height)
     later = params.replace(steps=settings.steps_per_frame)
     _check_cost("video", dream_cost(params, width, height) + (len(parts) - 1) * dream_cost(later, width, height),
@@ -199,7 +205,7 @@ def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
         for index, part in enumerate(parts, start=1):
             part.stream.seek(0)
             data = part.read()
-            size = load_picture(data, limits.max_pixels).size
+            size = _part(f"frame {index}", lambda: load_picture(data, limits.max_pixels)).size
             if size != (width, height):
                 raise InvalidParameter(f"Frame {index} is {size[0]}×{size[1]}; every frame must be {width}×{height}.")
             store.add_source(data)
@@ -218,12 +224,20 @@ def _size(part: FileStorage) -> int:
     return size
 
 
+def _part(name: str, read: Callable[[], T]) -> T:
+    """Read one part of the request; what is wrong with it says which part it is (the mask, the guide, a frame)."""
+    try:
+        return read()
+    except DreamlayerError as exc:
+        raise type(exc)(f"In {name}: {exc}") from None
+
+
 def _is_raw(part: FileStorage) -> bool:
     return part.mimetype == "application/octet-stream"
 
 
 def _params(settings: Mapping[str, str], preset: str) -> DreamParams:
-    params = DreamParams.from_mapping(settings, preset_params(preset))
+    params = DreamParams.from_mapping(settings, preset_params(preset), exact=True)
     if not get_model(params.model).available():
         raise ModelNotDownloaded(f"The '{params.model}' model is not downloaded on the server. Run `dreamlayer models pull {params.model}` there.")
     return params
@@ -245,6 +259,5 @@ def dream_cost(params: DreamParams, width: int, height: int) -> int:
 def _check_cost(what: str, cost: int, limits: Limits, advice: str) -> None:
     """Refuse a dream, zoom or video whose pixel-steps (``dream_cost``, summed over frames) pass the server's cap."""
     if cost > limits.max_cost:
-        raise InvalidParameter(f"This {what} is too big for this server ({cost:,} pixel-steps; the limit is "
-                               f"{limits.max_cost:,}). {advice}")
-
+        raise OverBudget(f"This {what} is too big for this server ({cost:,} pixel-steps; the limit is "
+                         f"{limits.max_cost:,}). {advice}")
