@@ -226,7 +226,7 @@ def test_the_plugins_client_refuses_before_sending_what_the_server_would_and_say
 
 
 @pytest.mark.parametrize("flag, said", [(["--film-folder", "/proc/no-such-place"], "Can't write films in '/proc/no-such-place'"),
-                                        (["--film-disk", "0"], "--film-disk must be a number of GiB above 0")])
+                                        (["--film-disk", "0"], "argument --film-disk: must be a number above 0, not 0")])
 def test_serve_refuses_a_film_folder_or_room_it_cannot_use_in_one_line(flag, said):
     import socket
     import subprocess
