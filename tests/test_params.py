@@ -120,7 +120,7 @@ def test_every_surface_agrees_on_every_setting(server):
                 action = flags[command][setting.name]
                 assert action.option_strings == ["--" + setting.name.replace("_", "-")] + (
                     ["--no-" + setting.name.replace("_", "-")] if setting.kind == "bool" else [])
-                assert knob.help in action.help
+                assert knob.help in action.help % {}  # as --help shows it: argparse's %% is one %
     for name, preset in served["presets"].items():
         assert preset["values"] == preset_params(name).to_dict()
     assert "steps" in forms["dreams"] and "steps" not in forms["zooms"]  # a zoom says steps_per_frame
