@@ -256,7 +256,7 @@ def png(frame: np.ndarray) -> bytes:
 
 
 def test_the_server_dreams_a_sequence_of_frames_and_returns_them_as_made(server):
-    from dreamlayer.client import DreamClient, JobState
+    from dreamlayer.client import ClientError, DreamClient, JobState
 
     client = DreamClient(server.url)
     settings = {"octaves": 1, "steps": 4, "steps_per_frame": 2, "scale": 1, "seed": 3, "format": "gif", "lease": 30}
@@ -265,7 +265,10 @@ def test_the_server_dreams_a_sequence_of_frames_and_returns_them_as_made(server)
     final = client.wait(job.id, poll_seconds=0.05)
     assert final.state == JobState.DONE and final.frames.done == 4
     frames = [client.frame(job.id, i) for i in range(4)]
-    assert all(frames) and client.frame(job.id, 4) is None
+    assert all(frames)
+    with pytest.raises(ClientError, match="There is no frame 4: this video has 4 frames") as past_the_end:
+        client.frame(job.id, 4)
+    assert past_the_end.value.code == "no_such_frame"
     with Image.open(io.BytesIO(client.result(job.id).image)) as film:
         assert film.n_frames == 4 and film.size == (W, H)
 

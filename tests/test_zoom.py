@@ -179,7 +179,8 @@ def test_server_zoom_streams_frames_and_returns_the_film(server):
     film = requests.get(f"{server.url}/v1/jobs/{job['id']}/result", timeout=5)
     assert film.headers["Content-Type"] == "image/gif"
     missing = requests.get(f"{server.url}/v1/jobs/{job['id']}/frames/3", timeout=5)
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "frame_not_ready"
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "no_such_frame"  # the film is whole
+    assert "has 3 frames (0 to 2)" in missing.json()["error"]["message"]
 
 
 def test_server_zoom_can_be_cancelled_and_is_capped(server):
