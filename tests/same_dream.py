@@ -26,6 +26,7 @@ from PIL import Image
 
 from dreamlayer.images import Picture, save_picture
 from dreamlayer.images.deep import decode_16bit, png_bit_depth
+from dreamlayer.images.samples import to_floats
 from dreamlayer.launcher import probe
 from dreamlayer.params import DreamParams
 
@@ -70,14 +71,17 @@ def served_by_hand(log: Path) -> Iterator[str]:
 
 
 def the_picture(folder: Path, width: int, height: int) -> dict[str, Path]:
-    """The picture both sides dream, as files: 8-bit and 16-bit RGBA PNG (the same values), and its raw bytes."""
+    """The picture both sides dream, as files: 8-bit and 16-bit RGBA PNG (the same values), its raw bytes, and
+    the float32 RGBA the CLI makes of the 8-bit PNG (in.f32: what an editor's float image is given)."""
     rgb8 = (cat_rgb(width, height) * 255 + 0.5).astype(np.uint8)
     rgba8 = np.dstack([rgb8, np.full((height, width), 255, np.uint8)])
-    paths = {"png": folder / "in.png", "png16": folder / "in16.png", "bgra": folder / "in.bgra", "rgba": folder / "in.rgba"}
+    paths = {"png": folder / "in.png", "png16": folder / "in16.png", "bgra": folder / "in.bgra", "rgba": folder / "in.rgba",
+             "f32": folder / "in.f32"}
     Image.fromarray(rgba8, "RGBA").save(paths["png"])
     save_picture(Picture(rgb8.astype(np.float32) / 255, np.ones((height, width), np.float32), bits=16), paths["png16"])
     paths["rgba"].write_bytes(rgba8.tobytes())
     paths["bgra"].write_bytes(rgba8[..., [2, 1, 0, 3]].tobytes())
+    paths["f32"].write_bytes(to_floats(rgba8).tobytes())
     return paths
 
 

@@ -82,6 +82,7 @@ def test_mask_and_preserve_colors_from_the_command_line(tmp_path):
         (["{cat}", "nowhere/out.png"], "the folder 'nowhere' does not exist."),
         (["{cat}", "out.png", "--device", "gpu"], "Unknown device 'gpu'"),
         (["{cat}", "out.png", "--mask", "{junk}"], "it is not a PNG"),
+        (["{cat}", "out.png", "--device", "cpu", "--precision", "fp16"], "fp16 needs a GPU; on the CPU use bf16 or fp32."),
     ],
 )
 def test_errors_are_one_clear_line(args, message, tmp_path, monkeypatch):

@@ -54,7 +54,12 @@ def test_encoded_upload_and_server_sent_events(server):
     job = client.submit(png_bytes(), TINY, guide=encode_png(2, 1, bytes([255, 0, 0, 255, 0, 0, 255, 255])))
     states = [s.state for s in client.events(job.id)]
     assert states[-1] == "done"
-    assert Image.open(io.BytesIO(client.result(job.id).image)).size == (64, 48)
+    assert Image.open(io.BytesIO(client.result(job.id, forget=True).image)).size == (64, 48)
+    # Fetched and forgotten: the server keeps nothing of it, and forgetting it again is no error.
+    with pytest.raises(ClientError) as gone:
+        client.status(job.id)
+    assert gone.value.code == "unknown_job"
+    client.delete(job.id)
 
 
 def test_cancel_through_the_client(server):

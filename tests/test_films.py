@@ -86,7 +86,7 @@ def test_a_default_zoom_of_a_1080p_canvas_is_taken_and_its_frames_land_on_disk(f
     assert first.status_code == 200 and first.content == on_disk[0].read_bytes()
     assert Image.open(io.BytesIO(first.content)).size == (1920, 1080)
 
-    requests.delete(f"{live.url}/v1/jobs/{job_id}", timeout=10)
+    requests.post(f"{live.url}/v1/jobs/{job_id}/cancel", timeout=10)
     assert wait_ended(live, job_id)["state"] == "cancelled"
     assert not folder.exists()
     gone = requests.get(f"{live.url}/v1/jobs/{job_id}/frames/0", timeout=10)
@@ -110,7 +110,7 @@ def test_a_1080p_video_of_three_seconds_is_taken_and_waits_on_disk_not_in_memory
     assert job.request is not None and not any(hasattr(value, "shape") for value in vars(job.request).values())
     assert len(sorted(folder.glob("frame_*.png"))) >= 2 and job.store.cached_frames <= CACHE_FRAMES
 
-    requests.delete(f"{live.url}/v1/jobs/{job_id}", timeout=10)
+    requests.post(f"{live.url}/v1/jobs/{job_id}/cancel", timeout=10)
     assert wait_ended(live, job_id)["state"] == "cancelled"
     assert not folder.exists()
 
@@ -168,12 +168,12 @@ def test_a_film_the_disk_has_no_room_for_is_refused_first_saying_how_much_is_nee
         video = post(live.url, "videos", VIDEO, [("frame", (f"{i}.jpg", jpeg(128, 128), "image/jpeg")) for i in range(400)])
         assert video.status_code == 507
         assert len(list(next(tmp_path.iterdir()).iterdir())) == 1  # and the refused ones left no folder behind
-        requests.delete(f"{live.url}/v1/jobs/{first.json()['id']}", timeout=10)
+        requests.post(f"{live.url}/v1/jobs/{first.json()['id']}/cancel", timeout=10)
         wait_ended(live, first.json()["id"])
         # ...and once it is cancelled, its room is free again.
         again = post(live.url, "zooms", {"width": "128", "height": "128", "frames": "400", **QUICK})
         assert again.status_code == 202, again.text
-        requests.delete(f"{live.url}/v1/jobs/{again.json()['id']}", timeout=10)
+        requests.post(f"{live.url}/v1/jobs/{again.json()['id']}/cancel", timeout=10)
     finally:
         live.stop()
 
@@ -185,7 +185,7 @@ def test_every_cap_is_stated_in_health_and_a_videos_upload_has_a_cap_of_its_own(
         limits = requests.get(f"{live.url}/v1/health", timeout=10).json()["limits"]
         assert {k: v for k, v in limits.items() if k != "film_disk_free_bytes"} == {
             "max_pixels": 2**22, "max_cost": 50_000_000, "max_upload_bytes": 2**20,
-            "max_video_upload_bytes": 4 * 2**20, "max_video_frames": 50}
+            "max_video_upload_bytes": 4 * 2**20, "max_video_frames": 50, "precisions": ["fp32", "bf16"]}
         assert 0 < limits["film_disk_free_bytes"]
         padding = ("frame", ("big.png", b"\0" * (2 * 2**20), "image/png"))  # 2 MiB: over a dream's cap, not a video's
         dream = requests.post(f"{live.url}/v1/dreams", files=[("image", padding[1])], timeout=10)

@@ -9,8 +9,8 @@ loaded by GIMP as it loads any PNG) with the same settings:
 - an 8-bit image (the plug-in sends RGBA u8) against ``dreamlayer dream in.png``: the same bits in;
 - the image converted to 16-bit (the values × 257; the plug-in sends RGBA u16) against the CLI on the 16-bit PNG
   of those values, 16-bit results compared;
-- the image converted to float (the values / 255, sent as f32) against the CLI on in.png, GIMP's float result
-  turned to 8 bits as the CLI writes its PNG;
+- the image converted to float and given the floats the CLI makes of in.png (sent as f32) against the CLI on
+  in.png: the same bits in; GIMP's float result turned to 8 bits as the CLI writes its PNG;
 - a selection that reaches every side of the layer (a feathered hole in it) against the CLI with ``--mask``.
 """
 

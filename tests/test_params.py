@@ -101,6 +101,7 @@ def test_every_surface_agrees_on_every_setting(server):
 
     served = requests.get(f"{server.url}/v1/settings", timeout=5).json()
     spec = requests.get(f"{server.url}/v1/openapi.json", timeout=5).json()
+    runnable = requests.get(f"{server.url}/v1/health", timeout=5).json()["limits"]["precisions"]
     forms = {route: spec["paths"][f"/v1/{route}"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
              for route in ("dreams", "zooms")}
     subcommands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
@@ -112,8 +113,10 @@ def test_every_surface_agrees_on_every_setting(server):
             assert (described["type"], described["default"]) == (SCHEMA_TYPES[setting.kind], setting.default)
             assert (described.get("minimum"), described.get("maximum"), described.get("choices")) == (knob.lo, knob.hi, list(knob.choices) or None)
             schema = forms[route][setting.name]
-            # The description offers only the models this server has downloaded (another would be refused).
-            choices = [m for m in described["choices"] if get_model(m).available()] if setting.name == "model" else described.get("choices")
+            # The description offers only the models this server has downloaded and the precisions its device runs
+            # (another would be refused).
+            choices = ([m for m in described["choices"] if get_model(m).available()] if setting.name == "model" else
+                       runnable if setting.name == "precision" else described.get("choices"))
             assert schema["type"] == described["type"] and schema.get("enum") == choices
             assert (schema.get("minimum"), schema.get("maximum"), schema.get("default")) == (knob.lo, knob.hi, setting.default)
             if knob.cli:

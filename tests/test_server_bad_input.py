@@ -188,3 +188,25 @@ def test_a_valid_dream_still_succeeds_after_all_that(server):
             break
         time.sleep(0.05)
     assert state == "done"
+
+
+@pytest.mark.parametrize("route", ["dreams", "zooms"])
+def test_a_precision_the_device_cannot_run_is_refused_before_the_job_is_queued(small_server, route):
+    """The CPU has no fp16: refused as the request is read (422), not as a failed job, and /v1/health says which
+    precisions the device runs, so a plugin can offer only those."""
+    part = {"image": ("in.png", png_bytes(), "image/png")}
+    r = requests.post(f"{small_server.url}/v1/{route}", files=part, data={"octaves": "1", "precision": "fp16"}, timeout=10)
+    assert_json_error(r, 422, "invalid_parameter")
+    assert "fp16 needs a GPU" in r.json()["error"]["message"]
+    assert requests.get(f"{small_server.url}/v1/health", timeout=5).json()["limits"]["precisions"] == ["fp32", "bf16"]
+
+
+def test_a_tile_smaller_than_two_grid_cells_still_dreams(small_server):
+    """A tile of 33 px with a layer of stride 32 once divided by zero inside the job: tiles are at least two cells."""
+    r = post_file(small_server.url, png_bytes(96, 80), fields={"tile": "33", "layer": "block15", "octaves": "1", "steps": "1"})
+    assert r.status_code == 202, r.text
+    deadline = time.monotonic() + 60
+    while (state := requests.get(f"{small_server.url}/v1/jobs/{r.json()['id']}", timeout=5).json()["state"]) in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert state == "done"

@@ -59,11 +59,11 @@ def test_full_queue_gets_503_with_retry_after_and_cancel_works(queue_server):
     assert requests.get(f"{url}/v1/health", timeout=5).json()["queue"]["running"] == running["id"]
     assert status(url, queued[1]["id"])["queue_position"] == 2
 
-    cancelled = requests.delete(f"{url}/v1/jobs/{queued[0]['id']}", timeout=5).json()
+    cancelled = requests.post(f"{url}/v1/jobs/{queued[0]['id']}/cancel", timeout=5).json()
     assert cancelled["state"] == "cancelled"
     steps_when_cancelled = status(url, running["id"])["progress"]["step"]
     assert status(url, running["id"])["state"] == "running"
-    requests.delete(f"{url}/v1/jobs/{running['id']}", timeout=5)
+    requests.post(f"{url}/v1/jobs/{running['id']}/cancel", timeout=5)
     final = wait_for(url, running["id"], ("cancelled", "done", "failed"))
     assert final["state"] == "cancelled"
     assert final["progress"]["step"] <= steps_when_cancelled + 2  # stops within a step of being asked
@@ -72,6 +72,25 @@ def test_full_queue_gets_503_with_retry_after_and_cancel_works(queue_server):
     assert never["state"] == "cancelled" and never["started"] is None
     r = requests.get(f"{url}/v1/jobs/{queued[0]['id']}/result", timeout=5)
     assert r.status_code == 409 and r.json()["error"]["code"] == "job_cancelled"
+
+
+def test_delete_cancels_and_forgets_a_job_whether_it_waits_runs_or_has_ended(queue_server):
+    url, queue = queue_server.url, queue_server.queue
+    running = submit(url, LONG)
+    wait_for(url, running["id"], ("running",))
+    waiting = submit(url, TINY, (64, 48))
+    for job in (waiting, running):
+        r = requests.delete(f"{url}/v1/jobs/{job['id']}", timeout=5)
+        assert r.status_code == 204 and not r.content
+        gone = requests.get(f"{url}/v1/jobs/{job['id']}", timeout=5)
+        assert gone.status_code == 404 and gone.json()["error"]["code"] == "unknown_job"
+    # The running one stops within a step and keeps nothing: the worker is free for the next dream.
+    done = submit(url, TINY, (64, 48))
+    assert wait_for(url, done["id"], ("done",))["state"] == "done"
+    assert queue.stats()["kept_bytes"] > 0
+    assert requests.delete(f"{url}/v1/jobs/{done['id']}", timeout=5).status_code == 204
+    assert queue.stats() == {"queued": 0, "running": None, "kept": 0, "kept_bytes": 0}
+    assert requests.delete(f"{url}/v1/jobs/{done['id']}", timeout=5).status_code == 404
 
 
 def test_an_abandoned_job_with_a_lease_is_cancelled(server):
@@ -157,7 +176,7 @@ class SubmitPollCancel(RuleBasedStateMachine):
     def cancel(self, data):
         if self.jobs:
             job_id = data.draw(__import__("hypothesis").strategies.sampled_from(self.jobs))
-            assert requests.delete(f"{self.live.url}/v1/jobs/{job_id}", timeout=5).status_code == 200
+            assert requests.post(f"{self.live.url}/v1/jobs/{job_id}/cancel", timeout=5).status_code == 200
 
     @invariant()
     def queue_stays_bounded(self):

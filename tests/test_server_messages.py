@@ -37,7 +37,7 @@ def test_a_lease_that_ran_out_says_so_in_the_error_and_the_log(server, caplog):
 def test_a_cancelled_job_without_a_lease_has_no_lease_error(server):
     job = submit(server.url, LONG)
     wait_for(server.url, job["id"], ("running",))
-    requests.delete(f"{server.url}/v1/jobs/{job['id']}", timeout=5)
+    requests.post(f"{server.url}/v1/jobs/{job['id']}/cancel", timeout=5)
     final = wait_for(server.url, job["id"], ("cancelled", "done", "failed"))
     assert final["state"] == "cancelled" and final["error"] is None
 

@@ -191,7 +191,7 @@ def test_server_zoom_can_be_cancelled_and_is_capped(server):
     deadline = time.monotonic() + 60
     while requests.get(f"{server.url}/v1/jobs/{job_id}", timeout=5).json()["frames"]["done"] < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
-    requests.delete(f"{server.url}/v1/jobs/{job_id}", timeout=5)
+    requests.post(f"{server.url}/v1/jobs/{job_id}/cancel", timeout=5)
     final = _wait(server.url, job_id)
     assert final["state"] == "cancelled" and final["frames"]["done"] < 400
     too_big = post_zoom(server.url, {**fields, "frames": "20000", "width": "1024", "height": "1024"})

@@ -76,7 +76,7 @@ def dream(image: Gimp.Image, drawable: Gimp.Drawable, preset: str, settings: lis
         show_progress(status, index, count)
 
     def fetch(client: DreamClient, status: JobStatus) -> tuple[bytes, JobStatus]:
-        return _checked_pixels(client.result(status.id).image, region.raw), status
+        return _checked_pixels(client.result(status.id, forget=True).image, region.raw), status
 
     dreams = connection.run_jobs([submitter(values) for values in settings], fetch, show)
     layers = _add_layers(image, drawable, region, dreams)

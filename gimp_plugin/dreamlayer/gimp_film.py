@@ -27,8 +27,11 @@ def checked(client: DreamClient, what: str, frames: int | None, width: int, heig
 
 
 def fetch_frames(client: DreamClient, status: JobStatus) -> tuple[list[bytes], JobStatus]:
-    """Every frame of a finished film, as PNG bytes; fetched before any image is made, so a failure leaves none."""
-    return [client.frame(status.id, index) for index in range(status.frames.total)], status
+    """Every frame of a finished film, as PNG bytes; fetched before any image is made, so a failure leaves none.
+    Then the server lets the film go."""
+    frames = [client.frame(status.id, index) for index in range(status.frames.total)]
+    client.delete(status.id)
+    return frames, status
 
 
 def show_frame_progress(status: JobStatus, what: str) -> None:

@@ -55,6 +55,7 @@ class FramesTask(ServerTask):
 
     def fetch(self, status: JobStatus) -> list[str]:
         self._save_frames(status.id, status.frames.done)
+        self.client.delete(status.id)  # every frame is saved here: the server's copy can go now
         return [self._path(i) for i in range(self._saved)]
 
     def apply(self, finished: Finished):

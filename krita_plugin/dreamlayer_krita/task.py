@@ -60,6 +60,7 @@ class ServerTask(QObject):
         self.title = ""  # what the progress line starts with, in a batch: "Variation 2 of 4"
         self.job_id: str | None = None
         self.new_layer = None
+        self.status: JobStatus | None = None  # the final status once done: the settings that ran, the seed drawn
         self.error: str | None = None
         self.notes: list[str] = []  # what the artist was told meanwhile; said again with the outcome
         self.done = False
@@ -140,6 +141,7 @@ class ServerTask(QObject):
         raise NotImplementedError
 
     def _apply(self, finished: Finished) -> None:
+        self.status = finished.status  # the server forgot the job once its result was fetched
         try:
             self.new_layer = self.apply(finished)
         except Exception as exc:  # noqa: BLE001
@@ -188,7 +190,7 @@ class DreamTask(ServerTask):
             self.show_png(self.client.preview(status.id))
 
     def fetch(self, status: JobStatus) -> JobResult:
-        return self.client.result(status.id)
+        return self.client.result(status.id, forget=True)
 
     def apply(self, finished: Finished):
         result: JobResult = finished.output

@@ -255,7 +255,17 @@ class DreamClient:
         return JobStatus.from_json(self._json("GET", f"/v1/jobs/{_quote(job_id)}"))
 
     def cancel(self, job_id: str) -> JobStatus:
-        return JobStatus.from_json(self._json("DELETE", f"/v1/jobs/{_quote(job_id)}"))
+        """Stop the job; it stays, so its status says it was cancelled."""
+        return JobStatus.from_json(self._json("POST", f"/v1/jobs/{_quote(job_id)}/cancel", b""))
+
+    def delete(self, job_id: str) -> None:
+        """Cancel the job if it has not ended and have the server forget it, freeing its memory and film folder
+        now rather than when its time is up. A job already gone is fine."""
+        try:
+            self._request("DELETE", f"/v1/jobs/{_quote(job_id)}")
+        except ClientError as exc:
+            if exc.code != "unknown_job":
+                raise
 
     def preview(self, job_id: str) -> bytes | None:
         """The latest octave's picture as PNG bytes, or None before the first octave is done."""
@@ -266,9 +276,12 @@ class DreamClient:
                 return None
             raise
 
-    def result(self, job_id: str) -> JobResult:
-        """The result in the form of the upload (RawImage for raw pixels, else the file's bytes) and its seed."""
+    def result(self, job_id: str, forget: bool = False) -> JobResult:
+        """The result in the form of the upload (RawImage for raw pixels, else the file's bytes) and its seed;
+        with ``forget``, the server then lets the job go (``delete``)."""
         body, headers = self._request("GET", f"/v1/jobs/{_quote(job_id)}/result")
+        if forget:
+            self.delete(job_id)
         seed = int(headers["X-Dreamlayer-Seed"]) if headers.get("X-Dreamlayer-Seed", "").isdigit() else None
         if headers.get("Content-Type", "").startswith("application/octet-stream"):
             return JobResult(RawImage(

@@ -77,7 +77,6 @@ def queue_case(krita, server):
 def guide_channels_layers_case(krita, server):
     """A guide layer picked in the docker, then the channels knob's strongest N and list, and a typed layer mix:
     what ran is what the docker showed, and a guide changes the dream."""
-    from dreamlayer_krita.client import DreamClient
     from dreamlayer_krita.controller import controller
 
     docker = connect_docker(krita, server)
@@ -90,14 +89,13 @@ def guide_channels_layers_case(krita, server):
             stripes += bytes((255, 40, 0, 255) if (x // 6) % 2 else (0, 200, 255, 255))
     guide.setPixelData(bytes(stripes), 0, 0, 96, 64)
     yield from select(doc, source)
-    client, knobs, runs = DreamClient(server), docker.panel.knobs, {}
+    knobs, runs = docker.panel.knobs, {}
     quick_knobs(docker, 5, steps=4)
 
     def dream(name):
         task = pressed(docker, docker.dream_button)[0]
         wait_for_all(docker)
-        status = client.status(task.job_id)
-        runs[name] = {"error": task.error, "settings": status.settings, "pixels": pixels(task.new_layer) if task.new_layer else b""}
+        runs[name] = {"error": task.error, "settings": task.status.settings if task.status else None, "pixels": pixels(task.new_layer) if task.new_layer else b""}
 
     dream("plain")
     docker.guide.refresh()

@@ -105,23 +105,21 @@ def select(doc, node):
 
 def presets_case(krita, server):
     """Each preset picked in the docker's combo box and dreamed with its Dream button; then one knob changed."""
-    from dreamlayer_krita.client import DreamClient
-
     docker = connect_docker(krita, server)
     doc, source = yield from picture_document(krita, "presets")
-    client, combo, ran = DreamClient(server), docker.panel.preset, {}
+    combo, ran = docker.panel.preset, {}
     # Each pick a change, as a new preset is: the one shown comes last.
     for index in [i for i in range(combo.count()) if i != combo.currentIndex()] + [combo.currentIndex()]:
         combo.setCurrentIndex(index)
         shown = docker.panel.values()
         task = press(docker, docker.dream_button)
-        status = client.status(task.job_id)
+        status = task.status
         ran[combo.itemText(index)] = {"shown": shown, "settings": status.settings, "preset": status.preset,
                                       "layer": task.new_layer.name(), "message": docker.message.text()}
     combo.setCurrentText("deep")
     docker.panel.knobs["steps"].widget.setValue(3)
     task = press(docker, docker.dream_button)
-    changed = client.status(task.job_id)
+    changed = task.status
     return {"presets": [combo.itemText(i) for i in range(combo.count())], "ran": ran,
             "changed": {"settings": changed.settings, "preset": changed.preset, "shown": docker.panel.values()},
             "bar": [docker.bar.value(), docker.bar.maximum()], "has_preview": docker.preview.image is not None,

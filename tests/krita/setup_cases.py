@@ -64,7 +64,7 @@ def dream_with_the_docker(docker, surface, folder):
     if task.error is None:
         with open(os.path.join(folder, f"{surface}.raw"), "wb") as f:
             f.write(bytes(task.new_layer.pixelData(0, 0, W, H)))
-        out["settings"] = task.client.status(task.job_id).settings
+        out["settings"] = task.status.settings
         out["bounds"] = [task.new_layer.bounds().width(), task.new_layer.bounds().height()]
     return out
 

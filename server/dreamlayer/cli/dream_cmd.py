@@ -111,7 +111,7 @@ def dream_here(args: argparse.Namespace, picture, params, mask, guide) -> Any:
     from ..engine import dream, load_model, pick_device
     from ..engine.render import octave_plan
 
-    net = load_model(params.model, pick_device(args.device))
+    net = load_model(params.model, pick_device(args.device, params.precision))
     total = len(octave_plan(params, *picture.size)) * params.steps
     with tqdm(total=total, desc="dreaming", unit="step", leave=False) as bar:
         def progress(p):

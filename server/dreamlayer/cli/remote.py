@@ -42,6 +42,6 @@ def dream_on_server(args: argparse.Namespace, picture: Picture, settings: Settin
     finally:
         for bar in bars:
             bar.close()
-    result = client.result(job.id).image
+    result = client.result(job.id, forget=True).image
     back = to_floats(np.frombuffer(result.data, dtype).reshape(picture.size[1], picture.size[0], len(layout)))
     return picture.with_pixels(np.ascontiguousarray(back[..., :3]), back[..., 3] if picture.alpha is not None else None)

@@ -117,7 +117,7 @@ def _dream_frames(args: argparse.Namespace, footage, params: DreamParams, settin
         done += 1
     if footage.frames and done >= footage.frames:
         return  # every frame was kept (the last run stopped while the film was written): no model to load
-    dreamer = FrameDreamer(load_model(params.model, pick_device(args.device)), params, settings)
+    dreamer = FrameDreamer(load_model(params.model, pick_device(args.device, params.precision)), params, settings)
     first = None
     with tqdm(total=footage.frames, initial=done, desc="dreaming", unit="frame") as bar:
         for index, frame in enumerate(read_frames(footage)):

@@ -82,7 +82,7 @@ def _film(args: argparse.Namespace, start, width: int, height: int, params: Drea
 
     if start is None:
         start = noise_picture(width, height, params.seed)
-    net = load_model(params.model, pick_device(args.device))
+    net = load_model(params.model, pick_device(args.device, params.precision))
     with (FrameWriter(args.output, settings.fps) as writer, tqdm(total=settings.frames, desc="zooming", unit="frame") as bar,
           BackgroundFrames(writer.write) as frames):  # encoding overlaps the next frame's dream
         for frame in zoom_frames(net, start, params, settings):

@@ -20,8 +20,16 @@ __all__ = ["DEFAULT_TILE", "autocast", "enable_kernel_search", "free_memory", "g
 _DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-def pick_device(name: str | None = None) -> torch.device:
-    """``None`` or ``"auto"``: CUDA, then Apple MPS, then the CPU."""
+def pick_device(name: str | None = None, precision: str | None = None) -> torch.device:
+    """``None`` or ``"auto"``: CUDA, then Apple MPS, then the CPU. With a ``precision``, a device that cannot run it
+    is refused here, before any model loads."""
+    device = _device(name)
+    if precision is not None:
+        check_precision(device.type, precision)
+    return device
+
+
+def _device(name: str | None) -> torch.device:
     if name in (None, "", "auto"):
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -39,13 +47,23 @@ def pick_device(name: str | None = None) -> torch.device:
     return device
 
 
+def precisions(device_type: str) -> tuple[str, ...]:
+    """The precisions a device runs: fp16 needs a GPU (the CPU's autocast has no fp16)."""
+    return tuple(name for name in _DTYPES if name != "fp16" or device_type not in ("cpu", "meta"))
+
+
+def check_precision(device_type: str, precision: str) -> None:
+    """Refuse a precision the device cannot run, before any work."""
+    if precision not in precisions(device_type):
+        raise InvalidParameter("fp16 needs a GPU; on the CPU use bf16 or fp32.")
+
+
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
     """Mixed precision for the network. Its weight cache is off: each step casts once anyway, and a CUDA graph
     must not capture casts cached outside it."""
+    check_precision(device.type, precision)
     if precision == "fp32":
         return contextlib.nullcontext()
-    if precision == "fp16" and device.type in ("cpu", "meta"):
-        raise InvalidParameter("fp16 needs a GPU; on the CPU use bf16 or fp32.")
     return torch.autocast(device.type, dtype=_DTYPES[precision], cache_enabled=False)
 
 

@@ -54,7 +54,8 @@ def tiled_gradient(image: torch.Tensor, gradient_of: GradientFn, tile: int, alig
     fighting.
     """
     height, width = image.shape[-2:]
-    tile = max(align, tile - tile % align)
+    # At least two grid cells, so that tiles can overlap by one (a one-cell tile could not overlap at all).
+    tile = max(2 * align, tile - tile % align)
     pad_side = pad_side or (lambda length: align_up(length, align))
     full_h, full_w = (_padded_length(n, tile, align, pad_side) for n in (height, width))
     padded = _pad_to(image, full_h, full_w)

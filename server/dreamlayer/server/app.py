@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import torch
 from flask import Flask
 
 from ..engine import pick_device
@@ -87,7 +88,8 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
     queue = JobQueue(runner, app.config["MAX_QUEUED"], app.config["RESULT_TTL"], app.config["MAX_KEPT_BYTES"])
     limits = Limits(app.config["MAX_PIXELS"], app.config["MAX_COST"],
                     FilmFolder(app.config["FILM_FOLDER"], app.config["FILM_DISK"]), app.config["MAX_UPLOAD_BYTES"],
-                    app.config["MAX_VIDEO_UPLOAD_BYTES"], app.config["MAX_VIDEO_FRAMES"])
+                    app.config["MAX_VIDEO_UPLOAD_BYTES"], app.config["MAX_VIDEO_FRAMES"],
+                    torch.device(runner.device).type)
     activity = Activity()
     app.extensions[EXTENSION_KEY] = Services(queue, runner, limits, StreamGate(app.config["MAX_STREAMS"]), activity)
     app.before_request(activity.touch)

@@ -3,7 +3,8 @@
 Jobs' records live in memory only; a film's frames and film live in its job folder on disk (films.py). Finished
 jobs are kept for a time-to-live within a memory budget (see retention.py), then forgotten with their folders, so
 memory stays bounded over thousands of jobs. Cancelling a queued job means it never starts; a
-running job sees its cancel flag at the next gradient step.
+running job sees its cancel flag at the next gradient step. Deleting a job cancels it and forgets it at once: its
+status answers 404 from then on, and its pictures and job folder go as soon as it has stopped.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Job:
     last_seen: float = field(default_factory=time.time)
     followers: int = 0  # open event streams: following a job counts as asking about it
     fetched: bool = False  # its result was downloaded at least once; such results make room first
+    deleted: bool = False  # forgotten at its client's request: nothing of it is kept once it ends
 
     def should_stop(self) -> bool:
         """Asked by the engine at every step."""
@@ -161,6 +163,22 @@ class JobQueue:
             elif job.state == RUNNING:
                 job.cancel_requested.set()
             return job
+
+    def delete(self, job_id: str) -> None:
+        """Cancel the job if it has not ended, and forget it now; a running one lets go of its pictures and job
+        folder once it has stopped (``_end``)."""
+        job = self.get(job_id)
+        with self._changed:
+            job.deleted = True
+            self._jobs.pop(job.id, None)
+            if job.state == QUEUED:
+                self._pending.remove(job)
+                self._end(job, CANCELLED)
+            elif job.state == RUNNING:
+                job.cancel_requested.set()
+            else:
+                self.retention.forget(job)
+                _discard(job.store)
 
     def describe(self, job: Job) -> dict[str, Any]:
         """The job's public status, as the API returns it."""
@@ -309,7 +327,11 @@ class JobQueue:
             if state in (CANCELLED, FAILED):
                 job.store.remove()  # nobody fetches a cancelled or failed film's frames
         job.version += 1
-        self.retention.add(job)
+        if job.deleted:
+            job.result, job.preview = None, None
+            _discard(job.store)
+        else:
+            self.retention.add(job)
         self._changed.notify_all()
 
     def _drop_result(self, job: Job) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Request
 
+from ..engine.devices import precisions
 from .errors import ApiError
 from .films import FilmFolder
 
@@ -30,10 +31,12 @@ class Limits:
     max_upload_bytes: int = 512 * 2**20  # a dream's or a zoom's request
     max_video_upload_bytes: int = 4 * 2**30  # a video's, whose frames go to disk as they are read
     max_video_frames: int = 10_000
+    device_type: str = "cpu"  # the server's device: which precisions it runs (fp16 needs a GPU)
 
     def describe(self) -> dict[str, Any]:
-        """``STATED_CAPS`` with their values."""
-        return {**{name: getattr(self, name) for name in FIXED_CAPS}, "film_disk_free_bytes": self.films.room()}
+        """``STATED_CAPS`` with their values, and the precisions the device runs."""
+        return {**{name: getattr(self, name) for name in FIXED_CAPS}, "film_disk_free_bytes": self.films.room(),
+                "precisions": list(precisions(self.device_type))}
 
 
 def check_upload_size(request: Request, kind: str, limits: Limits) -> None:

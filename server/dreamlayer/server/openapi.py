@@ -12,6 +12,7 @@ from typing import Any
 from .. import __version__
 from ..catalog import MODELS, get_model
 from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload
+from ..params.dream import PRECISIONS
 from .jobs import STATES
 from .limits import STATED_CAPS
 
@@ -34,13 +35,16 @@ def field_schemas(knobs: type[Knobs]) -> dict[str, dict[str, Any]]:
     return schemas
 
 
-def _model_fields(fields: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """The dream fields with model, layer and channels as this server takes them, and the rules tying a layer to
-    its model: the downloaded models only; a layer of the model chosen (without one, of the default model);
-    channel numbers that every such layer has (0 to 9: every layer has more than ten)."""
+def _model_fields(fields: dict[str, dict[str, Any]], precisions: tuple[str, ...]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The dream fields with model, layer, channels and precision as this server takes them, and the rules tying
+    a layer to its model: the downloaded models only; a layer of the model chosen (without one, of the default
+    model); channel numbers that every such layer has (0 to 9: every layer has more than ten); the precisions the
+    server's device runs."""
     names = [name for name in MODELS if get_model(name).available()] or list(MODELS)
-    fields = {**fields, "model": {**fields["model"], "enum": names},
-              "channels": {**fields["channels"], "pattern": r"^(all|strongest(:[1-9])?|[0-9](,[0-9])*)?$"}}
+    fields = dict(fields)
+    fields["model"] = {**fields["model"], "enum": names}
+    fields["precision"] = {**fields["precision"], "enum": list(precisions)}
+    fields["channels"] = {**fields["channels"], "pattern": r"^(all|strongest(:[1-9])?|[0-9](,[0-9])*)?$"}
     if len(names) == 1:
         fields["layer"] = {**fields["layer"], "pattern": _layer_pattern(names[0])}
         return fields, []
@@ -93,10 +97,10 @@ def _submit(summary: str, content: dict[str, Any]) -> dict[str, Any]:
         "507": _error("A film that needs more disk than the server has free for films"), **_COMMON}}}
 
 
-def _form(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+def _form(properties: dict[str, Any], precisions: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, Any]:
     """A multipart body: these parts and fields and no others (the server refuses unknown names), each picture
     part a picture file."""
-    properties, rules = _model_fields(properties)
+    properties, rules = _model_fields(properties, precisions)
     schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         schema["required"] = list(required)
@@ -113,7 +117,7 @@ _STATUS_EVENT = {"type": "object", "required": ["event", "data"], "properties": 
     "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": _ref("JobStatus")}}}
 
 
-def _paths() -> dict[str, Any]:
+def _paths(precisions: tuple[str, ...]) -> dict[str, Any]:
     pictures = {"image": {**_BINARY, "description": "the picture"},
                 "mask": {**_BINARY, "description": "the selection, as a grey picture of the same size (white: dream)"},
                 "guide": {**_BINARY, "description": "a picture whose features the dream reaches for"}}
@@ -130,14 +134,18 @@ def _paths() -> dict[str, Any]:
         "/v1/models": {"get": {"summary": "Models and their layers, with presets and settings", "responses": {"200": _json("Models", "Models"), **_COMMON}}},
         "/v1/settings": {"get": {"summary": "Every setting (type, default, range, label, help) and every preset",
                                  "responses": {"200": _json("Settings", "Settings"), **_COMMON}}},
-        "/v1/dreams": _submit("Queue a dream", {"multipart/form-data": _form({**pictures, **dream_fields}, ("image",))}),
+        "/v1/dreams": _submit("Queue a dream", {"multipart/form-data": _form({**pictures, **dream_fields}, precisions, ("image",))}),
         "/v1/zooms": _submit("Queue a zoom film (from a picture, or from noise of width × height)", {
-            "multipart/form-data": _form(zoom_fields)}),
+            "multipart/form-data": _form(zoom_fields, precisions)}),
         "/v1/videos": _submit("Queue a video: frames dreamed in order, following the motion", {
-            "multipart/form-data": _form(video_fields, ("frame",))}),
+            "multipart/form-data": _form(video_fields, precisions, ("frame",))}),
         "/v1/jobs/{job_id}": {**job,
             "get": {"summary": "A job's state, progress and settings", "responses": {"200": _json("Status", "JobStatus"), "404": _error("Unknown job"), **_COMMON}},
-            "delete": {"summary": "Cancel a job", "responses": {"200": _json("Status after cancelling", "JobStatus"), "404": _error("Unknown job"), **_COMMON}}},
+            "delete": {"summary": "Cancel the job if it has not ended, and forget it", "responses": {
+                "204": {"description": "Forgotten: the job is unknown from now on"}, "404": _error("Unknown job"), **_COMMON}}},
+        "/v1/jobs/{job_id}/cancel": {**job, "post": {"summary": "Cancel a job; it stays, with the state cancelled", "responses": {
+            "200": _json("Status after cancelling (a running job stops within one step)", "JobStatus"),
+            "404": _error("Unknown job"), **_COMMON}}},
         "/v1/jobs/{job_id}/events": {**job, "get": {"summary": "The job's status as Server-Sent Events", "responses": {
             "200": {"description": "one status event per change, until the job ends",
                     "content": {"text/event-stream": {"schema": _STATUS_EVENT}}},
@@ -148,7 +156,8 @@ def _paths() -> dict[str, Any]:
         "/v1/jobs/{job_id}/frames/{index}": {
             "parameters": [*_JOB_ID, {"name": "index", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}],
             "get": {"summary": "One finished frame of a zoom, as PNG", "responses": {
-                "200": _binary("PNG", "image/png"), "404": _error("Unknown job, no such frame (no_such_frame), or not made yet (frame_not_ready)"), "410": _EXPIRED,
+                "200": _binary("PNG", "image/png"), "404": _error("Unknown job, no such frame (no_such_frame), or not made yet (frame_not_ready)"),
+                "409": _error("The film failed (job_failed) or was cancelled (job_cancelled)"), "410": _EXPIRED,
                 **_COMMON}}},
         "/v1/jobs/{job_id}/result": {**job, "get": {"summary": "The result, in the form and depth of the upload", "responses": {
             "200": {**_binary("raw pixels (X-Dreamlayer-* headers) or the upload's file format", "application/octet-stream", "image/png",
@@ -197,7 +206,9 @@ def _components() -> dict[str, Any]:
                 "models_loaded": {"type": "array", "items": {"type": "string"}},
                 "queue": obj, "accepting": {"type": "boolean"},
                 "limits": {"type": "object", "description": "every cap on what the server takes",
-                           "properties": {name: {"type": "integer", "minimum": 0} for name in STATED_CAPS}},
+                           "properties": {**{name: {"type": "integer", "minimum": 0} for name in STATED_CAPS},
+                                          "precisions": {"type": "array", "items": {"type": "string"},
+                                                         "description": "the precisions the server's device runs"}}},
                 "event_streams": {"type": "object", "properties": {
                     "open": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 0}}}}},
             "Settings": {"type": "object", "required": ["dream", "zoom", "video", "presets", "default_preset"], "properties": {
@@ -211,11 +222,12 @@ def _components() -> dict[str, Any]:
     }
 
 
-def build_spec() -> dict[str, Any]:
+def build_spec(precisions: tuple[str, ...] = PRECISIONS) -> dict[str, Any]:
+    """The description of a server whose device runs ``precisions``."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "dreamlayer", "version": __version__, "description": "The local DeepDream server behind the Krita and GIMP plugins."},
-        "paths": _paths(),
+        "paths": _paths(precisions),
         "components": _components(),
         "security": [{}, {"bearer": []}],
     }

@@ -48,6 +48,12 @@ class Retention:
         if self.kept_bytes > self.max_bytes:
             self._make_room()
 
+    def forget(self, job: Job) -> None:
+        """Take out one finished job now (its client deleted it)."""
+        if job.id in self._sizes:
+            self._finished.remove(job)
+            self.kept_bytes -= self._sizes.pop(job.id)
+
     def forget_old(self, now: float) -> list[str]:
         """Take out the jobs whose time-to-live is over; returns their ids."""
         gone = []

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file,
 
 from .. import __version__
 from ..catalog import describe_models
+from ..engine.devices import precisions
 from ..params import describe
 from .errors import ApiError, shutting_down
 from .jobs import CANCELLED, EXPIRED, FAILED, FINAL_STATES, Job, Result
@@ -71,7 +72,7 @@ def settings():
 @v1.get("/openapi.json")
 def openapi():
     """This API's OpenAPI 3 description."""
-    return jsonify(build_spec())
+    return jsonify(build_spec(precisions(services().limits.device_type)))
 
 
 @v1.post("/dreams")
@@ -120,10 +121,17 @@ def job_status(job_id: str):
     return jsonify(_status(services().queue.get(job_id)))
 
 
-@v1.delete("/jobs/<job_id>")
+@v1.post("/jobs/<job_id>/cancel")
 def cancel_job(job_id: str):
-    """Cancel: a queued job never starts; a running one stops within one step."""
+    """Cancel: a queued job never starts; a running one stops within one step. The job stays, to say so."""
     return jsonify(_status(services().queue.cancel(job_id)))
+
+
+@v1.delete("/jobs/<job_id>")
+def delete_job(job_id: str):
+    """Cancel the job if it runs or waits, and forget it: from now on it is an unknown job."""
+    services().queue.delete(job_id)
+    return Response(status=204)
 
 
 @v1.get("/jobs/<job_id>/events")

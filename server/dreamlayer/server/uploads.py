@@ -21,6 +21,7 @@ from flask import Request
 from werkzeug.datastructures import FileStorage
 
 from ..catalog import get_model
+from ..engine.devices import check_precision
 from ..engine.render import octave_plan
 from ..errors import DreamlayerError, ImageTooLarge, InvalidParameter, ModelNotDownloaded, OverBudget
 from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
@@ -79,7 +80,7 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     fields, image_part, mask_part, guide_part = _parts(request)
     upload_fields, settings = split_fields(fields, DreamUpload)
     upload = DreamUpload.from_mapping(upload_fields, exact=True)
-    params = _params(settings, upload.preset)
+    params = _params(settings, upload.preset, limits)
     raw_image = image_part is None or _is_raw(image_part)
     image_bytes = request.get_data(cache=False) if image_part is None else image_part.read()
     mask_bytes = mask_part.read() if mask_part is not None else None
@@ -151,7 +152,7 @@ def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
         height, width = start.shape[:2]
     else:
         start, width, height = None, upload.width, upload.height
-    params = _params(settings_fields, upload.preset).replace(steps=settings.steps_per_frame).resolved(width, height)
+    params = _params(settings_fields, upload.preset, limits).replace(steps=settings.steps_per_frame).resolved(width, height)
     _check_cost("zoom", settings.frames * dream_cost(params, width, height), limits,
                 "Use fewer frames, steps or octaves, or a larger feature scale.")
     store = limits.films.new_store("zoom film", settings.frames, width, height)
@@ -196,7 +197,7 @@ def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
         raise InvalidParameter(f"This video has {len(parts)} frames; this server takes at most "
                                f"{limits.max_video_frames:,}. Send a shorter clip.")
     width, height = _part("frame 1", lambda: load_picture(parts[0].read(), limits.max_pixels)).size
-    params = _params(settings_fields, upload.preset).resolved(width, height)
+    params = _params(settings_fields, upload.preset, limits).resolved(width, height)
     later = params.replace(steps=settings.steps_per_frame)
     _check_cost("video", dream_cost(params, width, height) + (len(parts) - 1) * dream_cost(later, width, height),
                 limits, "Use fewer frames or steps, or a larger feature scale.")
@@ -236,8 +237,9 @@ def _is_raw(part: FileStorage) -> bool:
     return part.mimetype == "application/octet-stream"
 
 
-def _params(settings: Mapping[str, str], preset: str) -> DreamParams:
+def _params(settings: Mapping[str, str], preset: str, limits: Limits) -> DreamParams:
     params = DreamParams.from_mapping(settings, preset_params(preset), exact=True)
+    check_precision(limits.device_type, params.precision)
     if not get_model(params.model).available():
         raise ModelNotDownloaded(f"The '{params.model}' model is not downloaded on the server. Run `dreamlayer models pull {params.model}` there.")
     return params
