@@ -49,7 +49,7 @@ def sessions(request, tmp_path_factory):
         folder = here / "home" / ".config" / "GIMP" / version
         results["installer_said"] = install_with_dest("gimp", folder / "plug-ins", here / "home")
         results["installed"] = json.loads((folder / "dreamlayer" / "settings.json").read_text())
-        for name in ("in.png", "mask.u8"):
+        for name in ("in.png", "in.f32", "mask.u8"):
             shutil.copy(files / name, here / name)
         for name in ("setup_cases.py", "press_key.py"):
             shutil.copy(HERE / name, here / name)
