@@ -25,7 +25,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dreamlayer.client import DreamClient, RawImage  # noqa: E402
+from dreamlayer_editor.client import DreamClient  # noqa: E402
+from dreamlayer_editor.protocol import RawImage  # noqa: E402
 from dreamlayer.engine import dream  # noqa: E402
 from dreamlayer.images import Picture  # noqa: E402
 from dreamlayer.params import preset_params  # noqa: E402

@@ -22,7 +22,8 @@ import numpy as np
 from common import CAT
 from PIL import Image
 
-from dreamlayer.client import DreamClient, JobStatus
+from dreamlayer_editor.client import DreamClient
+from dreamlayer_editor.protocol import JobStatus
 
 
 def free_port() -> int:

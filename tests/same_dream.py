@@ -27,7 +27,7 @@ from PIL import Image
 from dreamlayer.images import Picture, save_picture
 from dreamlayer.images.deep import decode_16bit, png_bit_depth
 from dreamlayer.images.samples import to_floats
-from dreamlayer.launcher import probe
+from dreamlayer_editor.launcher import probe
 from dreamlayer.params import DreamParams
 
 from .conftest import cat_rgb

@@ -12,18 +12,26 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import dreamlayer.client as client_module
-from dreamlayer.client import ClientError, DreamClient, JobFailed, RawImage, RawMask, ServerUnavailable, encode_png, normalize_url
+import dreamlayer_editor
+from dreamlayer_editor.client import DreamClient
+from dreamlayer_editor.protocol import ClientError, JobFailed, RawImage, RawMask, ServerUnavailable, normalize_url
+from dreamlayer_editor.wire import encode_png
 
 from .conftest import CAT, cat_rgb
 from .live_server import TINY, png_bytes
 
 
-def test_client_imports_nothing_but_the_standard_library():
-    tree = ast.parse(Path(client_module.__file__).read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+def test_the_editor_core_imports_nothing_but_the_standard_library_and_itself():
+    """What the editors' embedded Python runs: no torch, numpy, requests or Pillow, and nothing else of dreamlayer."""
+    folder = Path(dreamlayer_editor.__file__).parent
+    modules = sorted(folder.glob("*.py"))
+    assert {path.stem for path in modules} >= {"__init__", "client", "protocol", "launcher", "films", "wire"}
+    for path in modules:
+        tree = ast.parse(path.read_text())
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+        assert imported <= set(sys.stdlib_module_names) | {"__future__"}, (path.name, imported)
 
 
 def test_raw_rgba_round_trip_with_mask_progress_and_preview(server):
@@ -110,7 +118,7 @@ def test_cli_dreams_through_the_server(server, tmp_path):
 
 
 def test_a_job_the_server_forgot_is_reported_as_lost_so_it_can_be_sent_again(server):
-    from dreamlayer.client import JobLost
+    from dreamlayer_editor.protocol import JobLost
 
     client = DreamClient(server.url)
     with pytest.raises(JobLost) as lost:

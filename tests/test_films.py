@@ -14,7 +14,9 @@ import pytest
 import requests
 from PIL import Image
 
-from dreamlayer.client import ClientError, DreamClient, film_disk_bytes
+from dreamlayer_editor.client import DreamClient
+from dreamlayer_editor.films import film_disk_bytes
+from dreamlayer_editor.protocol import ClientError
 from dreamlayer.server.app import DEFAULTS
 from dreamlayer.server.films import CACHE_FRAMES
 

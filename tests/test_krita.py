@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from dreamlayer.launcher import probe
+from dreamlayer_editor.launcher import probe
 
 from .editors import REPO, case_result, chroot_ready, install_as_user, read_case_results, require, run_in, workspace
 from .same_dream import install_with_dest
@@ -64,7 +64,7 @@ def run_krita(suite: str | None, group: str, env: dict[str, str], settings: dict
         home = here / "home"
         pykrita = home / ".local" / "share" / "krita" / "pykrita"
         installer = install_with_dest("krita", pykrita, home) if files else install_as_user("krita", home)
-        assert (pykrita / "dreamlayer.desktop").is_file() and (pykrita / "dreamlayer_krita" / "client.py").is_file()
+        assert (pykrita / "dreamlayer.desktop").is_file() and (pykrita / "dreamlayer_krita" / "lib" / "dreamlayer_editor" / "client.py").is_file()
         docker_settings = pykrita.parent / "dreamlayer" / "settings.json"
         installed = json.loads(docker_settings.read_text())
         docker_settings.write_text(json.dumps({**installed, **settings}))
@@ -482,7 +482,7 @@ def test_a_second_dream_pressed_while_one_runs_waits_its_turn(krita):
     q = case(krita, "still", "queue")
     assert q["queued"] == [1, 1] and q["waiting"] == [True, "1 more waiting (Cancel drops them)."]
     assert q["errors"] == [None, None] and not q["waiting_after"]
-    assert q["names"] == ["Background", "Source", "Dream (gentle, seed 41) 2", "Dream (gentle, seed 41)"]
+    assert q["names"] == ["Background", "Source", "Dream (gentle, seed 41) #2", "Dream (gentle, seed 41)"]
 
 
 def test_guide_layer_channels_and_layer_mix_from_the_docker_run_as_shown(krita):

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from dreamlayer import client, launcher
-from dreamlayer.launcher import LaunchError, PortTaken, ServerLauncher, probe
+from dreamlayer_editor import launcher
+from dreamlayer_editor.launcher import LaunchError, PortTaken, ServerLauncher, probe
 
 
 def free_port() -> int:
@@ -28,10 +28,6 @@ def wait_until(check, timeout: float, what: str) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"{what} within {timeout} s")
-
-
-def test_the_launcher_and_the_client_agree_on_the_port():
-    assert launcher.DEFAULT_PORT == client.DEFAULT_PORT
 
 
 def test_a_started_server_ends_with_the_program_that_started_it(tmp_path):

@@ -141,7 +141,7 @@ def test_importing_the_engine_brings_no_http_client():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     loaded = run.stdout.split()
-    assert "dreamlayer.engine" in loaded and "dreamlayer.client" not in loaded
+    assert "dreamlayer.engine" in loaded and "dreamlayer_editor.client" not in loaded
     for module in loaded:
         path = Path(sys.modules[module].__file__) if module in sys.modules else Path(__import__(module, fromlist=["_"]).__file__)
         tree = ast.parse(path.read_text())

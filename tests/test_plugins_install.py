@@ -17,17 +17,42 @@ from dreamlayer import __version__, plugins
 from dreamlayer.cli import main
 
 
+EDITOR_CORE = ("protocol", "client", "launcher", "films", "wire", "description", "layers", "follow", "shorthand", "settings_file",
+               "records")
+
+
+def installed_editor_core(lib: Path, monkeypatch) -> types.SimpleNamespace:
+    """The editor core as a plugin installed it in ``lib`` (put on sys.path first, as the plugin does), in place of
+    the checkout's."""
+    monkeypatch.syspath_prepend(str(lib))
+    for name in [name for name in sys.modules if name == "dreamlayer_editor" or name.startswith("dreamlayer_editor.")]:
+        monkeypatch.delitem(sys.modules, name)
+    core = types.SimpleNamespace(**{name: importlib.import_module(f"dreamlayer_editor.{name}") for name in EDITOR_CORE})
+    assert Path(core.client.__file__).parent == lib / "dreamlayer_editor"
+    return core
+
+
 @pytest.fixture
 def krita_modules(tmp_path, monkeypatch):
     """The installed plugin's pure-Python modules, imported without running its Krita-only __init__."""
     plugins.install("krita", tmp_path)
+    core = installed_editor_core(tmp_path / "dreamlayer_krita" / "lib", monkeypatch)
     package = types.ModuleType("dreamlayer_krita")
     package.__path__ = [str(tmp_path / "dreamlayer_krita")]
     monkeypatch.setitem(sys.modules, "dreamlayer_krita", package)
-    names = ("client", "launcher", "regions", "description", "state", "records", "health", "server_link", "diagnostics")
+    names = ("regions", "state", "records", "health", "server_link", "diagnostics")
     for name in names:
         monkeypatch.delitem(sys.modules, f"dreamlayer_krita.{name}", raising=False)
-    return types.SimpleNamespace(**{name: importlib.import_module(f"dreamlayer_krita.{name}") for name in names})
+    krita = {name: importlib.import_module(f"dreamlayer_krita.{name}") for name in names}
+    return types.SimpleNamespace(**{**vars(core), "records_core": core.records, **krita})
+
+
+def shipped_core(folder: Path) -> dict[str, bytes]:
+    """The editor core a plugin was installed with, module by module."""
+    return {path.name: path.read_bytes() for path in (folder / "dreamlayer_editor").glob("*.py")}
+
+
+CHECKOUT_CORE = shipped_core(plugins.EDITOR_CORE.parent)
 
 
 def test_install_krita_into_the_user_folder(tmp_path, monkeypatch, capsys):
@@ -38,8 +63,8 @@ def test_install_krita_into_the_user_folder(tmp_path, monkeypatch, capsys):
     for pykrita in (tmp_path / ".local/share/krita/pykrita", tmp_path / ".var/app/org.kde.krita/data/krita/pykrita"):
         assert (pykrita / "dreamlayer.desktop").is_file()
         assert (pykrita / "dreamlayer_krita" / "dreamlayer.action").is_file()
-        shipped = (pykrita / "dreamlayer_krita" / "client.py").read_bytes()
-        assert shipped == Path(plugins.CLIENT).read_bytes()  # the shared client, unchanged
+        # The editor core, as a package, unchanged
+        assert shipped_core(pykrita / "dreamlayer_krita" / "lib") == CHECKOUT_CORE
     assert "Python Plugin Manager" in capsys.readouterr().out
 
 
@@ -63,7 +88,10 @@ def test_package_krita_zip_has_what_the_importer_needs(tmp_path):
     out = tmp_path / "dreamlayer-krita.zip"
     assert main(["package-plugin", "krita", "--output", str(out)]) == 0
     names = set(zipfile.ZipFile(out).namelist())
-    assert {"dreamlayer.desktop", "dreamlayer_krita/__init__.py", "dreamlayer_krita/client.py", "dreamlayer_krita/dreamlayer.action"} <= names
+    assert {"dreamlayer.desktop", "dreamlayer_krita/__init__.py", "dreamlayer_krita/lib/dreamlayer_editor/client.py",
+            "dreamlayer_krita/dreamlayer.action"} <= names
+    # Krita's importer keeps the folder the .desktop file names, and that file: everything else is inside it.
+    assert all(name == "dreamlayer.desktop" or name.startswith("dreamlayer_krita/") for name in names)
     desktop = zipfile.ZipFile(out).read("dreamlayer.desktop").decode()
     assert "X-KDE-Library=dreamlayer_krita" in desktop and "ServiceTypes=Krita/PythonPlugin" in desktop
 
@@ -92,8 +120,8 @@ def test_pixel_formats_and_colour_models(krita_modules):
     assert regions.raw_format("RGBA", "F32") == ("RGBA", "f32")
     with pytest.raises(regions.UnsupportedDocument, match="CMYKA"):
         regions.raw_format("CMYKA", "U8")
-    taken = {"Dream (deep, seed 4711)", "Dream (deep, seed 4711) 2"}
-    assert regions.layer_name("deep, seed 4711", taken) == "Dream (deep, seed 4711) 3"
+    taken = {"Dream (deep, seed 4711)", "Dream (deep, seed 4711) #2"}
+    assert krita_modules.layers.dream_layer_name("deep, seed 4711", taken) == "Dream (deep, seed 4711) #3"
 
 
 def test_zoom_frames_widen_to_every_depth_and_back(krita_modules):
@@ -114,7 +142,7 @@ def test_the_installed_description_is_the_models(krita_modules, tmp_path):
     """The plugin's fallback knobs are the parameter model's, with every preset's values."""
     from dreamlayer.params import DreamParams, ZoomSettings, preset_params
 
-    description = krita_modules.description.Description.load(str(tmp_path / "dreamlayer_krita" / plugins.SETTINGS_FILE))
+    description = krita_modules.description.Description.load(str(tmp_path / "dreamlayer_krita"), "krita")
     assert [s["name"] for s in description.dream] == DreamParams.names()
     assert [s["name"] for s in description.zoom] == ZoomSettings.names()
     assert description.preset_values("deep") == preset_params("deep").to_dict()
@@ -122,7 +150,7 @@ def test_the_installed_description_is_the_models(krita_modules, tmp_path):
 
 
 def test_knob_values_are_checked_against_the_description(krita_modules, tmp_path, caplog):
-    description = krita_modules.description.Description.load(str(tmp_path / "dreamlayer_krita" / plugins.SETTINGS_FILE))
+    description = krita_modules.description.Description.load(str(tmp_path / "dreamlayer_krita"), "krita")
     stored = {"steps": 12, "octaves": 0, "step_size": 2, "seed": None, "scale": "big", "precision": "int4",
               "preserve_colors": 1, "colour": "red", "frames": 30}
     checked = description.checked(stored, "deep")
@@ -216,11 +244,11 @@ def test_an_animations_settings_are_checked_apart_from_a_zooms(krita_modules, tm
     """A video shares names with a zoom (steps_per_frame, fps, blend...): its values are a group of their own."""
     from dreamlayer.params import VideoSettings
 
-    description = krita_modules.description.Description.load(str(tmp_path / "dreamlayer_krita" / plugins.SETTINGS_FILE))
+    description = krita_modules.description.Description.load(str(tmp_path / "dreamlayer_krita"), "krita")
     assert [s["name"] for s in description.video] == VideoSettings.names()
     checked = description.checked({"blend": 0.3, "steps_per_frame": 500, "zoom": 1.1}, group="video")
     assert checked == {**VideoSettings().to_dict(), "blend": 0.3}  # a bad value and a zoom's name left out
-    assert krita_modules.description.installed_version(str(tmp_path / "dreamlayer_krita" / plugins.SETTINGS_FILE)) == __version__
+    assert krita_modules.description.installed_version(str(tmp_path / "dreamlayer_krita")) == __version__
 
 
 def test_the_health_watch_says_when_a_server_comes_goes_or_restarts(krita_modules):
@@ -242,15 +270,15 @@ def test_the_health_watch_says_when_a_server_comes_goes_or_restarts(krita_module
 def test_the_managed_server_choice_reports_a_start_that_fails_readably(krita_modules, tmp_path):
     link_module, reports = krita_modules.server_link, []
     link = link_module.ServerLink(str(tmp_path / "server.log"), os.getpid(), report=lambda *said: reports.append(said))
-    with pytest.raises(krita_modules.client.ClientError, match="No dream server is chosen"):
+    with pytest.raises(krita_modules.protocol.ClientError, match="No dream server is chosen"):
         link.ready()
     link.configure(link_module.ServerChoice(True, "", "", "", 1, "cpu"))  # a plugin not installed by install-plugin
-    with pytest.raises(krita_modules.client.ClientError, match="no Python is set to start one. Start `dreamlayer serve`"):
+    with pytest.raises(krita_modules.protocol.ClientError, match="no Python is set to start one. Start `dreamlayer serve`"):
         link.ready()
     choice = link_module.ServerChoice(True, "", "", str(tmp_path / "no-python"), 1, "cpu")
     link.configure(choice)
     assert link.client().url == "http://127.0.0.1:1" and link.client().token is None
-    with pytest.raises(krita_modules.client.ClientError, match="The Python that runs the dream server is not there"):
+    with pytest.raises(krita_modules.protocol.ClientError, match="The Python that runs the dream server is not there"):
         link.ready()
     assert reports[-1][0] == "not connected" and link.started_here() is None
     link.configure(choice._replace(managed=False, url="http://127.0.0.1:9", token="secret"))
@@ -315,17 +343,36 @@ def test_dream_records_are_kept_per_layer_in_the_document(krita_modules):
     records = krita_modules.records
     source, dream = _FakeNode("{source}"), _FakeNode("{dream}")
     document = _FakeDocument(_FakeNode("{root}", [_FakeNode("{group}", [source]), dream]))
-    record = records.DreamRecord("dream", "deep", {"seed": 4711, "steps": 16}, "{source}")
+    record = krita_modules.records_core.LayerRecord({"seed": 4711, "steps": 16}, "deep", source="{source}")
     records.remember(document, dream, record)
     assert records.recall(document, dream) == record and record.seed == 4711
     assert records.recall(document, source) is None
     assert records.find_node(document, "{source}") is source and records.find_node(document, "{gone}") is None
-    assert records.layer_label("deep", 4711) == "deep, seed 4711"
+    assert krita_modules.layers.layer_label("deep", 4711) == "deep, seed 4711"
+    # A record kept before the one shape (no version, every field named) is read as it was written.
+    document.annotations[records.ANNOTATION] = json.dumps({"{dream}": {
+        "kind": "zoom", "preset": "deep", "settings": {"seed": 7}, "source": None, "film": {"frames": 3}}}).encode()
+    assert records.recall(document, dream) == krita_modules.records_core.LayerRecord({"seed": 7}, "deep", "zoom", {"frames": 3})
     document.annotations[records.ANNOTATION] = b"not json"
     assert records.recall(document, dream) is None
 
 
-GIMP_MODULES = ("client", "launcher", "plugin_errors", "plugin_settings", "server_connection", "settings_description",
+def test_one_record_shape_reads_the_command_lines_and_the_plugins_older_ones(krita_modules):
+    LayerRecord, RecordError = krita_modules.records_core.LayerRecord, krita_modules.records_core.RecordError
+    cli = {"version": "0.1.0", "params": {"seed": 3}, "guide": None, "mask": {"width": 2, "height": 1, "sha256": "ab"}}
+    assert LayerRecord.from_json(cli) == LayerRecord({"seed": 3}, mask={"width": 2, "height": 1, "sha256": "ab"}, version="0.1.0")
+    gimp = {"preset": "deep", "settings": {"seed": 4}, "film": {"fps": 24}}
+    assert LayerRecord.from_json(gimp) == LayerRecord({"seed": 4}, "deep", film={"fps": 24})
+    record = LayerRecord({"seed": 5}, "classic", "video", {"fps": 12}, "{id}")
+    assert LayerRecord.from_bytes(record.to_bytes()) == record
+    for broken in ([], {"preset": "deep"}, {"settings": {}, "kind": "sculpture"}):
+        with pytest.raises(RecordError):
+            LayerRecord.from_json(broken)
+    with pytest.raises(RecordError, match="unreadable"):
+        LayerRecord.from_bytes(b"\xff")
+
+
+GIMP_MODULES = ("plugin_errors", "plugin_settings", "server_connection",
                 "setting_arguments", "mnemonics", "procedure_forms", "pictures")
 
 
@@ -333,12 +380,14 @@ GIMP_MODULES = ("client", "launcher", "plugin_errors", "plugin_settings", "serve
 def gimp(tmp_path, monkeypatch):
     """The GIMP plug-in's plain-Python modules (everything but its GIMP adapters), as installed."""
     plugins.install("gimp", tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path / "dreamlayer"))
+    core = installed_editor_core(tmp_path / "dreamlayer", monkeypatch)
     for name in GIMP_MODULES:
         monkeypatch.delitem(sys.modules, name, raising=False)
-    modules = types.SimpleNamespace(**{name: importlib.import_module(name) for name in GIMP_MODULES})
+    modules = types.SimpleNamespace(**{name: module for name, module in vars(core).items() if name != "description"},
+                                    description_module=core.description,
+                                    **{name: importlib.import_module(name) for name in GIMP_MODULES})
     modules.folder = tmp_path / "dreamlayer"
-    modules.description = modules.settings_description.load_description(str(modules.folder))
+    modules.description = modules.description_module.Description.load(str(modules.folder), "gimp")
     return modules
 
 
@@ -351,7 +400,7 @@ def test_install_gimp_into_every_gimp3_config(tmp_path, monkeypatch, capsys):
     for version in ("3.0", "3.2"):
         script = tmp_path / ".config" / "GIMP" / version / "plug-ins" / "dreamlayer" / "dreamlayer.py"
         assert script.is_file() and os.access(script, os.X_OK)
-        assert (script.parent / "client.py").read_bytes() == Path(plugins.CLIENT).read_bytes()
+        assert shipped_core(script.parent) == CHECKOUT_CORE
     assert not (tmp_path / ".config" / "GIMP" / "2.10" / "plug-ins").exists()
     assert "Filters > Artistic > DeepDream" in capsys.readouterr().out
 
@@ -376,13 +425,14 @@ def test_gimp_picture_helpers(gimp):
     pictures.check_base_type("RGB")
     with pytest.raises(gimp.plugin_errors.DreamError, match="indexed"):
         pictures.check_base_type("INDEXED")
-    assert pictures.layer_name("deep", 4711, {"Dream (deep, seed 4711)"}) == "Dream (deep, seed 4711) #2"
+    assert gimp.layers.dream_layer_name(gimp.layers.layer_label("deep", 4711), {"Dream (deep, seed 4711)"}) == "Dream (deep, seed 4711) #2"
     assert pictures.frame_layer_name(0, 25.0) == "Frame 1 (40ms)"
     assert pictures.with_delay("Frame 1 (83ms) (replace)", 40) == "Frame 1 (40ms) (replace)"
     assert pictures.with_delay("Background", 40) == "Background (40ms)"
-    assert pictures.variations_group_name("deep", [7, 8, 9]) == "Variations (deep, seeds 7 to 9)"
-    record = pictures.settings_record("deep", {"seed": 4711, "octaves": 5})
-    assert pictures.read_settings_record(record) == {"preset": "deep", "settings": {"seed": 4711, "octaves": 5}}
+    assert gimp.layers.variations_group_name("deep", [7, 8, 9]) == "Variations (deep, seeds 7 to 9)"
+    record = gimp.records.LayerRecord({"seed": 4711, "octaves": 5}, "deep").to_bytes()
+    assert json.loads(record) == {"kind": "dream", "preset": "deep", "settings": {"seed": 4711, "octaves": 5}}
+    assert gimp.records.LayerRecord.from_bytes(record).seed == 4711
 
 
 def test_gimp_arguments_are_the_installed_description(gimp):
@@ -416,7 +466,7 @@ def test_gimp_arguments_follow_a_changed_description(gimp):
     for preset in data["settings"]["presets"].values():
         preset["values"]["glow"] = 0.5
     (gimp.folder / "dreamlayer_settings.json").write_text(json.dumps(data))
-    form = gimp.procedure_forms.dream_form(gimp.settings_description.load_description(str(gimp.folder)))
+    form = gimp.procedure_forms.dream_form(gimp.description_module.Description.load(str(gimp.folder), "gimp"))
     arguments = {a.name: a for a in form.arguments}
     assert arguments["octaves"].maximum == 20 and arguments["octaves"].label.replace("_", "") == "Sizes"
     assert arguments["glow"].default == -1 and form.dream_settings({**_defaults(form), "glow": 0.25})[1]["glow"] == 0.25
@@ -536,8 +586,8 @@ def test_gimp_settings_file_survives_damage_and_keeps_tokens_for_the_user_only(g
 class LosingClient:
     """Stands in for DreamClient: every job is lost ``losses`` times, then done."""
 
-    def __init__(self, client_module, losses):
-        self.client, self.losses, self.submitted, self.cancelled = client_module, losses, 0, []
+    def __init__(self, protocol, losses):
+        self.protocol, self.losses, self.submitted, self.cancelled = protocol, losses, 0, []
 
     def submit(self):
         self.submitted += 1
@@ -546,7 +596,7 @@ class LosingClient:
     def wait(self, job_id, on_progress=None, poll_seconds=0):
         if self.losses:
             self.losses -= 1
-            raise self.client.JobLost("The server no longer knows this job.", "unknown_job")
+            raise self.protocol.JobLost("The server no longer knows this job.", "unknown_job")
         return job_id
 
     def cancel(self, job_id):
@@ -559,7 +609,7 @@ def test_gimp_a_lost_dream_is_sent_again_once(gimp, tmp_path, losses):
     settings = gimp.plugin_settings.PluginSettings(str(tmp_path))
     connection = gimp.server_connection.Connection("http://shared.example:37326", settings, tell=told.append)
     assert connection.launcher is None  # not this machine: never started from here
-    connection.client = LosingClient(gimp.client, losses)
+    connection.client = LosingClient(gimp.protocol, losses)
     run = lambda: connection.run_jobs([lambda client: client.submit()] * 2, lambda client, job: job, lambda *_: None)
     if losses == 1:
         assert run() == ["job3", "job4"]  # the lost one and the one after it, sent again
@@ -588,14 +638,14 @@ def test_gimp_dialogs_give_each_shown_label_its_own_letter(gimp):
 
 def test_gimp_without_its_description_says_how_to_reinstall(gimp):
     (gimp.folder / "dreamlayer_settings.json").unlink()
-    with pytest.raises(gimp.plugin_errors.DreamError, match="install-plugin gimp"):
-        gimp.settings_description.load_description(str(gimp.folder))
+    with pytest.raises(gimp.description_module.DescriptionError, match="install-plugin gimp"):
+        gimp.description_module.Description.load(str(gimp.folder), "gimp")
 
 
 def test_package_gimp_zip(tmp_path):
     out = tmp_path / "g.zip"
     assert main(["package-plugin", "gimp", "--output", str(out)]) == 0
     archive = zipfile.ZipFile(out)
-    assert {"dreamlayer/dreamlayer.py", "dreamlayer/client.py", "dreamlayer/dreamlayer_settings.json",
+    assert {"dreamlayer/dreamlayer.py", "dreamlayer/dreamlayer_editor/client.py", "dreamlayer/dreamlayer_settings.json",
             "dreamlayer/help/en/gimp-help.xml", "dreamlayer/help/en/dreamlayer.html"} <= set(archive.namelist())
     assert (archive.getinfo("dreamlayer/dreamlayer.py").external_attr >> 16) & 0o111

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import pytest
 import requests
 
-from dreamlayer.client import DreamClient
+from dreamlayer_editor.client import DreamClient
 
 from .live_server import TINY, LiveServer, png_bytes, start_server
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pytest
 import requests
 
-from dreamlayer.client import DreamClient
+from dreamlayer_editor.client import DreamClient
 from dreamlayer.server.shutdown import WORKER_WAIT
 
 from .live_server import TINY, png_bytes

@@ -256,7 +256,8 @@ def png(frame: np.ndarray) -> bytes:
 
 
 def test_the_server_dreams_a_sequence_of_frames_and_returns_them_as_made(server):
-    from dreamlayer.client import ClientError, DreamClient, JobState
+    from dreamlayer_editor.client import DreamClient
+    from dreamlayer_editor.protocol import ClientError, JobState
 
     client = DreamClient(server.url)
     settings = {"octaves": 1, "steps": 4, "steps_per_frame": 2, "scale": 1, "seed": 3, "format": "gif", "lease": 30}
@@ -274,7 +275,8 @@ def test_the_server_dreams_a_sequence_of_frames_and_returns_them_as_made(server)
 
 
 def test_a_server_video_is_capped_checked_and_can_be_cancelled(server):
-    from dreamlayer.client import ClientError, DreamClient, JobFailed
+    from dreamlayer_editor.client import DreamClient
+    from dreamlayer_editor.protocol import ClientError, JobFailed
 
     client = DreamClient(server.url)
     with pytest.raises(ClientError, match="every frame must be"):

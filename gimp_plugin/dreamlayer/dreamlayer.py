@@ -21,13 +21,13 @@ from gi.repository import Gio, GLib, GObject, Gimp  # noqa: E402
 
 PLUGIN_FOLDER = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, PLUGIN_FOLDER)
-from client import ClientError  # noqa: E402
+from dreamlayer_editor.protocol import ClientError  # noqa: E402
 from plugin_errors import DreamError  # noqa: E402
 from plugin_settings import PluginSettings  # noqa: E402
 from procedure_forms import (  # noqa: E402
     FROM_NOISE, GUIDE, SERVER_PYTHON, SERVER_URL, TOKEN, Form, animation_form, dream_form, zoom_form,
 )
-from settings_description import load_description  # noqa: E402
+from dreamlayer_editor.description import Description, DescriptionError  # noqa: E402
 
 PROCEDURE = "python-fu-dreamlayer"
 ZOOM_PROCEDURE = "python-fu-dreamlayer-zoom"
@@ -119,7 +119,7 @@ def _film_values(film: Gimp.Image, run_mode) -> Gimp.ValueArray:
 
 def _forms() -> dict:
     """Each procedure's form, from the installed description (GIMP asks for them at start-up)."""
-    description = load_description(PLUGIN_FOLDER)
+    description = Description.load(PLUGIN_FOLDER, "gimp")
     return {PROCEDURE: dream_form(description), ZOOM_PROCEDURE: zoom_form(description),
             ANIMATION_PROCEDURE: animation_form(description)}
 
@@ -174,7 +174,7 @@ def _guarded(procedure, run_mode, config, work):
         for name in KEPT_ELSEWHERE:
             config.set_property(name, "")
         return work(form, args, _connection(args))
-    except (DreamError, ClientError) as exc:
+    except (DreamError, ClientError, DescriptionError) as exc:
         return _error(procedure, str(exc))
     except Exception as exc:  # noqa: BLE001 - a readable message, never a traceback dialog
         return _error(procedure, f"{procedure.get_menu_label().rstrip('.')} failed unexpectedly: {exc}")

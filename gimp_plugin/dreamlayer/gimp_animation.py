@@ -17,7 +17,7 @@ gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp  # noqa: E402
 
-from client import encode_png  # noqa: E402
+from dreamlayer_editor.wire import encode_png  # noqa: E402
 from gimp_film import checked, fetch_frames, film_image, show_frame_progress  # noqa: E402
 from pictures import check_base_type, with_delay  # noqa: E402
 from server_connection import LEASE_SECONDS, Connection  # noqa: E402

@@ -19,9 +19,13 @@ gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp  # noqa: E402
 
-from client import DreamClient, JobStatus, RawImage, RawMask, encode_png  # noqa: E402
+from dreamlayer_editor.client import DreamClient  # noqa: E402
+from dreamlayer_editor.layers import dream_layer_name, layer_label, unique_name, variations_group_name  # noqa: E402
+from dreamlayer_editor.records import LayerRecord  # noqa: E402
+from dreamlayer_editor.protocol import JobStatus, RawImage, RawMask  # noqa: E402
+from dreamlayer_editor.wire import encode_png  # noqa: E402
 from pictures import (  # noqa: E402
-    SETTINGS_PARASITE, check_base_type, layer_name, pixel_format, settings_record, unique_name, variations_group_name,
+    SETTINGS_PARASITE, check_base_type, pixel_format,
 )
 from plugin_errors import DreamError  # noqa: E402
 from server_connection import LEASE_SECONDS, Connection  # noqa: E402
@@ -145,7 +149,7 @@ def _layer_names(layers: list[Gimp.Layer]) -> set[str]:
 
 
 def _new_layer(image: Gimp.Image, region: Region, status: JobStatus, existing: set[str]) -> Gimp.Layer:
-    name = layer_name(status.preset or "dream", (status.settings or {}).get("seed"), existing)
+    name = dream_layer_name(layer_label(status.preset or "dream", (status.settings or {}).get("seed")), existing)
     return Gimp.Layer.new(image, name, region.raw.width, region.raw.height, Gimp.ImageType.RGBA_IMAGE, 100.0,
                           Gimp.LayerMode.NORMAL)
 
@@ -157,5 +161,5 @@ def _fill(layer: Gimp.Layer, region: Region, data: bytes, status: JobStatus) -> 
     buffer.set(Gegl.Rectangle.new(0, 0, width, height), region.babl, data)
     buffer.flush()
     layer.update(0, 0, width, height)
-    record = settings_record(status.preset, status.settings or {})
+    record = LayerRecord(status.settings or {}, status.preset).to_bytes()
     layer.attach_parasite(Gimp.Parasite.new(SETTINGS_PARASITE, Gimp.PARASITE_PERSISTENT, list(record)))

@@ -14,8 +14,10 @@ import gi
 gi.require_version("Gimp", "3.0")
 from gi.repository import Gimp, Gio  # noqa: E402
 
-from client import DreamClient, JobStatus  # noqa: E402
-from pictures import SETTINGS_PARASITE, settings_record  # noqa: E402
+from dreamlayer_editor.client import DreamClient  # noqa: E402
+from dreamlayer_editor.protocol import JobStatus  # noqa: E402
+from dreamlayer_editor.records import LayerRecord  # noqa: E402
+from pictures import SETTINGS_PARASITE  # noqa: E402
 
 
 def checked(client: DreamClient, what: str, frames: int | None, width: int, height: int,
@@ -55,7 +57,7 @@ def film_image(frames: list[bytes], width: int, height: int, names: list[str], s
             layer = Gimp.file_load_layer(Gimp.RunMode.NONINTERACTIVE, film, Gio.File.new_for_path(path))
             layer.set_name(name)
             film.insert_layer(layer, None, 0)  # GIMP's animations play bottom to top
-    record = settings_record(status.preset, status.settings or {}, status.film)
+    record = LayerRecord(status.settings or {}, status.preset, status.kind, status.film).to_bytes()
     film.attach_parasite(Gimp.Parasite.new(SETTINGS_PARASITE, Gimp.PARASITE_PERSISTENT, list(record)))
     film.undo_enable()
     return film

@@ -9,9 +9,7 @@ as the network was trained on sRGB pictures; the result goes back in the same fo
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from plugin_errors import DreamError
 
@@ -36,26 +34,6 @@ def check_base_type(base_type_name: str) -> None:
                          "Use Image > Mode > RGB, then try again.")
 
 
-def layer_name(preset: str, seed: int | None, existing: set[str]) -> str:
-    """'Dream (deep, seed 4711)', then '... #2' and so on, so the seed that made a layer is in its name."""
-    return unique_name(f"Dream ({preset}, seed {seed})" if seed is not None else f"Dream ({preset})", existing)
-
-
-def variations_group_name(preset: str, seeds: list[int | None]) -> str:
-    """'Variations (deep, seeds 7 to 10)': the group that holds a batch of variations, each layer named with its seed."""
-    return f"Variations ({preset}, seeds {seeds[0]} to {seeds[-1]})"
-
-
-def unique_name(base: str, existing: set[str]) -> str:
-    """``base``, or 'base #2' and so on if a layer has that name already (GIMP would otherwise add its own '#1')."""
-    if base not in existing:
-        return base
-    n = 2
-    while f"{base} #{n}" in existing:
-        n += 1
-    return f"{base} #{n}"
-
-
 def frame_layer_name(index: int, fps: float) -> str:
     """GIMP's animation convention: the frame's delay in the layer name, as GIF and WebP export read it."""
     return f"Frame {index + 1} ({round(1000 / fps)}ms)"
@@ -66,15 +44,3 @@ def with_delay(name: str, milliseconds: int) -> str:
     delay = f"({milliseconds}ms)"
     replaced, count = DELAY.subn(delay, name, count=1)
     return replaced if count else f"{name} {delay}"
-
-
-def settings_record(preset: str | None, settings: dict[str, Any], film: dict[str, Any] | None = None) -> bytes:
-    """What the server reported it ran (seed and feature size resolved), as the parasite's bytes."""
-    record: dict[str, Any] = {"preset": preset, "settings": settings}
-    if film is not None:
-        record["film"] = film
-    return json.dumps(record, sort_keys=True).encode("utf-8")
-
-
-def read_settings_record(data: bytes) -> dict[str, Any]:
-    return json.loads(bytes(data).decode("utf-8"))

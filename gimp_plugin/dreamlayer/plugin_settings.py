@@ -16,14 +16,10 @@ Plain Python, no GIMP: a damaged or missing file reads as empty, so it never sto
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any
 
-from launcher import OWNER_ONLY, save_settings_file
+from dreamlayer_editor.settings_file import FOLDER, NAME, SERVER_PYTHON, keep_owner_only, read_settings_file, save_settings_file
 
-FOLDER = "dreamlayer"
-SETTINGS_FILE = "settings.json"
 LOG_FILE = "server.log"
 DEFAULT_IDLE_EXIT = 600.0  # long enough to keep the model loaded between an artist's tries, short enough to give memory back
 
@@ -33,11 +29,11 @@ class PluginSettings:
 
     def __init__(self, folder: str):
         self.folder = folder
-        self.path = os.path.join(folder, SETTINGS_FILE)
+        self.path = os.path.join(folder, NAME)
         self.log_file = os.path.join(folder, LOG_FILE)
-        self.values = _read(self.path)
+        self.values = read_settings_file(self.path)
         if self.values.get("tokens"):
-            _owner_only(self.path)  # a copy (GIMP 3.2 copies 3.0's folder on its first start) may have lost the mode
+            keep_owner_only(self.path)  # a copy (GIMP 3.2 copies 3.0's folder on its first start) may have lost the mode
 
     @classmethod
     def in_gimp_folder(cls, gimp_folder: str) -> PluginSettings:
@@ -45,7 +41,7 @@ class PluginSettings:
 
     @property
     def server_python(self) -> str:
-        return str(self.values.get("server_python") or "")
+        return str(self.values.get(SERVER_PYTHON) or "")
 
     @property
     def idle_exit(self) -> float:
@@ -62,7 +58,7 @@ class PluginSettings:
 
     def set_server_python(self, python: str) -> None:
         if python != self.server_python:
-            self.values["server_python"] = python
+            self.values[SERVER_PYTHON] = python
             self.save()
 
     def set_token(self, url: str, token: str | None) -> None:
@@ -81,19 +77,3 @@ class PluginSettings:
         """Write the file readable by its owner only, whatever it held before (it may hold tokens)."""
         save_settings_file(self.path, self.values)
 
-
-def _owner_only(path: str) -> None:
-    try:
-        if os.stat(path).st_mode & 0o077:
-            os.chmod(path, OWNER_ONLY)
-    except OSError:
-        pass  # not ours to change: it still works, and the next save writes a file of our own
-
-
-def _read(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            values = json.load(f)
-        return values if isinstance(values, dict) else {}
-    except (OSError, ValueError):
-        return {}

@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from client import DEFAULT_URL
+from dreamlayer_editor.protocol import DEFAULT_URL
 from mnemonics import fit
 from server_connection import FORGET_TOKEN
 from setting_arguments import LAYER_MIX, Argument, FilmKnob, Knob, Option, check_layer_fits_model, dream_knob
-from settings_description import Description
+from dreamlayer_editor.description import Description
 
 PRESET, SERVER_URL, FROM_NOISE = "preset", "server-url", "from-noise"
 TOKEN, SERVER_PYTHON = "token", "server-python"
@@ -87,9 +87,7 @@ class Form(NamedTuple):
         count = args[VARIATIONS]
         if count <= 1:
             return preset, [settings]
-        highest = next(k.setting["maximum"] for k in self.knobs if k.setting["name"] == "seed") - count + 1
-        first = min(settings["seed"], highest) if settings["seed"] is not None else choose(0, highest)
-        return preset, [{**settings, "seed": first + n} for n in range(count)]
+        return preset, [{**settings, "seed": seed} for seed in self.description.variation_seeds(settings["seed"], count, choose)]
 
     def zoom_settings(self, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """(preset, the dream settings a zoom takes and the film's own settings)."""

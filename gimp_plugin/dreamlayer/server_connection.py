@@ -24,8 +24,10 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from client import DEFAULT_PORT, ClientError, DreamClient, JobLost, JobStatus, ServerUnavailable, normalize_url
-from launcher import LaunchError, NoPython, ServerLauncher
+from dreamlayer_editor.client import DreamClient
+from dreamlayer_editor.follow import losses_as_lost_jobs
+from dreamlayer_editor.protocol import DEFAULT_PORT, ClientError, JobLost, JobStatus, normalize_url
+from dreamlayer_editor.launcher import LaunchError, NoPython, ServerLauncher
 from plugin_errors import DreamError
 from plugin_settings import PluginSettings
 
@@ -158,16 +160,8 @@ class Connection:
     def _finish(self, jobs: list[JobStatus], index: int, fetch, show) -> Any:
         """Job ``index`` followed to its end and fetched; a result that vanished between "done" and fetching it
         counts as a lost job too."""
-        try:
+        with losses_as_lost_jobs():
             return fetch(self.client, self._follow(jobs, index, show))
-        except JobLost:
-            raise
-        except ServerUnavailable as exc:
-            raise JobLost(str(exc), "server_restarted") from None
-        except ClientError as exc:
-            if exc.code in ("unknown_job", "expired"):
-                raise JobLost(str(exc), exc.code) from None
-            raise
 
     def _cancel(self, jobs: list[JobStatus]) -> None:
         for job in jobs:

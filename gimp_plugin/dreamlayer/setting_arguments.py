@@ -25,6 +25,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from dreamlayer_editor.shorthand import ShorthandError, parse_layers
 from plugin_errors import DreamError
 
 FROM_PRESET = "from-preset"  # the choice that takes the preset's value
@@ -275,7 +276,10 @@ def check_layer_fits_model(settings: dict[str, Any], layer_from_preset: bool,
     """A preset's layer belongs to the preset's network: with another network, that network's default layer runs.
     A layer chosen for a network that does not have it is refused before anything is sent."""
     layers = model_layers.get(settings["model"], [])
-    names = [part.split("=")[0].strip() for part in settings["layer"].split(",") if part.strip()]
+    try:
+        names = [name for name, _ in parse_layers(settings["layer"])]
+    except ShorthandError as exc:
+        raise DreamError(str(exc)) from None
     misplaced = [name for name in names if name not in layers]
     if misplaced and layer_from_preset:
         settings["layer"] = ""

@@ -9,10 +9,18 @@ the docker sends every knob's value.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from typing import Any
 
 from krita import DockWidgetFactory, DockWidgetFactoryBase, Krita
+
+# The editor core (dreamlayer_editor) is installed inside this package, in lib/: Krita's "Import Python Plugin from
+# File" keeps only the plugin's own folder. Put first, so the copy installed with this plugin is the one it runs.
+_LIB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib")
+if os.path.isdir(_LIB) and _LIB not in sys.path:
+    sys.path.insert(0, _LIB)
 
 from .controller import controller
 from .qt import process_events

@@ -7,9 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .client import RawImage, RawMask, encode_png
+from dreamlayer_editor.layers import dream_layer_name
+from dreamlayer_editor.protocol import RawImage, RawMask
+from dreamlayer_editor.wire import encode_png
+
 from .records import find_node, node_id
-from .regions import Bounds, UnsupportedDocument, layer_name, raw_format, region_to_dream, to_rgba8
+from .regions import Bounds, UnsupportedDocument, raw_format, region_to_dream, to_rgba8
 
 
 class Region(NamedTuple):
@@ -79,7 +82,7 @@ def add_result_layer(document, above, region: Bounds, pixels: bytes, label: str)
     """A new paint layer "Dream (label)" right above ``above``, filled before it is added, so that adding it is the
     one undo step."""
     parent = above.parentNode()
-    layer = _filled_layer(document, region, pixels, layer_name(label, {n.name() for n in parent.childNodes()}))
+    layer = _filled_layer(document, region, pixels, dream_layer_name(label, {n.name() for n in parent.childNodes()}))
     parent.addChildNode(layer, above)
     document.refreshProjection()
     return layer
@@ -98,14 +101,14 @@ class VariationGroup:
         group = find_node(document, self.group_id) if self.group_id is not None else None
         if group is None:
             parent = source.parentNode()
-            group = document.createGroupLayer(layer_name(self.label, {n.name() for n in parent.childNodes()}))
-            layer = _filled_layer(document, region, pixels, layer_name(label, set()))
+            group = document.createGroupLayer(dream_layer_name(self.label, {n.name() for n in parent.childNodes()}))
+            layer = _filled_layer(document, region, pixels, dream_layer_name(label, set()))
             group.setChildNodes([layer])
             parent.addChildNode(group, source)
             self.group_id = node_id(group)
         else:
             children = group.childNodes()
-            layer = _filled_layer(document, region, pixels, layer_name(label, {n.name() for n in children}))
+            layer = _filled_layer(document, region, pixels, dream_layer_name(label, {n.name() for n in children}))
             group.addChildNode(layer, children[-1] if children else None)
         document.refreshProjection()
         return layer

@@ -13,7 +13,8 @@ import logging
 import threading
 from typing import Any
 
-from .client import ClientError
+from dreamlayer_editor.protocol import ClientError
+
 from .health import HealthTracker
 from .qt import QObject, QtCore, pyqtSignal
 from .server_link import ServerChoice, ServerLink

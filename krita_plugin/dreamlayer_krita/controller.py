@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 from typing import Any
 
 from krita import Krita
+
+from dreamlayer_editor.description import Description, DescriptionError, installed_version
 
 from . import diagnostics
 from . import state as state_file
 from .adapter import VariationGroup, read_guide
 from .connection import Connection
-from .description import Description, DescriptionError, installed_version
 from .film_tasks import AnimationTask, ZoomTask
 from .lineup import Lineup
 from .qt import KRITA_VERSION, QObject, QtCore, app_data_dir, pyqtSignal
@@ -28,6 +28,8 @@ from .regions import UnsupportedDocument
 from .server_link import FixedServer, ServerChoice
 from .state import MANAGED
 from .task import CANCELLED, DreamError, DreamTask, ServerTask
+
+PLUGIN_FOLDER = os.path.dirname(os.path.abspath(__file__))  # where the installer wrote the settings description
 
 log = logging.getLogger("dreamlayer_krita")
 SERVER_FIELDS = ("server_mode", "server_url", "token", "server_python", "managed_port", "managed_device")
@@ -56,7 +58,7 @@ class Controller(QObject):
         self.lineup.ended.connect(self._ended)
         self.connection.configure(self.server_choice())
         try:
-            self.apply_description(Description.load())
+            self.apply_description(Description.load(PLUGIN_FOLDER, "krita"))
         except DescriptionError as exc:
             self.description_problem = str(exc)
 
@@ -156,7 +158,7 @@ class Controller(QObject):
             self.errors.add(text)
 
     def diagnostics_text(self) -> str:
-        versions = {"Plugin (dreamlayer)": installed_version(), "Krita": KRITA_VERSION, "Qt": QtCore.qVersion(),
+        versions = {"Plugin (dreamlayer)": installed_version(PLUGIN_FOLDER), "Krita": KRITA_VERSION, "Qt": QtCore.qVersion(),
                     "PyQt": QtCore.PYQT_VERSION_STR}
         connection = self.connection
         return diagnostics.report(versions, connection.choice, f"{connection.state}: {connection.text}",
@@ -181,7 +183,7 @@ class Controller(QObject):
             guide, params, count = self._guide(document), self.dream_params(), self.state.variations
             if count <= 1:
                 return [self.dream(document, node, params, guide=guide)]
-            seeds = self._seeds(params.get("seed"), count)
+            seeds = self.description.variation_seeds(params.get("seed"), count)
             batch = VariationGroup(f"variations, {params['preset']}, seeds {seeds[0]} to {seeds[-1]}")
             tasks: list[ServerTask] = []
             region = None
@@ -260,13 +262,6 @@ class Controller(QObject):
         if node is None:
             raise DreamError("The guide layer is not in this image: pick another guide, or none.")
         return self._make(read_guide, document, node)
-
-    def _seeds(self, first: int | None, count: int) -> list[int]:
-        """``count`` consecutive seeds from ``first`` (or a drawn one), all inside the seed's range."""
-        setting = next((s for s in self.description.dream if s["name"] == "seed"), {})
-        highest = setting.get("maximum", 2**31 - 1) - count + 1
-        first = random.SystemRandom().randint(0, highest) if first is None else min(first, highest)
-        return list(range(first, first + count))
 
     def _document(self):
         """The active document, once there are knobs to dream with; else None, and the artist is told why."""

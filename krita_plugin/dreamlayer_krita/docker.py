@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from krita import DockWidget
 
-from .client import JobStatus
+from dreamlayer_editor.description import Description
+from dreamlayer_editor.protocol import JobStatus
+
 from .controller import controller
-from .description import Description
 from .guide_picker import GuidePicker
 from .panel import KnobPanel
 from .qt import QtCore, QtWidgets

@@ -13,10 +13,14 @@ import shutil
 import tempfile
 from typing import Any
 
+from dreamlayer_editor.layers import layer_label
+from dreamlayer_editor.records import LayerRecord
+from dreamlayer_editor.protocol import JobStatus
+from dreamlayer_editor.wire import encode_png
+
 from .adapter import read_zoom_start
-from .client import JobStatus, encode_png
 from .frames import Frame, SourceFrames, build_animated_layer, import_frames_as_layer, read_animation
-from .records import DreamRecord, layer_label, node_id, remember
+from .records import node_id, remember
 from .regions import UnsupportedDocument, alpha8, raw_format, timeline, to_rgba8
 from .task import DreamError, Finished, ServerTask
 
@@ -97,7 +101,7 @@ class ZoomTask(FramesTask):
         label = f"zoom, {layer_label(preset, settings.get('seed'))}"
         layer = import_frames_as_layer(self.document, self.node, finished.output, self.params.get("fps"), label)
         source = node_id(self.node) if self.node is not None else None
-        remember(self.document, layer, DreamRecord("zoom", preset, settings, source, status.film))
+        remember(self.document, layer, LayerRecord(settings, preset, "zoom", status.film, source))
         return layer
 
 
@@ -132,5 +136,5 @@ class AnimationTask(FramesTask):
         frames = [Frame(path, alpha) for path, alpha in zip(files, self._alphas)]
         label = f"animation, {layer_label(preset, settings.get('seed'))}"
         layer = build_animated_layer(self.document, self.node, timeline(self.source.times, frames), label)
-        remember(self.document, layer, DreamRecord("animation", preset, settings, node_id(self.node), status.film))
+        remember(self.document, layer, LayerRecord(settings, preset, "animation", status.film, node_id(self.node)))
         return layer

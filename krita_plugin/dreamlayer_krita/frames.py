@@ -21,8 +21,10 @@ from typing import NamedTuple
 
 from krita import Krita
 
+from dreamlayer_editor.layers import dream_layer_name
+
 from .qt import QtGui, process_events
-from .regions import UnsupportedDocument, from_bgra8, layer_name, raw_format
+from .regions import UnsupportedDocument, from_bgra8, raw_format
 
 # How long Krita may take to make a just-added group the active layer, and to settle the document's timing.
 ACTIVATE_SECONDS = 10.0
@@ -113,7 +115,7 @@ def build_animated_layer(document, source, shown: list[Frame | None], label: str
     when there is one, else at the top; two undo steps remove it (the conversion, then the group of frames)."""
     layout, depth = raw_format(document.colorModel(), document.colorDepth())
     parent = source.parentNode() if source is not None else document.rootNode()
-    group = document.createGroupLayer(layer_name(label, {node.name() for node in parent.childNodes()}))
+    group = document.createGroupLayer(dream_layer_name(label, {node.name() for node in parent.childNodes()}))
     # Filled before it is added, so adding the group with its frames is one undo step.
     group.setChildNodes([_frame_layer(document, index, frame, layout, depth) for index, frame in enumerate(shown)])
     parent.addChildNode(group, source)

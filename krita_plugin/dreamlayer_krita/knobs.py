@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dreamlayer_editor.shorthand import ChannelChoice, ShorthandError, parse_channels
+
 from .qt import QtWidgets
 
 LARGEST_INT = 2**31 - 1  # a QSpinBox holds a C int
@@ -215,11 +217,14 @@ class ChannelsKnob(Knob):
         parts = (self.mode, self.count, self.listed)
         blocked = [part.blockSignals(True) for part in parts]  # the panel blocks only the container's signals
         try:
-            mode = "all" if text in ("", "all") else "strongest" if text.startswith("strongest") else "these"
+            try:
+                choice = parse_channels(text)
+            except ShorthandError:  # shown as typed, for the artist to mend
+                choice = ChannelChoice(0, ())
+            mode = "all" if choice is None else "strongest" if choice.strongest else "these"
             self.mode.setCurrentIndex(self.mode.findData(mode))
             if mode == "strongest":
-                count = text.partition(":")[2]
-                self.count.setValue(int(count) if count.isdigit() else 1)
+                self.count.setValue(choice.strongest)
             elif mode == "these":
                 self.listed.setText(text)
             self._show_mode()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .description import Description
+from dreamlayer_editor.description import Description
+
 from .knobs import Knob, LayerKnob, make_knob
 from .qt import QtCore, QtWidgets, pyqtSignal
 from .widgets import FoldingSection

@@ -2,8 +2,8 @@
 the .kra is saved and opened again.
 
 They live in one document annotation (Krita 5.1 and 6 save annotations in the .kra, and the layers' uniqueIds
-with them): a JSON map from a dream layer's uniqueId to what made it (the preset, the settings that ran with the
-seed drawn, and the source layer's uniqueId). Layers that are deleted later leave a few hundred bytes behind,
+with them): a JSON map from a dream layer's uniqueId to what made it, a ``LayerRecord`` (the preset, the settings
+that ran with the seed drawn, and the source layer's uniqueId). Layers that are deleted later leave a few hundred bytes behind,
 which is cheaper than losing the record of a layer that an undo removes and a redo brings back.
 """
 
@@ -11,46 +11,31 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, NamedTuple
+from typing import Any
+
+from dreamlayer_editor.records import LayerRecord, RecordError
 
 log = logging.getLogger("dreamlayer_krita")
 ANNOTATION = "dreamlayer-dreams"
 ANNOTATION_DESCRIPTION = "dreamlayer: the settings each dream layer was made with"
 
 
-class DreamRecord(NamedTuple):
-    kind: str  # dream or zoom
-    preset: str
-    settings: dict[str, Any]  # the dream settings that ran, as the job reported them (seed and scale resolved)
-    source: str | None  # the source layer's uniqueId; None for a zoom from noise
-    film: dict[str, Any] | None = None  # a zoom's film settings
-
-    @property
-    def seed(self) -> int | None:
-        return self.settings.get("seed")
-
-
-def layer_label(preset: str, seed: int | None) -> str:
-    """What a dream layer's name says in brackets: 'deep, seed 4711'."""
-    return preset if seed is None else f"{preset}, seed {seed}"
-
-
 def node_id(node) -> str:
     return node.uniqueId().toString()
 
 
-def remember(document, layer, record: DreamRecord) -> None:
+def remember(document, layer, record: LayerRecord) -> None:
     records = _read(document)
-    records[node_id(layer)] = record._asdict()
+    records[node_id(layer)] = record.to_json()
     document.setAnnotation(ANNOTATION, ANNOTATION_DESCRIPTION, json.dumps(records).encode("utf-8"))
 
 
-def recall(document, layer) -> DreamRecord | None:
+def recall(document, layer) -> LayerRecord | None:
     """What made ``layer``, or None if it is not a dream layer (or its record is unreadable)."""
     stored = _read(document).get(node_id(layer))
     try:
-        return DreamRecord(**stored) if stored is not None else None
-    except TypeError:
+        return LayerRecord.from_json(stored) if stored is not None else None
+    except RecordError:
         log.warning("dreamlayer: ignoring the unreadable record of the layer %s: %r", layer.name(), stored)
         return None
 

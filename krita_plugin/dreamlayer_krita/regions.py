@@ -99,17 +99,6 @@ def from_bgra8(data: bytes, layout: str, depth: str) -> bytes:
     return bytes(out)
 
 
-def layer_name(label: str, existing: set[str]) -> str:
-    """'Dream (deep, seed 4711)', then 'Dream (deep, seed 4711) 2', ... so layers stay distinguishable."""
-    base = f"Dream ({label})"
-    if base not in existing:
-        return base
-    n = 2
-    while f"{base} {n}" in existing:
-        n += 1
-    return f"{base} {n}"
-
-
 def alpha8(data: bytes, layout: str, depth: str) -> bytes:
     """The alpha channel of raw pixels in Krita's layout and depth, 8 bits a pixel (what a dreamed frame gets back)."""
     if depth == "u8":

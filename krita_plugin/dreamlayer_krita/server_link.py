@@ -4,7 +4,7 @@ The artist picks one of two in the docker's Server section (``ServerChoice``):
 
 - *This computer (managed)*, the default: the plugin talks to ``http://127.0.0.1:PORT`` (37326 unless the artist
   picks another port). When the docker opens, when Dream is pressed, or when a dream's server went away, and
-  nothing answers there, it starts ``SERVER_PYTHON -m dreamlayer serve`` with launcher.py: with ``--parent-pid``
+  nothing answers there, it starts ``SERVER_PYTHON -m dreamlayer serve`` with ``dreamlayer_editor.launcher``: with ``--parent-pid``
   set to Krita's own process, so the server exits when Krita ends, however it ends (a quit, a crash, a kill:
   the server looks every second, so it is gone a few seconds later); when Krita quits, the plugin also stops it
   at once. A dreamlayer server that already answers on the port (one the artist started by hand) is used and
@@ -24,8 +24,10 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from .client import ClientError, DreamClient, ServerUnavailable
-from .launcher import LaunchError, NoPython, ServerLauncher
+from dreamlayer_editor.client import DreamClient
+from dreamlayer_editor.launcher import LaunchError, NoPython, ServerLauncher
+from dreamlayer_editor.protocol import ClientError, ServerUnavailable
+
 
 # After a dream's server went away, how long a server at a URL (which the plugin cannot start) has to come back
 # before the dream is sent again.

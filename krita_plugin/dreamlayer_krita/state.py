@@ -11,13 +11,13 @@ Host-neutral (no Krita, no Qt), so it is tested on its own.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .client import DEFAULT_PORT, DEFAULT_URL
-from .launcher import save_settings_file
+from dreamlayer_editor.settings_file import read_settings_file, save_settings_file
+from dreamlayer_editor.protocol import DEFAULT_PORT, DEFAULT_URL
+
 
 log = logging.getLogger("dreamlayer_krita")
 MANAGED, AT_URL = "managed", "url"  # where the server is: started by the plugin on this computer, or at a URL
@@ -44,17 +44,7 @@ class DockerState:
 
 def load(path: str) -> DockerState:
     state = DockerState()
-    try:
-        with open(path, encoding="utf-8") as f:
-            stored = json.load(f)
-    except FileNotFoundError:
-        return state
-    except (OSError, ValueError) as exc:
-        log.warning("dreamlayer: ignoring the unreadable settings file %s (%s)", path, exc)
-        return state
-    if not isinstance(stored, dict):
-        log.warning("dreamlayer: ignoring the settings file %s: it holds no settings", path)
-        return state
+    stored = read_settings_file(path)
     state.others = {name: value for name, value in stored.items() if name not in _own_names()}
     for name in _own_names():
         default = getattr(state, name)

@@ -15,10 +15,15 @@ import logging
 import threading
 from typing import Any, NamedTuple
 
+from dreamlayer_editor.client import DreamClient
+from dreamlayer_editor.follow import losses_as_lost_jobs, send_again_once
+from dreamlayer_editor.layers import layer_label
+from dreamlayer_editor.records import LayerRecord
+from dreamlayer_editor.protocol import ClientError, JobLost, JobResult, JobStatus, RawImage
+
 from .adapter import LayerPixels, Region, VariationGroup, add_result_layer, composite, read_region
-from .client import ClientError, DreamClient, JobLost, JobResult, JobStatus, RawImage, ServerUnavailable
 from .qt import QObject, QtGui, pyqtSignal
-from .records import DreamRecord, layer_label, node_id, remember
+from .records import node_id, remember
 from .regions import UnsupportedDocument
 
 log = logging.getLogger("dreamlayer_krita")
@@ -100,18 +105,7 @@ class ServerTask(QObject):
             self.client = self.link.ready()
             if self._cancel.is_set():  # cancelled while the server was starting
                 raise ClientError(CANCELLED, "cancelled")
-            try:
-                finished = self._attempt()
-            except JobLost as lost:
-                if self._cancel.is_set():
-                    raise ClientError(CANCELLED, "cancelled") from None
-                log.warning("dreamlayer: job %s lost (%s); sending it again", self.job_id, lost)
-                self.notes.append(SENT_AGAIN)
-                self.notice.emit(SENT_AGAIN)
-                self.restart()
-                self.client = self.link.ready(after_loss=True)
-                finished = self._attempt()
-            self._fetched.emit(finished)
+            self._fetched.emit(send_again_once(self._attempt, self._before_again))
         except ClientError as exc:
             self._error.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - never a traceback in the editor; the log keeps it
@@ -119,22 +113,21 @@ class ServerTask(QObject):
             self._error.emit(f"Something unexpected went wrong: {exc}")
 
     def _attempt(self) -> Finished:
-        """Submit, follow and fetch once; a server that forgot the job or went away at any point is JobLost."""
-        try:
+        """Submit, follow and fetch once; a server that forgot the job or went away once it took it is JobLost."""
+        with losses_as_lost_jobs(submitted=lambda: self.job_id is not None):
             job = self.submit()
             self.job_id = job.id
             status = self.client.wait(job.id, on_progress=self.on_progress, should_cancel=self._cancel.is_set)
             return Finished(status, self.fetch(status))
-        except JobLost:
-            raise
-        except ServerUnavailable as exc:
-            if self.job_id is None:
-                raise  # it never took the job: nothing to send again
-            raise JobLost(str(exc), "server_restarted") from None
-        except ClientError as exc:
-            if exc.code in ("unknown_job", "expired"):
-                raise JobLost(str(exc), exc.code) from None
-            raise
+
+    def _before_again(self, lost: JobLost) -> None:
+        if self._cancel.is_set():
+            raise ClientError(CANCELLED, "cancelled")
+        log.warning("dreamlayer: job %s lost (%s); sending it again", self.job_id, lost)
+        self.notes.append(SENT_AGAIN)
+        self.notice.emit(SENT_AGAIN)
+        self.restart()
+        self.client = self.link.ready(after_loss=True)
 
     # -- on the GUI thread --------------------------------------------------------------------------------------
     def apply(self, finished: Finished):
@@ -203,6 +196,6 @@ class DreamTask(ServerTask):
             layer = self.batch.add(self.document, self.node, self.region.bounds, result.image.data, label)
         else:
             layer = add_result_layer(self.document, self.above, self.region.bounds, result.image.data, label)
-        remember(self.document, layer, DreamRecord("dream", preset, settings, node_id(self.node)))
+        remember(self.document, layer, LayerRecord(settings, preset, "dream", source=node_id(self.node)))
         self.preview.emit(composite(self.document, self.region.bounds))
         return layer

@@ -1,4 +1,4 @@
-"""Installing and packaging the editor plugins, each with a copy of the shared protocol client.
+"""Installing and packaging the editor plugins, each with a copy of the editor core (``dreamlayer_editor``).
 
 The plugins' sources are read from the checkout dreamlayer was installed from (``pip install -e .``): the
 ``krita_plugin/`` and ``gimp_plugin/`` folders beside ``server/``.
@@ -14,19 +14,24 @@ import sys
 import zipfile
 from pathlib import Path
 
+import dreamlayer_editor
+from dreamlayer_editor.description import SETTINGS_FILE
+from dreamlayer_editor.settings_file import FOLDER as SETTINGS_FOLDER
+from dreamlayer_editor.settings_file import NAME as SETTINGS_NAME
+from dreamlayer_editor.settings_file import SERVER_PYTHON, read_settings_file, save_settings_file
+
 from .errors import DreamlayerError
-from .launcher import save_settings_file
 
 REPO = Path(__file__).resolve().parents[2]
-CLIENT = Path(__file__).with_name("client.py")
-LAUNCHER = Path(__file__).with_name("launcher.py")
+# What both plugins share, copied as a package: into GIMP's plug-in folder (on its sys.path), and into Krita's
+# plugin package under lib/, which its __init__ puts on sys.path (Krita's "Import Python Plugin from File" keeps
+# only the plugin's own folder, so the core travels inside it).
+EDITOR_CORE = Path(dreamlayer_editor.__file__).parent
+KRITA_LIB = "lib"
 # The plugin's own settings file, in the editor's user folder beside its plug-in folder (Krita's data folder, or
 # GIMP's GIMP/3.x folder): the installer records there which Python runs the server it came with. With --dest DIR,
 # beside DIR: DIR is the pykrita or plug-ins folder of a Krita or GIMP the installer does not know (a portable one).
-PLUGIN_SETTINGS = Path("dreamlayer") / "settings.json"
-# Beside the client, every plugin gets the settings and models this dreamlayer knows: what its knobs fall back to
-# while no server answers (and what GIMP builds its procedure's arguments from, since it asks before any server runs).
-SETTINGS_FILE = "dreamlayer_settings.json"
+PLUGIN_SETTINGS = Path(SETTINGS_FOLDER) / SETTINGS_NAME
 
 
 class PluginError(DreamlayerError):
@@ -83,7 +88,7 @@ def _copy_krita(dest: Path) -> list[Path]:
     if package.exists():
         shutil.rmtree(package)
     shutil.copytree(source / "dreamlayer_krita", package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    _add_shared(package)
+    _add_shared(package, package / KRITA_LIB)
     shutil.copy2(source / "dreamlayer.desktop", dest / "dreamlayer.desktop")
     return [dest / "dreamlayer.desktop", package]
 
@@ -94,20 +99,21 @@ def _copy_gimp(dest: Path) -> list[Path]:
     if folder.exists():
         shutil.rmtree(folder)
     shutil.copytree(source, folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    _add_shared(folder)
+    _add_shared(folder, folder)
     for script in folder.glob("dreamlayer*.py"):
         script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return [folder]
 
 
-def _add_shared(folder: Path) -> None:
-    """The protocol client, the server launcher and the settings description, copied into a plugin's folder."""
+def _add_shared(folder: Path, core_parent: Path) -> None:
+    """The editor core, as a package in ``core_parent``, and in the plugin's folder the settings and models this
+    dreamlayer knows (``SETTINGS_FILE``): what the knobs fall back to while no server answers, and what GIMP builds
+    its procedures' arguments from, since it asks before any server runs."""
     from . import __version__
     from .catalog import describe_models
     from .params import describe
 
-    shutil.copy2(CLIENT, folder / "client.py")
-    shutil.copy2(LAUNCHER, folder / "launcher.py")
+    shutil.copytree(EDITOR_CORE, core_parent / EDITOR_CORE.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     # The version too, for the plugins' diagnostics: which dreamlayer the plugin came with.
     description = {"version": __version__, "settings": describe(), "models": describe_models()}
     (folder / SETTINGS_FILE).write_text(json.dumps(description, indent=1))  # in the model's order
@@ -118,13 +124,7 @@ def record_server(plugin_folder: Path) -> Path:
     the Python that runs this installer. The plugins start their managed server with it, and let the artist
     change it."""
     path = plugin_folder.parent / PLUGIN_SETTINGS
-    try:
-        settings = json.loads(path.read_text())
-    except (OSError, ValueError):
-        settings = {}
-    if not isinstance(settings, dict):
-        settings = {}  # not settings at all: written afresh
-    save_settings_file(path, {**settings, "server_python": sys.executable})
+    save_settings_file(path, {**read_settings_file(path), SERVER_PYTHON: sys.executable})
     return path
 
 

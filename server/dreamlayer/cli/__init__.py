@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .. import __version__
-from ..client import ClientError
+from dreamlayer_editor.protocol import ClientError
 from ..errors import DreamlayerError
 from . import dream_cmd, models_cmd, plugin_cmd, serve_cmd, video_cmd, zoom_cmd
 

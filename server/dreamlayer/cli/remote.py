@@ -6,7 +6,8 @@ import argparse
 
 import numpy as np
 
-from ..client import DreamClient, RawImage, RawMask
+from dreamlayer_editor.client import DreamClient
+from dreamlayer_editor.protocol import RawImage, RawMask
 from ..images import Picture, SettingsRecord, encode_picture, from_floats, to_floats
 
 

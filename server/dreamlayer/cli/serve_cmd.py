@@ -9,7 +9,7 @@ import socket
 import sys
 import time
 
-from ..client import DEFAULT_PORT
+from dreamlayer_editor.protocol import DEFAULT_PORT
 from ..errors import InvalidParameter
 from .checks import number
 

@@ -1,17 +1,19 @@
 """The settings a result was made with, kept in its PNG (a ``dreamlayer`` text chunk) so it can be made again.
 
-A guide picture or a mask changes the result as much as any setting, so the record names them too: by size and
-a fingerprint of the file, enough to recognise the same file again (the files themselves are not copied in).
+The chunk holds the record every surface keeps (``dreamlayer_editor.records.LayerRecord``: the editors keep the same
+on their layers). A guide picture or a mask changes the result as much as any setting, so the record names them
+too: by size and a fingerprint of the file, enough to recognise the same file again (the files themselves are not
+copied in).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from dreamlayer_editor.records import LayerRecord, RecordError
 from PIL import Image
 
 from .. import __version__
@@ -38,8 +40,8 @@ class SettingsRecord(NamedTuple):
     mask: Fingerprint | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": __version__, "params": self.params,
-                "guide": self.guide._asdict() if self.guide else None, "mask": self.mask._asdict() if self.mask else None}
+        return LayerRecord(self.params, guide=self.guide._asdict() if self.guide else None,
+                           mask=self.mask._asdict() if self.mask else None, version=__version__).to_json()
 
 
 def read_settings(path: str | Path) -> SettingsRecord:
@@ -51,5 +53,8 @@ def read_settings(path: str | Path) -> SettingsRecord:
         text = None
     if text is None:
         raise ImageReadError(f"'{path}' holds no dreamlayer settings; only PNGs written by dreamlayer do.")
-    record = json.loads(text)
-    return SettingsRecord(record["params"], *(Fingerprint(**record[k]) if record.get(k) else None for k in ("guide", "mask")))
+    try:
+        record = LayerRecord.from_bytes(text.encode("utf-8"))
+    except RecordError as exc:
+        raise ImageReadError(f"'{path}' holds damaged dreamlayer settings: {exc}") from None
+    return SettingsRecord(record.settings, *(Fingerprint(**found) if found else None for found in (record.guide, record.mask)))

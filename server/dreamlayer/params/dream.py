@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import NamedTuple
+
+from dreamlayer_editor import shorthand
+from dreamlayer_editor.shorthand import ChannelChoice, LayerWeight, ShorthandError
 
 from ..catalog import MODELS, get_model
 from ..errors import InvalidParameter, UnknownLayer
@@ -84,47 +86,20 @@ def default_edge_softness(width: int, height: int) -> float:
     return float(max(4, round(max(width, height) * EDGE_SOFTNESS_SHARE)))
 
 
-class LayerWeight(NamedTuple):
-    layer: str
-    weight: float
-
-
 def parse_layers(text: str) -> list[LayerWeight]:
-    """``"block10"`` or ``"block8=0.5,block10"``; an empty string means the model's default layer."""
-    out = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, weight = part.partition("=")
-        try:
-            out.append(LayerWeight(name.strip(), float(weight) if weight else 1.0))
-        except ValueError:
-            raise InvalidParameter(f"Layer weight in '{part}' must be a number, as in block10=0.5.") from None
-    return out
-
-
-class ChannelChoice(NamedTuple):
-    strongest: int  # 0 when explicit indices are given
-    indices: tuple[int, ...]
+    """The ``layer`` shorthand (``block8=0.5,block10``), refused as an invalid parameter when it does not read."""
+    try:
+        return shorthand.parse_layers(text)
+    except ShorthandError as exc:
+        raise InvalidParameter(str(exc)) from None
 
 
 def parse_channels(text: str) -> ChannelChoice | None:
-    """``"strongest:N"`` or ``"i,j,k"``; an empty string means every channel of the layer."""
-    text = text.strip()
-    if not text or text == "all":
-        return None
+    """The ``channels`` shorthand (``strongest:N``, ``3,17,42``), refused as an invalid parameter when it does not read."""
     try:
-        if text.startswith("strongest"):
-            count = int(text.partition(":")[2] or 1)
-            if count < 1:
-                raise ValueError
-            return ChannelChoice(count, ())
-        indices = tuple(int(i) for i in text.split(","))
-        if min(indices) < 0:
-            raise ValueError
-        return ChannelChoice(0, indices)
-    except ValueError:
-        raise InvalidParameter(
-            f"Channels must be 'strongest:N' or a list of channel numbers like '3,17,42', not '{text}'."
-        ) from None
+        return shorthand.parse_channels(text)
+    except ShorthandError as exc:
+        raise InvalidParameter(str(exc)) from None
 
 
 def check_model_layers(params: DreamParams) -> None:

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import BinaryIO
 
-from ..client import film_disk_bytes, too_little_disk
+from dreamlayer_editor.films import film_disk_bytes, too_little_disk
 from ..errors import DreamlayerError, InvalidParameter
 from .errors import ApiError
 

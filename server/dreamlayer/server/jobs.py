@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dreamlayer_editor.protocol import JobState
+
 from ..engine import Progress
 from ..errors import Cancelled, DreamlayerError
 from .errors import ApiError, shutting_down
@@ -28,8 +30,10 @@ from .retention import Retention
 
 log = logging.getLogger("dreamlayer.server")
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED, EXPIRED = "queued", "running", "done", "failed", "cancelled", "expired"
-STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED, EXPIRED)
+# The states a job's status names: the client's list (JobState), so the two sides read one.
+STATES = tuple(state.value for state in JobState)
+QUEUED, RUNNING, DONE, FAILED = JobState.QUEUED.value, JobState.RUNNING.value, JobState.DONE.value, JobState.FAILED.value
+CANCELLED, EXPIRED = JobState.CANCELLED.value, JobState.EXPIRED.value
 # expired: the job was done, but its result was dropped to stay within the memory budget (see retention.py).
 FINAL_STATES = (DONE, FAILED, CANCELLED, EXPIRED)
 EXPIRED_MESSAGE = ("The server ran out of room for results and dropped this one to make room for newer ones. "

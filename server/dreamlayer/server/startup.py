@@ -36,7 +36,7 @@ def check_port(host: str, port: int) -> None:
     """Refuse a port another program (or another dreamlayer server) already listens on, naming which and what to do."""
     import socket
 
-    from ..launcher import probe
+    from dreamlayer_editor.launcher import probe
 
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe_socket:

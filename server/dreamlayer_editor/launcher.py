@@ -1,7 +1,6 @@
 """Starting and looking after a local dream server for an editor plugin: the "managed" server.
 
-Standard library only: the plugins ship a copy of this file beside ``client.py`` and run it in the editor's
-embedded Python. The rules, so that nothing is orphaned and nothing is lost:
+The rules, so that nothing is orphaned and nothing is lost:
 
 - A dreamlayer server that already answers on the port is used as it is, and left alone: only a server this
   launcher started is ever stopped by it. It needs no Python recorded: that is only asked for (``NoPython``) when
@@ -12,9 +11,6 @@ embedded Python. The rules, so that nothing is orphaned and nothing is lost:
   short-lived processes: the server outlives one call and serves the next).
 - The server writes its log to a file in the editor's data folder; start failures quote its last lines. A log
   grown past LOG_KEEP_BYTES is moved to ``.old`` before a start, so the last one is always there to read.
-
-The plugin's settings file, where ``dreamlayer install-plugin`` records the server's Python and the plugins keep
-tokens, is written here too (``save_settings_file``), by the installer and both plugins alike.
 """
 
 from __future__ import annotations
@@ -30,12 +26,10 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
-# Kept free of imports from this package: the plugins import this file on its own (Krita as part of their
-# package, GIMP as a top-level module), beside client.py.
-DEFAULT_PORT = 37326  # the same as client.DEFAULT_PORT
+from .protocol import DEFAULT_PORT
+
 READY_TIMEOUT = 180.0  # seconds a start may take: importing torch and loading the model, on a slow laptop
 LOG_KEEP_BYTES = 2 * 2**20
-OWNER_ONLY = 0o600
 
 
 class LaunchError(Exception):
@@ -164,15 +158,3 @@ class ServerLauncher:
         """Whether this launcher started the server that now runs."""
         return self.process is not None and self.process.poll() is None
 
-
-def save_settings_file(path: str | Path, values: dict) -> None:
-    """Write a plugin's settings file whole (a temporary file, then a rename) and readable by its owner only,
-    whatever it was before: it may hold tokens."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".new")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as f:
-        json.dump(values, f, indent=2, sort_keys=True)
-    os.chmod(temporary, OWNER_ONLY)  # it may have existed with wider permissions
-    os.replace(temporary, path)

@@ -1,14 +1,13 @@
 """What the knobs are built from: every setting and preset as the server describes them, and its models.
 
 The description comes from the live server (``GET /v1/models``, which carries the same settings and presets as
-``/v1/settings`` beside the models), or, while no server answers, from ``dreamlayer_settings.json``, which
-``dreamlayer install-plugin`` writes into the plugin's folder. Either way it has the same shape:
+``/v1/settings`` beside the models), or, while no server answers (and always for GIMP, which asks for its
+procedures' arguments at start-up), from ``dreamlayer_settings.json``, which ``dreamlayer install-plugin`` writes
+into the plugin's folder (``SETTINGS_FILE``). Either way it has the same shape:
 ``{"settings": {"dream": [...], "zoom": [...], "video": [...], "presets": {...}, "default_preset": ...},
 "models": [...]}``. A video's settings are a group of their own: some share a zoom's names (steps_per_frame, fps),
 so their values are kept apart (``checked(..., group="video")``).
-The plugin knows no setting of its own: names, types, ranges, defaults, labels and help all come from here.
-
-Host-neutral (no Krita, no Qt), so it is tested on its own.
+The plugins know no setting of their own: names, types, ranges, defaults, labels and help all come from here.
 """
 
 from __future__ import annotations
@@ -17,11 +16,12 @@ import json
 import logging
 import math
 import os
-from collections.abc import Mapping
+import random
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-log = logging.getLogger("dreamlayer_krita")
-FALLBACK_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dreamlayer_settings.json")
+log = logging.getLogger("dreamlayer")
+SETTINGS_FILE = "dreamlayer_settings.json"  # in each plugin's folder
 
 
 class DescriptionError(Exception):
@@ -55,14 +55,15 @@ class Description(NamedTuple):
         return description
 
     @classmethod
-    def load(cls, path: str = FALLBACK_FILE) -> Description:
-        """The copy written at install time."""
+    def load(cls, plugin_folder: str, editor: str) -> Description:
+        """The copy written at install time into ``plugin_folder``; ``editor`` (krita, gimp) names the reinstall."""
+        path = os.path.join(plugin_folder, SETTINGS_FILE)
         try:
             with open(path, encoding="utf-8") as f:
                 return cls.from_json(json.load(f))
-        except (OSError, ValueError) as exc:
-            raise DescriptionError(f"Can't read the settings that were installed with the plugin ({exc}); "
-                                   "reinstall it with `dreamlayer install-plugin krita`.") from None
+        except (OSError, ValueError, DescriptionError) as exc:
+            raise DescriptionError(f"The settings installed with the plug-in ({path}) are missing or damaged ({exc}). "
+                                   f"Reinstall it with `dreamlayer install-plugin {editor}` and restart the editor.") from None
 
     def settings(self) -> list[dict[str, Any]]:
         return self.dream + self.zoom
@@ -70,9 +71,25 @@ class Description(NamedTuple):
     def model(self, name: str) -> dict[str, Any] | None:
         return next((m for m in self.models if m["name"] == name), None)
 
+    def model_layers(self) -> dict[str, list[str]]:
+        """Each model's layer names, in the network's order."""
+        return {model["name"]: [layer["name"] for layer in model["layers"]] for model in self.models}
+
     def preset_values(self, name: str) -> dict[str, Any]:
         """The dream settings a preset runs (every one of them)."""
-        return dict(self.presets[name]["values"])
+        try:
+            return dict(self.presets[name]["values"])
+        except KeyError:
+            raise DescriptionError(f"Unknown preset '{name}'. Choose one of: {', '.join(self.presets)}.") from None
+
+    def variation_seeds(self, first: int | None, count: int,
+                        choose: Callable[[int, int], int] = random.SystemRandom().randint) -> list[int]:
+        """``count`` consecutive seeds for a batch of variations: from ``first``, or, when the seed is random, from
+        one ``choose(lowest, highest)`` picks; all inside the seed's range."""
+        seed = next((s for s in self.dream if s["name"] == "seed"), {})
+        highest = seed.get("maximum", 2**31 - 1) - count + 1
+        first = choose(0, highest) if first is None else min(first, highest)
+        return list(range(first, first + count))
 
     def checked(self, values: Mapping[str, Any], fill_from_preset: str | None = None, group: str = "") -> dict[str, Any]:
         """Every setting's value: the given one where it is valid, else the preset's (for dream settings) or the
@@ -112,10 +129,10 @@ def is_valid(setting: Mapping[str, Any], value: Any) -> bool:
     return setting.get("minimum", -math.inf) <= value <= setting.get("maximum", math.inf)
 
 
-def installed_version(path: str = FALLBACK_FILE) -> str:
+def installed_version(plugin_folder: str) -> str:
     """The dreamlayer version the plugin was installed from, as the installer wrote it beside the settings."""
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(os.path.join(plugin_folder, SETTINGS_FILE), encoding="utf-8") as f:
             return str(json.load(f).get("version", "unknown"))
     except (OSError, ValueError, AttributeError):
         return "unknown"

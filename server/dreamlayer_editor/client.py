@@ -1,156 +1,36 @@
-"""The dreamlayer protocol client: submit a dream, follow it, cancel it, fetch the result.
+"""The dreamlayer protocol client: submit a dream, a zoom or a video, follow it, cancel it, fetch the result.
 
-Standard library only (urllib, json, struct, zlib), because the Krita and GIMP plugins run it inside the editor's
-embedded Python, which has no requests, numpy or Pillow. The plugins ship a copy of this very file, unchanged;
-``dreamlayer dream --server URL`` uses it too. It talks to the server described in the README and in
-``/v1/openapi.json``.
+It talks to the server described in the README and in ``/v1/openapi.json``; both plugins and
+``dreamlayer dream --server URL`` use it.
 """
 
 from __future__ import annotations
 
-import enum
 import http.client
 import json
-import struct
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
-import zlib
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterator
 
-DEFAULT_PORT = 37326  # D-R-E-A-M on a phone keypad; clear of ComfyUI (8188), A1111 (7860) and Ollama (11434)
-DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
-BYTES_PER_CHANNEL = {"u8": 1, "u16": 2, "f16": 2, "f32": 4}
-# A film's disk on the server, per frame, in bytes per pixel: the frame as an 8-bit RGB PNG (at most its raw bytes:
-# level-1 zlib barely grows incompressible rows) and its share of the film (a GIF frame is about a byte a pixel;
-# MP4, WebM and WebP far less). An upper estimate: what is checked before a film is taken.
-FILM_BYTES_PER_PIXEL = 3 + 1
-FILM_BYTES_PER_FRAME = 4096  # each file's headers, and each row's PNG filter byte, rounded up
-
-
-class ClientError(Exception):
-    """Something went wrong talking to the server; ``str()`` is a message for the artist."""
-
-    def __init__(self, message: str, code: str = "client_error", status: int = 0):
-        super().__init__(message)
-        self.code, self.status = code, status
-
-
-class ServerUnavailable(ClientError):
-    """The server could not be reached at all."""
-
-
-class JobFailed(ClientError):
-    """The dream ended in failure or was cancelled."""
-
-
-class JobLost(ClientError):
-    """The server no longer knows the job (it was restarted, or let the result go): submitting again is safe."""
-
-
-class JobState(str, enum.Enum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"  # finished, but its result had to be let go before anyone fetched it
-
-    @property
-    def final(self) -> bool:
-        return self not in (JobState.QUEUED, JobState.RUNNING)
-
-
-class RawImage(NamedTuple):
-    """Uncompressed pixels, row by row, top to bottom, little-endian."""
-
-    width: int
-    height: int
-    data: bytes
-    layout: str = "RGBA"  # RGBA, BGRA or RGB
-    depth: str = "u8"  # u8, u16, f16 or f32
-
-    def expected_size(self) -> int:
-        return self.width * self.height * len(self.layout) * BYTES_PER_CHANNEL[self.depth]
-
-
-class RawMask(NamedTuple):
-    """One value per pixel, 0 = leave alone, full = dream; ``u8`` (0..255) or ``f32`` (0..1)."""
-
-    data: bytes
-    depth: str = "u8"
-
-
-class Progress(NamedTuple):
-    """How far the dream is: steps over all its octaves (for a zoom, the current frame's dream)."""
-
-    step: int
-    total: int
-    octave: int
-    octaves: int
-
-    @property
-    def fraction(self) -> float:
-        return self.step / self.total if self.total else 0.0
-
-
-class FrameProgress(NamedTuple):
-    """How many of a zoom's frames are made; 0 of 0 for a single dream."""
-
-    done: int
-    total: int
-
-
-class ErrorInfo(NamedTuple):
-    code: str
-    message: str
-
-
-class JobStatus(NamedTuple):
-    id: str
-    kind: str  # dream or zoom
-    state: JobState
-    progress: Progress
-    frames: FrameProgress
-    queue_position: int  # 1 = next; 0 when not waiting
-    eta_seconds: float | None
-    error: ErrorInfo | None
-    preset: str | None
-    settings: dict[str, Any] | None  # the dream settings that run, seed and feature scale resolved
-    film: dict[str, Any] | None  # a zoom's film settings
-    created: float  # seconds since the epoch, on the server's clock
-    started: float | None
-    ended: float | None
-
-    @property
-    def finished(self) -> bool:
-        return self.state.final
-
-    @property
-    def fraction(self) -> float:
-        """The share of the whole job done: of its frames for a zoom, of its steps for a dream."""
-        if self.frames.total:
-            return min(1.0, (self.frames.done + self.progress.fraction) / self.frames.total)
-        return self.progress.fraction
-
-    @classmethod
-    def from_json(cls, data: dict) -> JobStatus:
-        p, f, error = data.get("progress") or {}, data.get("frames") or {}, data.get("error")
-        return cls(
-            data["id"], data.get("kind", "dream"), JobState(data["state"]),
-            Progress(p.get("step", 0), p.get("total", 0), p.get("octave", 0), p.get("octaves", 0)),
-            FrameProgress(f.get("done", 0), f.get("total", 0)), data.get("queue_position", 0), data.get("eta_seconds"),
-            ErrorInfo(error["code"], error["message"]) if error else None,
-            data.get("preset"), data.get("settings"), data.get("film"),
-            data.get("created", 0.0), data.get("started"), data.get("finished"),
-        )
-
-
-class JobResult(NamedTuple):
-    image: RawImage | bytes  # raw pixels for a raw upload, else the encoded file (a picture, or a zoom's film)
-    seed: int | None  # the seed that ran
+from .films import film_problem
+from .follow import losses_as_lost_jobs
+from .protocol import (
+    DEFAULT_URL,
+    ClientError,
+    ErrorInfo,
+    JobFailed,
+    JobLost,
+    JobResult,
+    JobState,
+    JobStatus,
+    RawImage,
+    RawMask,
+    ServerUnavailable,
+    normalize_url,
+)
+from .wire import form_value, mime_type, multipart
 
 
 class DreamClient:
@@ -189,7 +69,7 @@ class DreamClient:
         feature size for the whole document) and where the part sits in it (``position``, so a selection's edge is
         softened inside the document but not along its border).
         """
-        fields: dict[str, Any] = {k: _field(v) for k, v in (params or {}).items() if v is not None}
+        fields: dict[str, Any] = {k: form_value(v) for k, v in (params or {}).items() if v is not None}
         if document is not None:
             fields.update(document_width=document[0], document_height=document[1])
         if position is not None:
@@ -201,35 +81,35 @@ class DreamClient:
             fields.update(width=image.width, height=image.height, layout=image.layout, depth=image.depth)
             files.append(("image", "image.raw", "application/octet-stream", image.data))
         else:
-            files.append(("image", filename, "application/octet-stream" if filename.endswith(".raw") else _mime(filename), image))
+            files.append(("image", filename, "application/octet-stream" if filename.endswith(".raw") else mime_type(filename), image))
         if isinstance(mask, RawMask):
             fields["mask_depth"] = mask.depth
             files.append(("mask", "mask.raw", "application/octet-stream", mask.data))
         elif mask is not None:
             files.append(("mask", "mask.png", "image/png", mask))
         if guide is not None:
-            files.append(("guide", "guide.png", _mime("guide.png"), guide))
-        body, content_type = _multipart(fields, files)
+            files.append(("guide", "guide.png", mime_type("guide.png"), guide))
+        body, content_type = multipart(fields, files)
         return JobStatus.from_json(self._json("POST", "/v1/dreams", body, {"Content-Type": content_type}))
 
     def submit_zoom(self, params: dict[str, Any], start_png: bytes | None = None, width: int = 512, height: int = 512) -> JobStatus:
         """Queue a zoom film from a picture (PNG bytes) or from noise of width × height. ``params`` holds the zoom
         fields (frames, zoom, rotate, steps_per_frame, format...) and any dream settings."""
-        fields: dict[str, Any] = {k: _field(v) for k, v in params.items() if v is not None}
+        fields: dict[str, Any] = {k: form_value(v) for k, v in params.items() if v is not None}
         files = []
         if start_png is not None:
             files.append(("image", "start.png", "image/png", start_png))
         else:
             fields.update(width=width, height=height)
-        body, content_type = _multipart(fields, files)
+        body, content_type = multipart(fields, files)
         return JobStatus.from_json(self._json("POST", "/v1/zooms", body, {"Content-Type": content_type}))
 
     def submit_video(self, frames: list[bytes], params: dict[str, Any] | None = None) -> JobStatus:
         """Queue a video: ``frames`` are encoded pictures (PNG...), in order, all one size. ``params`` holds the video
         fields (steps_per_frame, blend, follow_motion, format...) and any dream settings."""
-        fields: dict[str, Any] = {k: _field(v) for k, v in (params or {}).items() if v is not None}
+        fields: dict[str, Any] = {k: form_value(v) for k, v in (params or {}).items() if v is not None}
         files = [("frame", f"frame_{i:05d}.png", "image/png", data) for i, data in enumerate(frames)]
-        body, content_type = _multipart(fields, files)
+        body, content_type = multipart(fields, files)
         return JobStatus.from_json(self._json("POST", "/v1/videos", body, {"Content-Type": content_type}))
 
     def check_film(self, what: str, frames: int | None, width: int, height: int, upload_bytes: int = 0) -> None:
@@ -316,14 +196,8 @@ class DreamClient:
         """Poll until the job ends; cancels it if ``should_cancel()`` turns true. Raises JobFailed unless done, and
         JobLost if the server forgot the job (restarted, or its result expired) or stopped answering mid-way."""
         while True:
-            try:
+            with losses_as_lost_jobs():
                 status = self.status(job_id)
-            except ServerUnavailable as exc:
-                raise JobLost(f"The dream server stopped answering during the dream ({exc}).", "server_restarted") from None
-            except ClientError as exc:
-                if exc.code in ("unknown_job", "expired"):
-                    raise JobLost(str(exc), exc.code) from None
-                raise
             if on_progress is not None:
                 on_progress(status)
             if status.finished:
@@ -372,57 +246,6 @@ class DreamClient:
         return json.loads(data.decode("utf-8"))
 
 
-def film_disk_bytes(frames: int, width: int, height: int, received: int = 0) -> int:
-    """The disk a zoom or video of ``frames`` frames of width × height needs on the server, about: each frame as
-    PNG, the film, and the ``received`` bytes of the frames sent. The one estimate, for the server and the plugins."""
-    return frames * (width * height * FILM_BYTES_PER_PIXEL + FILM_BYTES_PER_FRAME) + received
-
-
-def too_little_disk(what: str, frames: int, width: int, height: int, needed: int, free: int) -> str:
-    return (f"This {what} ({frames} frames of {width}×{height}) needs about {_amount(needed)} of disk on the dream "
-            f"server, which has {_amount(free)} free for films. Make fewer frames or a smaller picture, or free disk "
-            "space there (whoever runs it can also give it another folder with `dreamlayer serve --film-folder`).")
-
-
-def film_problem(limits: dict[str, Any], what: str, frames: int, width: int, height: int, upload_bytes: int = 0) -> str | None:
-    """What in a film stops the server described by ``limits`` (health's) from taking it, with what to change;
-    None when nothing does. Caps the server does not state are not checked."""
-    max_pixels, max_frames = limits.get("max_pixels"), limits.get("max_video_frames")
-    max_upload, free = limits.get("max_video_upload_bytes"), limits.get("film_disk_free_bytes")
-    if max_pixels and width * height > max_pixels:
-        return (f"The {what}'s frames are {width}×{height}, more than the {max_pixels:,} pixels a frame may have on "
-                "this server. Scale the image down or crop it.")
-    if what == "animation" and max_frames and frames > max_frames:
-        return f"The animation has {frames} frames; this server takes at most {max_frames}. Dream a shorter clip."
-    if what == "animation" and max_upload and upload_bytes > max_upload:
-        return (f"The animation's {frames} frames come to {_amount(upload_bytes)}; this server takes at most "
-                f"{_amount(max_upload)} in one upload. Dream a shorter clip or a smaller canvas.")
-    needed = film_disk_bytes(frames, width, height, upload_bytes)
-    if free is not None and needed > free:
-        return too_little_disk(what, frames, width, height, needed, free)
-    return None
-
-
-def _amount(size: int) -> str:
-    """Bytes as an artist reads them: 1.2 GB, 340 MB."""
-    for unit, scale in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
-        if size >= scale:
-            return f"{size / scale:.3g} {unit}"
-    return f"{size} bytes"
-
-
-def normalize_url(url: str) -> str:
-    """Accept ``host:port`` or a full URL; a wildcard bind address means this machine."""
-    url = url.strip().rstrip("/")
-    if "://" not in url:
-        url = "http://" + url
-    parts = urllib.parse.urlsplit(url)
-    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "[::]": "[::1]"}.get(parts.hostname or "", None)
-    if host is not None:
-        url = urllib.parse.urlunsplit(parts._replace(netloc=f"{host}:{parts.port or DEFAULT_PORT}"))
-    return url
-
-
 def _error_from_response(exc: urllib.error.HTTPError) -> ClientError:
     try:
         error = json.loads(exc.read().decode("utf-8"))["error"]
@@ -433,38 +256,3 @@ def _error_from_response(exc: urllib.error.HTTPError) -> ClientError:
 
 def _quote(job_id: str) -> str:
     return urllib.parse.quote(job_id, safe="")
-
-
-def _field(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _mime(filename: str) -> str:
-    ext = filename.rsplit(".", 1)[-1].lower()
-    return {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp", "tif": "image/tiff", "tiff": "image/tiff"}.get(ext, "application/octet-stream")
-
-
-def _multipart(fields: dict[str, Any], files: list[tuple[str, str, str, bytes]]) -> tuple[bytes, str]:
-    boundary = "dreamlayer-" + uuid.uuid4().hex
-    chunks = []
-    for name, value in fields.items():
-        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
-    for name, filename, mime, data in files:
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\nContent-Type: {mime}\r\n\r\n'
-        chunks += [head.encode(), data, b"\r\n"]
-    chunks.append(f"--{boundary}--\r\n".encode())
-    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
-
-
-def encode_png(width: int, height: int, rgba: bytes) -> bytes:
-    """An 8-bit RGBA PNG from raw bytes, for sending a guide picture from an editor without Pillow."""
-    stride = width * 4
-    rows = b"".join(b"\x00" + rgba[y * stride : (y + 1) * stride] for y in range(height))
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b"")
