@@ -30,7 +30,7 @@ from .protocol import (
     ServerUnavailable,
     normalize_url,
 )
-from .wire import form_value, mime_type, multipart
+from .wire import Part, form_fields, multipart, picture_parts
 
 
 class DreamClient:
@@ -69,48 +69,29 @@ class DreamClient:
         feature size for the whole document) and where the part sits in it (``position``, so a selection's edge is
         softened inside the document but not along its border).
         """
-        fields: dict[str, Any] = {k: form_value(v) for k, v in (params or {}).items() if v is not None}
+        fields = form_fields(params)
         if document is not None:
             fields.update(document_width=document[0], document_height=document[1])
         if position is not None:
             fields.update(region_x=position[0], region_y=position[1])
-        files = []
-        if isinstance(image, RawImage):
-            if len(image.data) != image.expected_size():
-                raise ClientError(f"Raw image is {len(image.data)} bytes; {image.width}×{image.height} {image.layout} {image.depth} needs {image.expected_size()}.")
-            fields.update(width=image.width, height=image.height, layout=image.layout, depth=image.depth)
-            files.append(("image", "image.raw", "application/octet-stream", image.data))
-        else:
-            files.append(("image", filename, "application/octet-stream" if filename.endswith(".raw") else mime_type(filename), image))
-        if isinstance(mask, RawMask):
-            fields["mask_depth"] = mask.depth
-            files.append(("mask", "mask.raw", "application/octet-stream", mask.data))
-        elif mask is not None:
-            files.append(("mask", "mask.png", "image/png", mask))
-        if guide is not None:
-            files.append(("guide", "guide.png", mime_type("guide.png"), guide))
-        body, content_type = multipart(fields, files)
-        return JobStatus.from_json(self._json("POST", "/v1/dreams", body, {"Content-Type": content_type}))
+        picture_fields, files = picture_parts(image, mask, guide, filename)
+        return self._submit("dreams", {**fields, **picture_fields}, files)
 
     def submit_zoom(self, params: dict[str, Any], start_png: bytes | None = None, width: int = 512, height: int = 512) -> JobStatus:
         """Queue a zoom film from a picture (PNG bytes) or from noise of width × height. ``params`` holds the zoom
         fields (frames, zoom, rotate, steps_per_frame, format...) and any dream settings."""
-        fields: dict[str, Any] = {k: form_value(v) for k, v in params.items() if v is not None}
-        files = []
+        fields, files = form_fields(params), []
         if start_png is not None:
             files.append(("image", "start.png", "image/png", start_png))
         else:
             fields.update(width=width, height=height)
-        body, content_type = multipart(fields, files)
-        return JobStatus.from_json(self._json("POST", "/v1/zooms", body, {"Content-Type": content_type}))
+        return self._submit("zooms", fields, files)
 
     def submit_video(self, frames: list[bytes], params: dict[str, Any] | None = None) -> JobStatus:
         """Queue a video: ``frames`` are encoded pictures (PNG...), in order, all one size. ``params`` holds the video
         fields (steps_per_frame, blend, follow_motion, format...) and any dream settings."""
-        fields: dict[str, Any] = {k: form_value(v) for k, v in (params or {}).items() if v is not None}
         files = [("frame", f"frame_{i:05d}.png", "image/png", data) for i, data in enumerate(frames)]
-        body, content_type = multipart(fields, files)
-        return JobStatus.from_json(self._json("POST", "/v1/videos", body, {"Content-Type": content_type}))
+        return self._submit("videos", form_fields(params), files)
 
     def check_film(self, what: str, frames: int | None, width: int, height: int, upload_bytes: int = 0) -> None:
         """Before sending a film (``what``: "zoom film" or "animation"; ``frames`` None: a zoom's default): refuse,
@@ -213,6 +194,11 @@ class DreamClient:
         return status
 
     # -- HTTP plumbing ---------------------------------------------------------------------------------------
+    def _submit(self, route: str, fields: dict[str, Any], files: list[Part]) -> JobStatus:
+        """POST a multipart form to ``/v1/<route>``: the one way work is sent."""
+        body, content_type = multipart(fields, files)
+        return JobStatus.from_json(self._json("POST", f"/v1/{route}", body, {"Content-Type": content_type}))
+
     def _build(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> urllib.request.Request:
         headers = dict(headers)
         if self.token:

@@ -9,6 +9,15 @@ import uuid
 import zlib
 from typing import Any
 
+from .protocol import ClientError, RawImage, RawMask
+
+Part = tuple[str, str, str, bytes]  # a file part: (field name, file name, media type, bytes)
+
+
+def form_fields(params: dict[str, Any] | None) -> dict[str, str]:
+    """Settings as form fields: yes/no as true/false; a setting left to the server (None) left out."""
+    return {name: form_value(value) for name, value in (params or {}).items() if value is not None}
+
 
 def form_value(value: Any) -> str:
     if isinstance(value, bool):
@@ -21,7 +30,30 @@ def mime_type(filename: str) -> str:
     return {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp", "tif": "image/tiff", "tiff": "image/tiff"}.get(ext, "application/octet-stream")
 
 
-def multipart(fields: dict[str, Any], files: list[tuple[str, str, str, bytes]]) -> tuple[bytes, str]:
+def picture_parts(image: RawImage | bytes, mask: RawMask | bytes | None, guide: bytes | None,
+                  filename: str) -> tuple[dict[str, Any], list[Part]]:
+    """A dream's picture, mask and guide as parts, with the fields that describe raw pixels."""
+    fields: dict[str, Any] = {}
+    files: list[Part] = []
+    if isinstance(image, RawImage):
+        if len(image.data) != image.expected_size():
+            raise ClientError(f"Raw image is {len(image.data)} bytes; {image.width}×{image.height} {image.layout} "
+                              f"{image.depth} needs {image.expected_size()}.")
+        fields.update(width=image.width, height=image.height, layout=image.layout, depth=image.depth)
+        files.append(("image", "image.raw", "application/octet-stream", image.data))
+    else:
+        files.append(("image", filename, "application/octet-stream" if filename.endswith(".raw") else mime_type(filename), image))
+    if isinstance(mask, RawMask):
+        fields["mask_depth"] = mask.depth
+        files.append(("mask", "mask.raw", "application/octet-stream", mask.data))
+    elif mask is not None:
+        files.append(("mask", "mask.png", "image/png", mask))
+    if guide is not None:
+        files.append(("guide", "guide.png", mime_type("guide.png"), guide))
+    return fields, files
+
+
+def multipart(fields: dict[str, Any], files: list[Part]) -> tuple[bytes, str]:
     boundary = "dreamlayer-" + uuid.uuid4().hex
     chunks = []
     for name, value in fields.items():
