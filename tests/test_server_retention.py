@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from dreamlayer.server.jobs import DONE, Job, Result
+from dreamlayer.server.job import DONE, Job, Result
 from dreamlayer.server.retention import Retention
 
 from .live_server import TINY, png_bytes, start_server

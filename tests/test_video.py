@@ -297,7 +297,7 @@ def test_a_waiting_video_holds_its_frames_on_disk_as_sent_and_dreams_exactly_the
     from dreamlayer.images.deep import encode_png16
     from dreamlayer.server.films import FilmFolder
     from dreamlayer.server.limits import Limits
-    from dreamlayer.server.uploads import parse_video_request
+    from dreamlayer.server.film_requests import parse_video_request
 
     rng = np.random.default_rng(depth)
     if depth == 8:

@@ -1,7 +1,7 @@
 """The protocol's words, as the client reads them: the default address, errors, job states, raw pictures and a
 job's status. Standard library only, like the whole package.
 
-The server's job states are these (``dreamlayer.server.jobs`` takes them from ``JobState``), so the two sides read
+The server's job states are these (``dreamlayer.server.job`` takes them from ``JobState``), so the two sides read
 one list.
 """
 

@@ -29,9 +29,11 @@ from ..errors import DreamlayerError
 from ..images import Picture, SettingsRecord, encode_picture, to_uint8
 from ..params import preset_params
 from ..video import MIME_TYPES, BackgroundFrames, FrameWriter
-from .jobs import Job, JobQueue, Result
+from .job import Job, Result
+from .jobs import JobQueue
 from .pixels import encode_raw
-from .uploads import DreamRequest, VideoRequest, ZoomRequest
+from .dream_requests import DreamRequest
+from .film_requests import VideoRequest, ZoomRequest
 
 log = logging.getLogger("dreamlayer.server")
 SMALLEST_RETRY_TILE = 256

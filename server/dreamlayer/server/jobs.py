@@ -16,81 +16,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from dreamlayer_editor.protocol import JobState
-
 from ..engine import Progress
-from ..errors import Cancelled, DreamlayerError
 from .errors import ApiError, shutting_down
 from .films import FrameStore
+from .job import CANCELLED, FAILED, QUEUED, RUNNING, Job, JobSettings, Result, run_to_the_end, status
 from .retention import Retention
 
 log = logging.getLogger("dreamlayer.server")
-
-# The states a job's status names: the client's list (JobState), so the two sides read one.
-STATES = tuple(state.value for state in JobState)
-QUEUED, RUNNING, DONE, FAILED = JobState.QUEUED.value, JobState.RUNNING.value, JobState.DONE.value, JobState.FAILED.value
-CANCELLED, EXPIRED = JobState.CANCELLED.value, JobState.EXPIRED.value
-# expired: the job was done, but its result was dropped to stay within the memory budget (see retention.py).
-FINAL_STATES = (DONE, FAILED, CANCELLED, EXPIRED)
-EXPIRED_MESSAGE = ("The server ran out of room for results and dropped this one to make room for newer ones. "
-                   "Dream it again; whoever runs the server can give it more room with `dreamlayer serve --result-memory`.")
-
-
-@dataclass
-class Result:
-    body: bytes  # in memory; empty for a film, whose file is ``path``
-    mimetype: str
-    headers: dict[str, str] = field(default_factory=dict)
-    path: Path | None = None  # a film: in its job folder, served from there
-
-
-@dataclass(frozen=True)
-class JobSettings:
-    """What a job runs, as its status reports it: so a result can be made again, by anyone, from its status."""
-
-    preset: str
-    dream: dict[str, Any]  # the dream settings, seed and feature scale resolved
-    film: dict[str, Any] | None = None  # a zoom's film settings
-    frames: int = 0  # how many frames a zoom makes
-
-
-@dataclass
-class Job:
-    id: str
-    kind: str
-    request: Any  # what the runner needs; dropped once the job ends, to free the picture
-    settings: JobSettings | None = None
-    created: float = field(default_factory=time.time)
-    state: str = QUEUED
-    started: float | None = None
-    finished: float | None = None
-    progress: Progress | None = None
-    error: dict[str, str] | None = None
-    preview: bytes | None = None
-    store: FrameStore | None = None  # a zoom's or video's job folder: its frames (as PNG) and its film
-    result: Result | None = None
-    version: int = 0  # bumped on every change, so event streams know when to send
-    cancel_requested: threading.Event = field(default_factory=threading.Event)
-    # With a lease, a job nobody has asked about for that many seconds is cancelled: its client is gone (an
-    # editor plug-in killed by its host's Cancel button, say), so the GPU is not spent on a picture nobody wants.
-    lease: float = 0.0
-    last_seen: float = field(default_factory=time.time)
-    followers: int = 0  # open event streams: following a job counts as asking about it
-    fetched: bool = False  # its result was downloaded at least once; such results make room first
-    deleted: bool = False  # forgotten at its client's request: nothing of it is kept once it ends
-
-    def should_stop(self) -> bool:
-        """Asked by the engine at every step."""
-        return self.cancel_requested.is_set() or self.abandoned()
-
-    def abandoned(self) -> bool:
-        """Its lease ran out: nobody has asked about it for that long."""
-        return self.lease > 0 and not self.followers and time.time() - self.last_seen > self.lease
-
 
 Runner = Callable[[Job, "JobQueue"], Result]
 
@@ -104,7 +38,7 @@ class JobQueue:
         self._pending: deque[Job] = deque()
         self._running: Job | None = None
         self._accepting = True
-        self.retention = Retention(result_ttl, max_kept_bytes, self._drop_result)
+        self.retention = Retention(result_ttl, max_kept_bytes, Job.drop_pictures)
         self._durations: deque[float] = deque(maxlen=20)
         self._worker = threading.Thread(target=self._work, name="dreamlayer-worker", daemon=True)
 
@@ -187,32 +121,7 @@ class JobQueue:
     def describe(self, job: Job) -> dict[str, Any]:
         """The job's public status, as the API returns it."""
         with self._changed:
-            p = job.progress or Progress(0, 0, 0, 0)
-            frames = job.settings.frames if job.settings else 0
-            position = self._pending.index(job) + 1 if job.state == QUEUED else 0
-            settings = job.settings
-            return {
-                "id": job.id, "kind": job.kind, "state": job.state,
-                "progress": {"step": p.step, "total": p.total, "octave": p.octave, "octaves": p.octaves},
-                "frames": {"done": _frames_done(job), "total": frames}, "eta_seconds": self._eta(job),
-                "queue_position": position, "error": job.error, "created": job.created, "started": job.started,
-                "finished": job.finished, "has_preview": job.preview is not None,
-                "preset": settings.preset if settings else None, "settings": settings.dream if settings else None,
-                "film": settings.film if settings else None,
-            }
-
-    @staticmethod
-    def _eta(job: Job) -> float | None:
-        """Seconds left, from the share done so far: of the dream, or of the frames and the current one's dream."""
-        p = job.progress
-        if job.state != RUNNING or not p or not p.total or not job.started:
-            return None
-        done = p.step / p.total
-        if job.settings and job.settings.frames:
-            done = (_frames_done(job) + done) / job.settings.frames
-        if done <= 0:
-            return None
-        return round((time.time() - job.started) / done * (1 - done), 2)
+            return status(job, self._pending.index(job) + 1 if job.state == QUEUED else 0)
 
     def wait_for_change(self, job: Job, seen_version: int, timeout: float, stop: Callable[[], bool] | None = None) -> None:
         """Wait until the job changes, ``stop()`` turns true (checked when woken: see wake_all), or ``timeout`` s."""
@@ -303,21 +212,7 @@ class JobQueue:
             self._run(job)
 
     def _run(self, job: Job) -> None:
-        try:
-            result = self._runner(job, self)
-        except Cancelled:
-            outcome, result, error = CANCELLED, None, None
-            if not job.cancel_requested.is_set() and job.abandoned():
-                error = {"code": "lease_expired", "message": f"Cancelled: nobody asked about this job for {job.lease:g} "
-                         "seconds (its lease), so its client was taken to be gone."}
-                log.info("job %s cancelled: its %g-second lease ran out", job.id, job.lease)
-        except DreamlayerError as exc:
-            outcome, result, error = FAILED, None, {"code": exc.code, "message": str(exc)}
-        except Exception as exc:  # noqa: BLE001 - the worker must survive anything a job does
-            log.exception("job %s failed", job.id)
-            outcome, result, error = FAILED, None, {"code": "internal_error", "message": f"The dream failed unexpectedly: {exc}"}
-        else:
-            outcome, error = DONE, None
+        outcome, result, error = run_to_the_end(job, lambda: self._runner(job, self))
         with self._changed:
             job.result, job.error = result, error
             self._durations.append(time.time() - (job.started or time.time()))
@@ -338,17 +233,6 @@ class JobQueue:
             self.retention.add(job)
         self._changed.notify_all()
 
-    def _drop_result(self, job: Job) -> None:
-        """Called by the retention when the memory budget needs what this job holds in memory; the record stays.
-        A film keeps its frames and film, on disk: only its preview goes."""
-        job.preview = None
-        if job.result is not None and job.result.path is None:
-            job.result = None
-            if job.state == DONE:
-                job.state, job.error = EXPIRED, {"code": "expired", "message": EXPIRED_MESSAGE}
-        job.version += 1
-        log.info("job %s: result dropped to stay within the memory budget for results", job.id)
-
     def _purge(self) -> None:
         for job_id in self.retention.forget_old(time.time()):
             _discard(self._jobs.pop(job_id).store)
@@ -356,10 +240,6 @@ class JobQueue:
     def _retry_after(self) -> int:
         average = sum(self._durations) / len(self._durations) if self._durations else 5.0
         return max(1, math.ceil(average))
-
-
-def _frames_done(job: Job) -> int:
-    return job.store.count if job.store is not None else 0
 
 
 def _discard(store: FrameStore | None) -> None:

@@ -13,7 +13,7 @@ from .. import __version__
 from ..catalog import MODELS, get_model
 from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload
 from ..params.dream import PRECISIONS
-from .jobs import STATES
+from .job import STATES
 from .limits import STATED_CAPS
 
 _SCHEMA_KEYS = {"type": "type", "minimum": "minimum", "maximum": "maximum", "choices": "enum", "default": "default"}

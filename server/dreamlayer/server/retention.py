@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .jobs import Job
+    from .job import Job
 
 
 def kept_size(job: Job) -> int:
@@ -34,7 +34,7 @@ class Retention:
 
     def __init__(self, ttl: float, max_bytes: int, drop: Callable[[Job], None]):
         self.ttl, self.max_bytes = ttl, max_bytes
-        self._drop_bytes = drop  # frees a job's pictures and marks it expired; the queue knows how
+        self._drop_bytes = drop  # frees a job's pictures and marks it expired (Job.drop_pictures)
         self._finished: deque[Job] = deque()
         self._sizes: dict[str, int] = {}
         self.kept_bytes = 0

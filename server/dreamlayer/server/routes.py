@@ -9,12 +9,13 @@ from ..catalog import describe_models
 from ..engine.devices import precisions
 from ..params import describe
 from .errors import ApiError, shutting_down
-from .jobs import CANCELLED, EXPIRED, FAILED, FINAL_STATES, Job, Result
+from .job import CANCELLED, EXPIRED, FAILED, FINAL_STATES, Job, Result
 from .limits import check_upload_size
 from .openapi import build_spec
 from .services import services
 from .streams import follow
-from .uploads import parse_dream_request, parse_video_request, parse_zoom_request
+from .dream_requests import parse_dream_request
+from .film_requests import parse_video_request, parse_zoom_request
 
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
 # The only request bodies that start work, on every route. A web page can send a urlencoded or text/plain form to

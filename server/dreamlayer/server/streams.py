@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable, Iterator
 
 from .errors import ApiError, shutting_down
-from .jobs import FINAL_STATES, Job, JobQueue
+from .job import FINAL_STATES, Job
+from .jobs import JobQueue
 
 # An event stream sends a comment at least this often, so clients, proxies and the server itself (whose only way
 # to notice a departed client is a failed write) know it is alive. Well under waitress's channel_timeout (30 s).

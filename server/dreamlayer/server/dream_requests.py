@@ -1,0 +1,114 @@
+"""Turning ``POST /v1/dreams`` into validated work, or a clear 4xx error.
+
+A dream comes as ``multipart/form-data`` (an ``image`` part that is an encoded PNG, JPEG, WebP or TIFF, or raw
+pixels sent as ``application/octet-stream``; optional ``mask`` and ``guide`` parts; fields) or as a bare
+``application/octet-stream`` body of raw pixels, optionally followed by the mask's bytes, with the fields as query
+parameters. Every field is a setting of ``dreamlayer.params``: the dream's (``DreamParams``) or the request's own
+(``DreamUpload``: sizes, layout, preset, lease...). The result goes back in the form of the upload, so this module
+also records that form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from flask import Request
+from werkzeug.datastructures import FileStorage
+
+from ..errors import ImageTooLarge, InvalidParameter
+from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
+from ..params import DreamParams, DreamUpload
+from .errors import ApiError
+from .forms import picture_parts, single_fields
+from .job import JobSettings
+from .limits import Limits
+from .pixels import RawFormat, decode_raw, decode_raw_mask
+from .reading import check_cost, dream_cost, dream_params, is_raw, read_part, split_fields
+
+
+@dataclass
+class DreamRequest:
+    picture: Picture
+    params: DreamParams  # resolved: seed, scale and edge softness filled in
+    mask: np.ndarray | None
+    guide: np.ndarray | None
+    raw_format: RawFormat | None  # how to send the result back: raw like this, or...
+    image_format: str | None  # ...encoded like this (PNG, JPEG, WEBP, TIFF)
+    lease: float = 0.0  # seconds without a status request before the job counts as abandoned; 0: never
+    guide_print: Fingerprint | None = None  # recorded with the result's settings
+    mask_print: Fingerprint | None = None
+    open_sides: tuple[bool, bool, bool, bool] = (True, True, True, True)  # top, bottom, left, right: on the canvas edge
+    preset: str = ""
+    store: None = None  # a dream has no job folder
+
+    def job_settings(self) -> JobSettings:
+        return JobSettings(self.preset, self.params.to_dict())
+
+
+def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
+    fields, image_part, mask_part, guide_part = _parts(request)
+    upload_fields, settings = split_fields(fields, DreamUpload)
+    upload = DreamUpload.from_mapping(upload_fields, exact=True)
+    params = dream_params(settings, upload.preset, limits)
+    raw_image = image_part is None or is_raw(image_part)
+    image_bytes = request.get_data(cache=False) if image_part is None else image_part.read()
+    mask_bytes = mask_part.read() if mask_part is not None else None
+    if raw_image:
+        fmt = _raw_format(upload, limits)
+        if image_part is None and "mask_depth" in fields:  # a bare body: the mask follows the pixels
+            image_bytes, mask_bytes = image_bytes[: fmt.byte_count], image_bytes[fmt.byte_count :]
+        picture, image_format = decode_raw(image_bytes, fmt), None
+    else:
+        fmt, picture = None, load_picture(image_bytes, limits.max_pixels)
+        image_format = picture.source_format
+
+    width, height = picture.size
+    document = (upload.document_width or width, upload.document_height or height)
+    params = params.resolved(*document)
+    check_cost("dream", dream_cost(params, width, height), limits, "Use fewer steps or octaves, or a larger feature scale.")
+    mask, mask_print = None, None
+    if mask_bytes is not None:
+        mask_print = fingerprint(mask_bytes, (width, height))
+        raw_mask = image_part is None or is_raw(mask_part)
+        mask = read_part("the 'mask' part", lambda: decode_raw_mask(mask_bytes, width, height, upload.mask_depth) if raw_mask
+                     else load_mask(mask_bytes, (width, height), limits.max_pixels))
+    guide, guide_print = None, None
+    if guide_part is not None:
+        if is_raw(guide_part):
+            raise InvalidParameter("Send the guide as a PNG, JPEG, WebP or TIFF picture, not raw pixels.")
+        guide_bytes = guide_part.read()
+        guide_picture = read_part("the 'guide' part", lambda: load_picture(guide_bytes, limits.max_pixels))
+        guide, guide_print = guide_picture.rgb, fingerprint(guide_bytes, guide_picture.size)
+    return DreamRequest(picture, params, mask, guide, fmt, image_format, upload.lease, guide_print, mask_print,
+                        _open_sides(upload, width, height, document), upload.preset)
+
+
+def _parts(request: Request) -> tuple[Mapping[str, str], FileStorage | None, FileStorage | None, FileStorage | None]:
+    """(fields, image, mask, guide); image is None for a bare raw body, whose fields are query parameters."""
+    if request.mimetype == "multipart/form-data":
+        parts = picture_parts(request.files, ("image", "mask", "guide"))
+        if "image" not in parts:
+            raise InvalidParameter("The request has no 'image' part.")
+        mask, guide = parts.get("mask", [None])[0], parts.get("guide", [None])[0]
+        return single_fields(request.form), parts["image"][0], mask, guide
+    if request.mimetype == "application/octet-stream":
+        return single_fields(request.args), None, None, None
+    raise ApiError(415, "unsupported_media_type", "Send the picture as multipart/form-data or application/octet-stream.")
+
+
+def _open_sides(upload: DreamUpload, width: int, height: int, document: tuple[int, int]) -> tuple[bool, bool, bool, bool]:
+    """Which of the picture's sides lie on the document's edge (where a selection's edge is not softened)."""
+    if upload.region_x is None or upload.region_y is None:
+        return (True, True, True, True)  # the picture is the whole document
+    x, y = upload.region_x, upload.region_y
+    return (y == 0, y + height >= document[1], x == 0, x + width >= document[0])
+
+
+def _raw_format(upload: DreamUpload, limits: Limits) -> RawFormat:
+    if upload.width is None or upload.height is None:
+        raise InvalidParameter("Raw pixels need whole-number 'width' and 'height' fields.")
+    if upload.width * upload.height > limits.max_pixels:
+        raise ImageTooLarge(f"The picture is {upload.width}×{upload.height}, more than the {limits.max_pixels:,} pixels allowed here.")
+    return RawFormat(upload.width, upload.height, upload.layout, upload.depth)

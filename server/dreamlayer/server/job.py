@@ -1,0 +1,144 @@
+"""One job: the states it goes through, what it runs, what it made, and its public status.
+
+The states are the client's (``dreamlayer_editor.protocol.JobState``), so the server and every client read one
+list; ``status`` is what ``GET /v1/jobs/{id}`` answers, described in openapi.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dreamlayer_editor.protocol import JobState
+
+from ..engine import Progress
+from ..errors import Cancelled, DreamlayerError
+from .films import FrameStore
+
+log = logging.getLogger("dreamlayer.server")
+
+# The states a job's status names: the client's list (JobState), so the two sides read one.
+STATES = tuple(state.value for state in JobState)
+QUEUED, RUNNING, DONE, FAILED = JobState.QUEUED.value, JobState.RUNNING.value, JobState.DONE.value, JobState.FAILED.value
+CANCELLED, EXPIRED = JobState.CANCELLED.value, JobState.EXPIRED.value
+# expired: the job was done, but its result was dropped to stay within the memory budget (see retention.py).
+FINAL_STATES = (DONE, FAILED, CANCELLED, EXPIRED)
+EXPIRED_MESSAGE = ("The server ran out of room for results and dropped this one to make room for newer ones. "
+                   "Dream it again; whoever runs the server can give it more room with `dreamlayer serve --result-memory`.")
+
+
+@dataclass
+class Result:
+    body: bytes  # in memory; empty for a film, whose file is ``path``
+    mimetype: str
+    headers: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None  # a film: in its job folder, served from there
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """What a job runs, as its status reports it: so a result can be made again, by anyone, from its status."""
+
+    preset: str
+    dream: dict[str, Any]  # the dream settings, seed and feature scale resolved
+    film: dict[str, Any] | None = None  # a zoom's film settings
+    frames: int = 0  # how many frames a zoom makes
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    request: Any  # what the runner needs; dropped once the job ends, to free the picture
+    settings: JobSettings | None = None
+    created: float = field(default_factory=time.time)
+    state: str = QUEUED
+    started: float | None = None
+    finished: float | None = None
+    progress: Progress | None = None
+    error: dict[str, str] | None = None
+    preview: bytes | None = None
+    store: FrameStore | None = None  # a zoom's or video's job folder: its frames (as PNG) and its film
+    result: Result | None = None
+    version: int = 0  # bumped on every change, so event streams know when to send
+    cancel_requested: threading.Event = field(default_factory=threading.Event)
+    # With a lease, a job nobody has asked about for that many seconds is cancelled: its client is gone (an
+    # editor plug-in killed by its host's Cancel button, say), so the GPU is not spent on a picture nobody wants.
+    lease: float = 0.0
+    last_seen: float = field(default_factory=time.time)
+    followers: int = 0  # open event streams: following a job counts as asking about it
+    fetched: bool = False  # its result was downloaded at least once; such results make room first
+    deleted: bool = False  # forgotten at its client's request: nothing of it is kept once it ends
+
+    def should_stop(self) -> bool:
+        """Asked by the engine at every step."""
+        return self.cancel_requested.is_set() or self.abandoned()
+
+    def drop_pictures(self) -> None:
+        """What the retention calls when the memory budget needs what this job holds in memory (under the queue's
+        lock); the record stays. A film keeps its frames and film, on disk: only its preview goes."""
+        self.preview = None
+        if self.result is not None and self.result.path is None:
+            self.result = None
+            if self.state == DONE:
+                self.state, self.error = EXPIRED, {"code": "expired", "message": EXPIRED_MESSAGE}
+        self.version += 1
+        log.info("job %s: result dropped to stay within the memory budget for results", self.id)
+
+    def abandoned(self) -> bool:
+        """Its lease ran out: nobody has asked about it for that long."""
+        return self.lease > 0 and not self.followers and time.time() - self.last_seen > self.lease
+
+
+def run_to_the_end(job: Job, run: Callable[[], Result]) -> tuple[str, Result | None, dict[str, str] | None]:
+    """Run the job: (the state it ends in, its result, its error). Whatever the run raises, the worker goes on."""
+    try:
+        return DONE, run(), None
+    except Cancelled:
+        if not job.cancel_requested.is_set() and job.abandoned():
+            log.info("job %s cancelled: its %g-second lease ran out", job.id, job.lease)
+            return CANCELLED, None, {"code": "lease_expired", "message": f"Cancelled: nobody asked about this job for "
+                                     f"{job.lease:g} seconds (its lease), so its client was taken to be gone."}
+        return CANCELLED, None, None
+    except DreamlayerError as exc:
+        return FAILED, None, {"code": exc.code, "message": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - the worker must survive anything a job does
+        log.exception("job %s failed", job.id)
+        return FAILED, None, {"code": "internal_error", "message": f"The dream failed unexpectedly: {exc}"}
+
+
+def status(job: Job, queue_position: int) -> dict[str, Any]:
+    """The job's public status, as the API returns it (the queue calls it under its lock)."""
+    p = job.progress or Progress(0, 0, 0, 0)
+    settings = job.settings
+    return {
+        "id": job.id, "kind": job.kind, "state": job.state,
+        "progress": {"step": p.step, "total": p.total, "octave": p.octave, "octaves": p.octaves},
+        "frames": {"done": frames_done(job), "total": settings.frames if settings else 0}, "eta_seconds": eta(job),
+        "queue_position": queue_position, "error": job.error, "created": job.created, "started": job.started,
+        "finished": job.finished, "has_preview": job.preview is not None,
+        "preset": settings.preset if settings else None, "settings": settings.dream if settings else None,
+        "film": settings.film if settings else None,
+    }
+
+
+def eta(job: Job) -> float | None:
+    """Seconds left, from the share done so far: of the dream, or of the frames and the current one's dream."""
+    p = job.progress
+    if job.state != RUNNING or not p or not p.total or not job.started:
+        return None
+    done = p.step / p.total
+    if job.settings and job.settings.frames:
+        done = (frames_done(job) + done) / job.settings.frames
+    if done <= 0:
+        return None
+    return round((time.time() - job.started) / done * (1 - done), 2)
+
+
+def frames_done(job: Job) -> int:
+    return job.store.count if job.store is not None else 0
