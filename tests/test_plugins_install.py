@@ -372,7 +372,7 @@ def test_one_record_shape_reads_the_command_lines_and_the_plugins_older_ones(kri
         LayerRecord.from_bytes(b"\xff")
 
 
-GIMP_MODULES = ("plugin_errors", "plugin_settings", "server_connection",
+GIMP_MODULES = ("plugin_errors", "plugin_settings", "server_connection", "film_arguments",
                 "setting_arguments", "mnemonics", "procedure_forms", "pictures")
 
 
@@ -489,7 +489,7 @@ def test_gimp_runs_the_preset_with_what_was_changed(gimp):
     # A preset's layer belongs to its network; another network dreams with its own default layer...
     assert form.dream_settings({**_defaults(form), "preset": "deep", "model": "googlenet"})[1]["layer"] == ""
     # ... but a layer chosen for a network that lacks it is refused before anything is sent.
-    with pytest.raises(gimp.plugin_errors.DreamError, match="'googlenet' has no layer 'block3'"):
+    with pytest.raises(gimp.description_module.DescriptionError, match="'googlenet' has no layer 'block3'"):
         form.dream_settings({**_defaults(form), "model": "googlenet", "layer": "block3"})
 
 
@@ -541,7 +541,7 @@ def test_gimp_layer_mix_takes_the_place_of_the_layer_choice_and_replays(gimp):
     assert mixed["layer"] == "block5=0.5,block8"
     assert form.arguments_for({**mixed, "seed": 1})["layer-mix"] == "block5=0.5,block8"
     assert form.arguments_for({**mixed, "layer": "block3"})["layer-mix"] == ""
-    with pytest.raises(gimp.plugin_errors.DreamError, match="has no layer 'relu4_3'"):
+    with pytest.raises(gimp.description_module.DescriptionError, match="has no layer 'relu4_3'"):
         form.dream_settings({**_defaults(form), "layer-mix": "block5,relu4_3"})
 
 

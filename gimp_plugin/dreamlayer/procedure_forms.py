@@ -27,7 +27,8 @@ from typing import Any, NamedTuple
 from dreamlayer_editor.protocol import DEFAULT_URL
 from mnemonics import fit
 from server_connection import FORGET_TOKEN
-from setting_arguments import LAYER_MIX, Argument, FilmKnob, Knob, Option, check_layer_fits_model, dream_knob
+from film_arguments import FilmKnob
+from setting_arguments import LAYER_MIX, Argument, Knob, Option, dream_knob
 from dreamlayer_editor.description import Description
 
 PRESET, SERVER_URL, FROM_NOISE = "preset", "server-url", "from-noise"
@@ -77,7 +78,7 @@ class Form(NamedTuple):
             name = knob.setting["name"]
             settings[name] = knob.value(args, values[name])
         layer = next(k for k in self.knobs if k.setting["name"] == "layer")
-        check_layer_fits_model(settings, layer.is_from_preset(args), self.description.model_layers())
+        self.description.fit_layer_to_model(settings, layer.is_from_preset(args))
         return preset, settings
 
     def variation_settings(self, args: Mapping[str, Any], choose: Callable[[int, int], int]) -> tuple[str, list[dict]]:

@@ -14,9 +14,7 @@ preset runs the preset, and one that sets one more argument runs the preset with
 A number that can also be left to chance or to the server (seed: random; feature size: automatic) has a yes/no
 argument before it ("Random seed"): when on, the number is not used.
 
-A film's own settings (a zoom's, a video's) belong to no preset: their arguments are the setting itself, with its
-default; a number that can be left to the source (a video's frames per second) reads the number below its range as
-that.
+A film's own settings (a zoom's, a video's) belong to no preset: film_arguments.py.
 """
 
 from __future__ import annotations
@@ -25,8 +23,6 @@ import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from dreamlayer_editor.shorthand import ShorthandError, parse_layers
-from plugin_errors import DreamError
 
 FROM_PRESET = "from-preset"  # the choice that takes the preset's value
 NETWORK_DEFAULT = "network-default"  # the layer choice that takes the network's own default layer
@@ -218,40 +214,6 @@ class TextKnob(Knob):
         return not args[self.name].strip()
 
 
-class FilmKnob(Knob):
-    """A film's own setting: no preset, so its argument is the setting, with the setting's default. A number that
-    can be left to the source (``none_means``) reaches one below its minimum, which means that."""
-
-    def __init__(self, setting: dict[str, Any]):
-        super().__init__(setting)
-        self.none_means = setting.get("none_means")
-        self.sentinel = math.floor(setting["minimum"]) - 1 if self.none_means else None
-
-    def arguments(self) -> list[Argument]:
-        s = self.setting
-        if s.get("choices"):
-            options = tuple(Option(c, c, "") for c in s["choices"])
-            return [Argument(self.name, "choice", s["label"], s["help"], s["default"], options=options)]
-        kind = {"integer": "int", "number": "double", "boolean": "boolean", "string": "string"}[s["type"]]
-        if self.none_means:
-            return [Argument(self.name, kind, s["label"], f"{s['help']} ({self.sentinel:g}: {self.none_means}.)",
-                             self.sentinel if s["default"] is None else s["default"], self.sentinel, s["maximum"],
-                             step=s.get("step"))]
-        return [Argument(self.name, kind, s["label"], s["help"], s["default"], s.get("minimum"), s.get("maximum"),
-                         step=s.get("step"))]
-
-    def value(self, args: Mapping[str, Any], preset: Any) -> Any:
-        if self.none_means and args[self.name] < self.setting["minimum"]:
-            return None
-        return args[self.name]
-
-    def argument_values(self, value: Any) -> dict[str, Any]:
-        return {self.name: self.sentinel if value is None else value}
-
-    def is_from_preset(self, args: Mapping[str, Any]) -> bool:
-        return False
-
-
 def dream_knob(setting: dict[str, Any], models: list[dict[str, Any]]) -> Knob:
     """The knob for a dream setting, by what the description says of it."""
     if setting["name"] == "layer":  # its values are the models' layers, listed with the models
@@ -269,20 +231,3 @@ def dream_knob(setting: dict[str, Any], models: list[dict[str, Any]]) -> Knob:
 def short_title(model: dict[str, Any]) -> str:
     """'EfficientNet-Lite0 (embedded, offline)' -> 'EfficientNet-Lite0': short enough for a list of layers."""
     return model["title"].split(" (")[0]
-
-
-def check_layer_fits_model(settings: dict[str, Any], layer_from_preset: bool,
-                           model_layers: dict[str, list[str]]) -> None:
-    """A preset's layer belongs to the preset's network: with another network, that network's default layer runs.
-    A layer chosen for a network that does not have it is refused before anything is sent."""
-    layers = model_layers.get(settings["model"], [])
-    try:
-        names = [name for name, _ in parse_layers(settings["layer"])]
-    except ShorthandError as exc:
-        raise DreamError(str(exc)) from None
-    misplaced = [name for name in names if name not in layers]
-    if misplaced and layer_from_preset:
-        settings["layer"] = ""
-    elif misplaced:
-        raise DreamError(f"The network '{settings['model']}' has no layer '{misplaced[0]}'. Choose one of its layers "
-                         f"({', '.join(layers)}) or \"The network's default\".")

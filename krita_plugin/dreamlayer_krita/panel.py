@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 from dreamlayer_editor.description import Description
 
-from .knobs import Knob, LayerKnob, make_knob
+from .knobs import ChoiceKnob, Knob, NumberKnob, SwitchKnob, TextKnob
+from .network_knobs import ChannelsKnob, LayerKnob, ModelKnob
 from .qt import QtCore, QtWidgets, pyqtSignal
 from .widgets import FoldingSection
 
@@ -191,3 +192,20 @@ class KnobPanel(QtWidgets.QWidget):
         layer, model = self.knobs.get("layer"), self.knobs.get("model")
         if isinstance(layer, LayerKnob) and self.description is not None:
             layer.show_layers_of(self.description.model(model.value()) if model is not None else None, keep_unknown)
+
+
+def make_knob(setting: dict[str, Any], models: list[dict[str, Any]]) -> Knob:
+    """The widget a setting's description calls for."""
+    if setting["name"] == "model" and models:
+        return ModelKnob(setting, models)
+    if setting["name"] == "layer":
+        return LayerKnob(setting)
+    if setting["name"] == "channels":
+        return ChannelsKnob(setting)
+    if "choices" in setting:
+        return ChoiceKnob(setting)
+    if setting["type"] == "boolean":
+        return SwitchKnob(setting)
+    if setting["type"] in ("integer", "number"):
+        return NumberKnob(setting)
+    return TextKnob(setting)

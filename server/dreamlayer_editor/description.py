@@ -20,6 +20,8 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from .shorthand import ShorthandError, parse_layers
+
 log = logging.getLogger("dreamlayer")
 SETTINGS_FILE = "dreamlayer_settings.json"  # in each plugin's folder
 
@@ -81,6 +83,22 @@ class Description(NamedTuple):
             return dict(self.presets[name]["values"])
         except KeyError:
             raise DescriptionError(f"Unknown preset '{name}'. Choose one of: {', '.join(self.presets)}.") from None
+
+    def fit_layer_to_model(self, settings: dict[str, Any], layer_from_preset: bool) -> None:
+        """A preset's layer belongs to the preset's network: with another network, that network's default layer
+        runs (``settings`` changed in place). A layer chosen for a network that does not have it is refused before
+        anything is sent."""
+        layers = self.model_layers().get(settings["model"], [])
+        try:
+            names = [name for name, _ in parse_layers(settings["layer"])]
+        except ShorthandError as exc:
+            raise DescriptionError(str(exc)) from None
+        misplaced = [name for name in names if name not in layers]
+        if misplaced and layer_from_preset:
+            settings["layer"] = ""
+        elif misplaced:
+            raise DescriptionError(f"The network '{settings['model']}' has no layer '{misplaced[0]}'. Choose one of "
+                                   f"its layers ({', '.join(layers)}) or \"The network's default\".")
 
     def variation_seeds(self, first: int | None, count: int,
                         choose: Callable[[int, int], int] = random.SystemRandom().randint) -> list[int]:

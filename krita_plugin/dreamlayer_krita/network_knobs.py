@@ -1,0 +1,122 @@
+"""The knobs that know the network: the network itself (``model``), by its models' titles; the features
+(``layer``), an editable combo of the chosen network's layers, its default first, so a mix like
+"block8=0.5,block10" can still be typed; and the channels (``channels``): all of them, the N strongest, or a typed
+list, spoken as the setting's text ("", "strongest:N", "3,17,42").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dreamlayer_editor.shorthand import ChannelChoice, ShorthandError, parse_channels
+
+from .knobs import ChoiceKnob, Knob
+from .qt import QtWidgets
+
+STRONGEST_SHOWN = 8  # what the channels knob offers first when the artist picks "the strongest"
+
+
+class ModelKnob(ChoiceKnob):
+    """The networks the server has, by title (all of them listed while no server has said which it has)."""
+
+    def __init__(self, setting: dict[str, Any], models: list[dict[str, Any]]):
+        usable = [m for m in models if m.get("available", True)] or models
+        items = [(m.get("title") or m["name"], m["name"]) for m in usable if m["name"] in setting.get("choices", [m["name"]])]
+        super().__init__(setting, items or None)
+
+
+class LayerKnob(Knob):
+    """The chosen network's layers, its default first ("block10 (default)", meaning: leave it to the network)."""
+
+    def __init__(self, setting: dict[str, Any]):
+        combo = QtWidgets.QComboBox()
+        combo.setEditable(True)
+        combo.setInsertPolicy(QtWidgets.QComboBox.InsertPolicy.NoInsert)
+        super().__init__(setting, combo)
+
+    def show_layers_of(self, model: dict[str, Any] | None, keep_unknown: bool = True) -> None:
+        """List the model's layers; a current value that is none of them is kept only with ``keep_unknown``."""
+        current = self.value()
+        blocked = self.widget.blockSignals(True)
+        self.widget.clear()
+        if model is not None:
+            self.widget.addItem(f"{model['default_layer']} (default)", "")
+            for layer in model["layers"]:
+                self.widget.addItem(layer["name"], layer["name"])
+        else:
+            self.widget.addItem(self.setting.get("none_means", "default"), "")
+        self.widget.blockSignals(blocked)
+        self.set_value(current if keep_unknown or self.widget.findData(current) >= 0 else "")
+
+    def value(self) -> str:
+        text = self.widget.currentText().strip()
+        index = self.widget.findText(text)
+        return self.widget.itemData(index) if index >= 0 else text
+
+    def set_value(self, value: Any) -> None:
+        index = self.widget.findData(value or "")
+        if index >= 0:
+            self.widget.setCurrentIndex(index)
+        else:
+            self.widget.setEditText(str(value))
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self.widget.currentTextChanged.connect(lambda _text: callback())
+
+
+class ChannelsKnob(Knob):
+    """All channels, the N strongest (a spin box), or these (a typed list): the three forms of the setting's text."""
+
+    MODES = (("all", "All"), ("strongest", "The strongest"), ("these", "These"))
+
+    def __init__(self, setting: dict[str, Any]):
+        super().__init__(setting, QtWidgets.QWidget())
+        self.mode, self.count, self.listed = QtWidgets.QComboBox(), QtWidgets.QSpinBox(), QtWidgets.QLineEdit()
+        for value, text in self.MODES:
+            self.mode.addItem(text, value)
+        self.count.setRange(1, 4096)
+        self.count.setValue(STRONGEST_SHOWN)
+        self.listed.setPlaceholderText("3,17,42")
+        row = QtWidgets.QHBoxLayout(self.widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        for part in (self.mode, self.count, self.listed):
+            part.setToolTip(self.widget.toolTip())
+            row.addWidget(part)
+        self.mode.currentIndexChanged.connect(lambda _index: self._show_mode())
+        self._show_mode()
+
+    def value(self) -> str:
+        mode = self.mode.currentData()
+        if mode == "strongest":
+            return f"strongest:{self.count.value()}"
+        return self.listed.text().replace(" ", "") if mode == "these" else ""
+
+    def set_value(self, value: Any) -> None:
+        text = str(value or "").strip()
+        parts = (self.mode, self.count, self.listed)
+        blocked = [part.blockSignals(True) for part in parts]  # the panel blocks only the container's signals
+        try:
+            try:
+                choice = parse_channels(text)
+            except ShorthandError:  # shown as typed, for the artist to mend
+                choice = ChannelChoice(0, ())
+            mode = "all" if choice is None else "strongest" if choice.strongest else "these"
+            self.mode.setCurrentIndex(self.mode.findData(mode))
+            if mode == "strongest":
+                self.count.setValue(choice.strongest)
+            elif mode == "these":
+                self.listed.setText(text)
+            self._show_mode()
+        finally:
+            for part, was in zip(parts, blocked):
+                part.blockSignals(was)
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self.mode.currentIndexChanged.connect(lambda _index: callback())
+        self.count.valueChanged.connect(lambda _value: callback())
+        self.listed.textChanged.connect(lambda _text: callback())
+
+    def _show_mode(self) -> None:
+        self.count.setVisible(self.mode.currentData() == "strongest")
+        self.listed.setVisible(self.mode.currentData() == "these")
