@@ -1,9 +1,7 @@
-"""What the docker and the actions share: the settings description, the knobs' values, the server (connection.py),
-the dreams asked for (lineup.py) and the last errors. The docker only shows this state and forwards the artist's
-presses here.
-
-*Variations: N* makes N dreams of the active layer with consecutive seeds, from the Seed knob's (or, when it says
-random, from a drawn one), landing as N layers in a new group above the source, each named with its seed.
+"""What the docker and the actions share, split by concern: what is dreamed (knob_state.py: the settings
+description, the preset and the knobs' values), what is queued (dream_queue.py: the dreams asked for, in
+lineup.py), and here what is shown and reached: the server (connection.py), the diagnostics and the last errors.
+The docker only shows this state and forwards the artist's presses here.
 """
 
 from __future__ import annotations
@@ -18,25 +16,22 @@ from dreamlayer_editor.description import Description, DescriptionError, install
 
 from . import diagnostics
 from . import state as state_file
-from .adapter import VariationGroup, read_guide
 from .connection import Connection
-from .film_tasks import AnimationTask, ZoomTask
+from .dream_queue import DreamQueue
+from .knob_state import KnobState
 from .lineup import Lineup
 from .qt import KRITA_VERSION, QObject, QtCore, app_data_dir, pyqtSignal
-from .records import find_node, recall
-from .regions import UnsupportedDocument
-from .server_link import FixedServer, ServerChoice
+from .server_link import ServerChoice
 from .state import MANAGED
-from .task import CANCELLED, DreamError, DreamTask, ServerTask
+from .task import ServerTask
 
 PLUGIN_FOLDER = os.path.dirname(os.path.abspath(__file__))  # where the installer wrote the settings description
 
 log = logging.getLogger("dreamlayer_krita")
 SERVER_FIELDS = ("server_mode", "server_url", "token", "server_python", "managed_port", "managed_device")
-NOT_ERRORS = (CANCELLED, "Cancelled before it started.")
 
 
-class Controller(QObject):
+class Controller(KnobState, DreamQueue, QObject):
     message = pyqtSignal(str)  # a readable line for the docker
     description_changed = pyqtSignal(object)  # Description: the knobs to build
 
@@ -66,61 +61,6 @@ class Controller(QObject):
     def task(self) -> ServerTask | None:
         """The dream running now, else the last one that ran."""
         return self.lineup.running or self._last
-
-    # -- settings ----------------------------------------------------------------------------------------------
-    def apply_description(self, description: Description) -> None:
-        """Use a (new) description: every stored value is checked against it, missing ones filled from the preset."""
-        if description == self.description:
-            return
-        self.description, self.description_problem = description, ""
-        if self.state.preset not in description.presets:
-            self.state.preset = description.default_preset
-        self.state.values = description.checked(self.state.values, self.state.preset)
-        self.state.video_values = description.checked(self.state.video_values, group="video")
-        self.save_state()
-        self.description_changed.emit(description)
-
-    def choose_preset(self, name: str) -> None:
-        """The preset's values go into the knobs: what runs is what the knobs then show."""
-        if self.description is None or name not in self.description.presets:
-            return
-        self.state.preset = name
-        self.state.values.update(self.description.preset_values(name))
-        self.save_state()
-
-    def set_value(self, name: str, value: Any) -> None:
-        self.state.values[name] = value
-        self.save_state()
-
-    def set_video_value(self, name: str, value: Any) -> None:
-        self.state.video_values[name] = value
-        self.save_state()
-
-    def set_variations(self, count: int) -> None:
-        self.state.variations = max(1, int(count))
-        self.save_state()
-
-    def save_state(self) -> None:
-        state_file.save(self.state, self.state_path)
-
-    def dream_params(self) -> dict[str, Any]:
-        """Every dream knob's value, and the preset for the layer's name: nothing is left for the preset to fill."""
-        settings = self.description.dream if self.description else []
-        return {"preset": self.state.preset, **{s["name"]: self.state.values[s["name"]] for s in settings}}
-
-    def zoom_params(self) -> dict[str, Any]:
-        """Every dream knob's value but those a zoom names otherwise (its steps_per_frame stands for steps), and
-        every zoom knob's."""
-        if self.description is None:
-            return {"preset": self.state.preset}
-        replaced = self.description.zoom_replaces
-        params = {name: value for name, value in self.dream_params().items() if name not in replaced}
-        return {**params, **{s["name"]: self.state.values[s["name"]] for s in self.description.zoom}}
-
-    def video_params(self) -> dict[str, Any]:
-        """Every dream knob's value (the first frame gets their iterations) and every animation knob's."""
-        video = self.description.video if self.description else []
-        return {**self.dream_params(), **{s["name"]: self.state.video_values[s["name"]] for s in video}}
 
     # -- the server ---------------------------------------------------------------------------------------------
     def server_choice(self) -> ServerChoice:
@@ -170,125 +110,6 @@ class Controller(QObject):
         self.connection.watch(False)
         self.connection.link.stop()
 
-    # -- dreams ---------------------------------------------------------------------------------------------------
-    def dream_active(self) -> list[ServerTask]:
-        """The Dream button and action: the active layer of the active document, with the knobs' values, the
-        guide layer if one is picked, as many times as Variations says."""
-        document = self._document()
-        if document is None:
-            return []
-        node = document.activeNode()
-
-        def start() -> list[ServerTask]:
-            guide, params, count = self._guide(document), self.dream_params(), self.state.variations
-            if count <= 1:
-                return [self.dream(document, node, params, guide=guide)]
-            seeds = self.description.variation_seeds(params.get("seed"), count)
-            batch = VariationGroup(f"variations, {params['preset']}, seeds {seeds[0]} to {seeds[-1]}")
-            tasks: list[ServerTask] = []
-            region = None
-            for index, seed in enumerate(seeds):
-                tasks.append(DreamTask(self.connection.link, document, node, {**params, "seed": seed}, guide=guide,
-                                       batch=batch, region=region))
-                region = tasks[-1].region
-                tasks[-1].title = f"Variation {index + 1} of {count}"
-            return self._queue(tasks)
-
-        return self._try(start)
-
-    def dream_again_active(self, vary: bool = False) -> list[ServerTask]:
-        """Dream again (or Vary: a new seed) with the settings the active dream layer was made with, from its
-        source layer, inside the current selection; the new layer goes above the dream layer, so it shows."""
-        document = self._document()
-        if document is None:
-            return []
-        dream_layer = document.activeNode()
-        record = recall(document, dream_layer) if dream_layer is not None else None
-        if record is None or record.kind != "dream":
-            self.message.emit("Select a dream layer (one that Dream made) to dream it again.")
-            return []
-        source = find_node(document, record.source)
-        if source is None:
-            self.message.emit("The layer this dream was made from is gone, so it can't be dreamed again.")
-            return []
-        params = {**record.settings, "preset": record.preset, **({"seed": None} if vary else {})}
-        return self._try(lambda: [self.dream(document, source, params, above=dream_layer)])
-
-    def zoom_active(self, from_noise: bool = False) -> list[ServerTask]:
-        """The Zoom buttons and actions: a zoom film of the active layer (or of noise) with the knobs' values."""
-        document = self._document()
-        if document is None:
-            return []
-        return self._try(lambda: [self.zoom(document, None if from_noise else document.activeNode(), self.zoom_params())])
-
-    def animate_active(self) -> list[ServerTask]:
-        """Dream the animation (button and action): the active animated layer's drawings in the clip range."""
-        document = self._document()
-        if document is None:
-            return []
-        return self._try(lambda: [self.animate(document, document.activeNode(), self.video_params())])
-
-    def dream(self, document, node, params: dict[str, Any], server_url: str | None = None, above=None,
-              guide=None) -> DreamTask:
-        link = self._link(server_url)
-        return self._queue([DreamTask(link, document, node, params, above, guide)])[0]
-
-    def zoom(self, document, node, params: dict[str, Any], server_url: str | None = None) -> ZoomTask:
-        return self._queue([self._make(ZoomTask, self._link(server_url), document, node, params)])[0]
-
-    def animate(self, document, node, params: dict[str, Any], server_url: str | None = None) -> AnimationTask:
-        return self._queue([self._make(AnimationTask, self._link(server_url), document, node, params)])[0]
-
-    def cancel(self) -> None:
-        if self.lineup.cancel():
-            self.message.emit("Cancelling...")
-
-    # -- helpers ----------------------------------------------------------------------------------------------------
-    def _link(self, server_url: str | None):
-        return FixedServer(server_url, self.state.token) if server_url else self.connection.link
-
-    @staticmethod
-    def _make(kind, *args):
-        try:
-            return kind(*args)
-        except UnsupportedDocument as exc:
-            raise DreamError(str(exc)) from None
-
-    def _guide(self, document):
-        """The picked guide layer's pixels, or None without one."""
-        if self.guide_id is None:
-            return None
-        node = find_node(document, self.guide_id)
-        if node is None:
-            raise DreamError("The guide layer is not in this image: pick another guide, or none.")
-        return self._make(read_guide, document, node)
-
-    def _document(self):
-        """The active document, once there are knobs to dream with; else None, and the artist is told why."""
-        if self.description is None:
-            self.message.emit(self.description_problem or "Waiting for the server to say what the settings are.")
-            return None
-        document = Krita.instance().activeDocument()
-        if document is None:
-            self.message.emit("Open an image first.")
-        return document
-
-    def _try(self, start) -> list[ServerTask]:
-        try:
-            return start()
-        except DreamError as exc:
-            self.errors.add(str(exc))
-            self.message.emit(str(exc))
-            return []
-
-    def _queue(self, tasks: list[ServerTask]) -> list[ServerTask]:
-        self._last = tasks[-1]
-        self.lineup.add(tasks)
-        return tasks
-
-    def _ended(self, task: ServerTask, added: bool, message: str) -> None:
-        if not added and message not in NOT_ERRORS:
-            self.errors.add(message)
 
 
 _controller: Controller | None = None
