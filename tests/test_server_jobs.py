@@ -15,6 +15,7 @@ import dreamlayer.server.dreaming as dreaming
 
 from .live_server import TINY, png_bytes, start_server
 
+ORDER = {"queued": 0, "running": 1, "done": 2, "cancelled": 2, "failed": 2}  # how a job's state moves on
 # About ten seconds of work on two cores: long enough to be caught running.
 LONG = {**TINY, "steps": "200"}
 
@@ -158,6 +159,7 @@ class SubmitPollCancel(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.jobs: list[str] = []
+        self.seen: dict[str, str] = {}
 
     @rule(steps=__import__("hypothesis").strategies.integers(1, 6))
     def submit(self, steps):
@@ -169,8 +171,12 @@ class SubmitPollCancel(RuleBasedStateMachine):
 
     @rule()
     def poll(self):
+        """A job's state only moves on: queued, then running, then how it ended, and never back."""
         for job_id in self.jobs[-3:]:
-            assert status(self.live.url, job_id)["state"] in ("queued", "running", "done", "cancelled", "failed")
+            state = status(self.live.url, job_id)["state"]
+            seen = self.seen.get(job_id, "queued")
+            assert ORDER[state] >= ORDER[seen] and (ORDER[seen] < 2 or state == seen), (job_id, seen, state)
+            self.seen[job_id] = state
 
     @rule(data=__import__("hypothesis").strategies.data())
     def cancel(self, data):
