@@ -358,12 +358,12 @@ def test_dream_again_reproduces_the_layer_and_vary_draws_a_new_seed(krita):
     """The docker's Dream again and Vary buttons on a selected dream layer, also after saving and reopening."""
     again = case(krita, "still", "again_and_vary")
     seed = re.fullmatch(r"Dream \(gentle, seed (\d+)\)", again["first"]).group(1)
-    assert again["again"] == f"{again['first']} 2" and again["again_same_pixels"]
+    assert again["again"] == f"{again['first']} #2" and again["again_same_pixels"]
     vary_seed = re.fullmatch(r"Dream \(gentle, seed (\d+)\)", again["vary"]).group(1)
     assert vary_seed != seed and not again["vary_same_pixels"]
     names = [name for name in again["names"] if name != "Selection Mask"]  # Krita 5 lists the global selection
     assert names == ["Background", "Source", again["first"], again["vary"], again["again"]]  # each above the dream
-    assert again["saved"] and again["reopened_same_pixels"] and again["reopened_name"] == f"{again['first']} 3"
+    assert again["saved"] and again["reopened_same_pixels"] and again["reopened_name"] == f"{again['first']} #3"
     assert again["source_unchanged"]
     assert again["not_a_dream_message"] == "Select a dream layer (one that Dream made) to dream it again."
 

@@ -147,9 +147,9 @@ def replay_case():
     """A dream, then the same dream again from the first layer's recorded settings: the pixels must match."""
     sys.path.insert(0, PLUGIN)
     from procedure_forms import dream_form
-    from settings_description import load_description
+    from dreamlayer_editor.description import Description
 
-    form = dream_form(load_description(PLUGIN))
+    form = dream_form(Description.load(PLUGIN, "gimp"))
     image, source = make_image()
     image.select_ellipse(Gimp.ChannelOps.REPLACE, 10, 8, 60, 40)
     first = run_dream(image, source, {"preset": "gentle", "octaves": 2, "steps": 3})
@@ -249,13 +249,13 @@ def mix_case():
     """A weighted mix of layers runs as given, and its recorded settings dream the same pixels again."""
     sys.path.insert(0, PLUGIN)
     from procedure_forms import dream_form
-    from settings_description import load_description
+    from dreamlayer_editor.description import Description
 
     image, source = make_image()
     first = run_dream(image, source, quick(**{"layer-mix": "block5=0.5,block8"}))
     record = recorded(image.get_layers()[0])
     again = run_dream(image, source, {"preset": record["preset"],
-                                      **dream_form(load_description(PLUGIN)).arguments_for(record["settings"])})
+                                      **dream_form(Description.load(PLUGIN, "gimp")).arguments_for(record["settings"])})
     layers = image.get_layers()
     out = {"status": [first[0], again[0]], "error": [first[1], again[1]], "recorded": record,
            "same_pixels": read(layers[0]) == read(layers[1])}

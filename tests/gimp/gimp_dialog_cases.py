@@ -35,9 +35,9 @@ sys.path.insert(0, PLUGIN)
 import gimp_dialog  # noqa: E402
 from plugin_settings import PluginSettings  # noqa: E402
 from procedure_forms import animation_form, dream_form, zoom_form  # noqa: E402
-from settings_description import load_description  # noqa: E402
+from dreamlayer_editor.description import Description  # noqa: E402
 
-DESCRIPTION = load_description(PLUGIN)
+DESCRIPTION = Description.load(PLUGIN, "gimp")
 FORMS = {"python-fu-dreamlayer": dream_form(DESCRIPTION), "python-fu-dreamlayer-zoom": zoom_form(DESCRIPTION),
          "python-fu-dreamlayer-animation": animation_form(DESCRIPTION)}
 SETTINGS = PluginSettings.in_gimp_folder(Gimp.directory())

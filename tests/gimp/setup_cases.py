@@ -139,14 +139,14 @@ def again_session():
     """Procedures as GIMP loads them from pluginrc, each given only some of its arguments."""
     sys.path.insert(0, PLUGIN)
     from procedure_forms import dream_form
-    from settings_description import load_description
+    from dreamlayer_editor.description import Description
 
     image, layer = the_picture()
     out = {"preset_and_url": dream_case("again_preset", image, layer, {"preset": "classic"}),
            "quick": dream_case("again_u8", *the_picture(), QUICK)}
     record = out["quick"].get("recorded")
     if record:
-        replay = {"preset": record["preset"], **dream_form(load_description(PLUGIN)).arguments_for(record["settings"])}
+        replay = {"preset": record["preset"], **dream_form(Description.load(PLUGIN, "gimp")).arguments_for(record["settings"])}
         out["replayed"] = dream_case("again_replayed", *the_picture(), replay)
     out["zoom"] = film_case("python-fu-dreamlayer-zoom", {"frames": 2, "steps-per-frame": 1, "octaves": 1})
     out["animation"] = film_case("python-fu-dreamlayer-animation", {"steps-per-frame": 1, "steps": 1, "octaves": 1})
