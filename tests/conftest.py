@@ -42,3 +42,17 @@ def server():
     live = start_server()
     yield live
     live.stop()
+
+
+@pytest.fixture
+def held():
+    """A server whose jobs run until released (tests/held_runner.py): a job stays running as long as a test needs,
+    and no network runs. Yields the server and the runner."""
+    from .held_runner import HeldRunner
+    from .live_server import start_server
+
+    runner = HeldRunner()
+    live = start_server(runner=runner)
+    yield live, runner
+    runner.release()
+    live.stop()

@@ -8,7 +8,7 @@ import time
 import requests
 
 from .live_server import TINY, png_bytes
-from .test_server_jobs import LONG, submit, wait_for
+from .test_server_jobs import submit, wait_for
 
 
 def post(url: str, files: list, fields: dict | None = None) -> requests.Response:
@@ -24,21 +24,24 @@ def image_part() -> tuple:
     return ("image", ("in.png", png_bytes(), "image/png"))
 
 
-def test_a_lease_that_ran_out_says_so_in_the_error_and_the_log(server, caplog):
+def test_a_lease_that_ran_out_says_so_in_the_error_and_the_log(held, caplog):
     caplog.set_level(logging.INFO, logger="dreamlayer.server")
-    job = submit(server.url, {**LONG, "lease": "1"})
-    time.sleep(3)  # nobody asks about it
-    final = wait_for(server.url, job["id"], ("cancelled", "done", "failed"))
+    live, runner = held
+    job = submit(live.url, {**TINY, "lease": "1"})
+    assert runner.started.wait(10)
+    time.sleep(3)  # nobody asks about it (asking would renew the lease)
+    final = wait_for(live.url, job["id"], ("cancelled", "done", "failed"))
     assert final["state"] == "cancelled"
     assert final["error"]["code"] == "lease_expired" and "1 seconds (its lease)" in final["error"]["message"]
     assert f"job {job['id']} cancelled: its 1-second lease ran out" in caplog.text
 
 
-def test_a_cancelled_job_without_a_lease_has_no_lease_error(server):
-    job = submit(server.url, LONG)
-    wait_for(server.url, job["id"], ("running",))
-    requests.post(f"{server.url}/v1/jobs/{job['id']}/cancel", timeout=5)
-    final = wait_for(server.url, job["id"], ("cancelled", "done", "failed"))
+def test_a_cancelled_job_without_a_lease_has_no_lease_error(held):
+    live, _ = held
+    job = submit(live.url, TINY)
+    wait_for(live.url, job["id"], ("running",))
+    requests.post(f"{live.url}/v1/jobs/{job['id']}/cancel", timeout=5)
+    final = wait_for(live.url, job["id"], ("cancelled", "done", "failed"))
     assert final["state"] == "cancelled" and final["error"] is None
 
 
