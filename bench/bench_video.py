@@ -18,7 +18,7 @@ from PIL import Image
 from dreamlayer.engine import load_model, pick_device
 from dreamlayer.engine.animate import FrameDreamer
 from dreamlayer.engine.flow import backward_flow
-from dreamlayer.engine.render import octave_plan
+from dreamlayer.params.resolved import resolve_dream
 from dreamlayer.params import VideoSettings, preset_params
 
 
@@ -53,7 +53,7 @@ def main() -> None:
         for frame in frames[1:]:
             dreamer(frame)
         later = (time.perf_counter() - start) / (len(frames) - 1)
-        work = octave_plan(params, size, size)[-1]
+        work = resolve_dream(params, size, size).octaves[-1]
         tensors = [torch.from_numpy(f).permute(2, 0, 1)[None] for f in frames[:2]]
         start = time.perf_counter()
         for _ in range(5):

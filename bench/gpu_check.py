@@ -291,9 +291,10 @@ def graph_check(net, sizes: Sizes, device) -> str:
     """Do captured graphs compute what the eager step computes? Max difference of one step's gradient."""
     from dreamlayer.engine.objectives import build_objective
     from dreamlayer.engine.steps import GradientStep
+    from dreamlayer.params.resolved import resolve_dream
 
     patch = torch.rand((1, 3, sizes.base, sizes.base), device=device)
-    objective = build_objective(net, preset_params("classic"), patch)
+    objective = build_objective(net, resolve_dream(preset_params("classic"), sizes.base, sizes.base), patch)
     eager = GradientStep(net, objective, "fp32")(patch, (sizes.base, sizes.base))
     if device.type != "cuda":
         return "graphs vs eager: not on this device"

@@ -10,6 +10,7 @@ from PIL import Image
 from dreamlayer.engine import dream
 from dreamlayer.engine.color import luminance
 from dreamlayer.engine.objectives import build_objective
+from dreamlayer.params.resolved import resolve_dream
 from dreamlayer.errors import Cancelled
 from dreamlayer.params import DreamParams, default_scale
 
@@ -97,7 +98,7 @@ def chosen_over_other_gain(net, picture: np.ndarray, params: DreamParams = QUICK
     """Dreaming the 4 strongest channels: their energy gain against the other channels'."""
     params = params.replace(channels="strongest:4")
     x = torch.from_numpy(picture).permute(2, 0, 1)[None]
-    chosen = build_objective(net, params, x).terms[0].channels.tolist()
+    chosen = build_objective(net, resolve_dream(params, *x.shape[:-3:-1]), x).terms[0].channels.tolist()
     others = [c for c in range(112) if c not in chosen]
     out = dream(net, picture, params)
     gain_chosen = energy(net, out, channels=chosen) / energy(net, picture, channels=chosen)
@@ -134,7 +135,7 @@ def guided_dreams(net, picture: np.ndarray, params: DreamParams = QUICK) -> dict
 def test_guide_image_pulls_features_towards_the_guide(net, small_cat):
     guide, params = stripes_guide(small_cat), QUICK.replace(guide_weight=1.0)
     x, g = (torch.from_numpy(a).permute(2, 0, 1)[None] for a in (small_cat, guide))
-    assert any(t.guide is not None for t in build_objective(net, params, x, g).terms)
+    assert any(t.guide is not None for t in build_objective(net, resolve_dream(params, *x.shape[:-3:-1]), x, g).terms)
     dreams = guided_dreams(net, small_cat)
     similarity = {name: guide_similarity(net, picture, guide) for name, picture in dreams.items()}
     # Orderings within one run: guided - unguided measured 0.028-0.093, strength 20 - 1 0.148-0.344.

@@ -7,7 +7,7 @@ import threading
 
 import torch
 from dreamlayer.engine.buckets import bucket_shapes
-from dreamlayer.engine.render import octave_plan
+from dreamlayer.params.resolved import resolve_dream
 from dreamlayer.engine.steps import WARMUP_RUNS
 from dreamlayer.params import preset_params
 from dreamlayer.server import dreaming
@@ -16,8 +16,7 @@ from dreamlayer.server.dreaming import WARM_UP_SHAPES, DreamRunner, Previews
 
 
 def buckets_of(width: int, height: int) -> set:
-    params = preset_params("classic").resolved(width, height)
-    return set(bucket_shapes(octave_plan(params, width, height), 16))
+    return set(bucket_shapes(resolve_dream(preset_params("classic"), width, height).octaves, 16))
 
 
 def test_warm_up_covers_the_buckets_of_common_photo_sizes():

@@ -21,7 +21,8 @@ from dreamlayer.engine.policy import (
     choose_tile,
     use_graphs,
 )
-from dreamlayer.engine.render import octave_plan, plan_dream
+from dreamlayer.engine.render import plan_dream
+from dreamlayer.params.resolved import resolve_dream
 from dreamlayer.params import DreamParams
 from dreamlayer.params import preset_params
 
@@ -44,7 +45,7 @@ def test_pictures_of_any_size_fall_into_few_buckets():
     sizes, buckets = set(), set()
     for _ in range(3000):
         width, height = rng.randint(512, 8192), rng.randint(512, 8192)
-        octaves = octave_plan(params.resolved(width, height), width, height)
+        octaves = resolve_dream(params, width, height).octaves
         sizes.update(octaves)
         buckets.update(bucket_shapes(octaves, 16))
     assert len(sizes) > 4000 and len(buckets) < 200
@@ -98,10 +99,9 @@ def test_activation_footprint_is_measured_per_pixel_and_precision(net):
 
 @pytest.mark.parametrize("budget, whole", [(64 * GiB, True), (2 * GiB, False)])
 def test_plan_follows_the_budget(net, budget, whole):
-    params = DreamParams(scale=1.0).resolved(4096, 4096)
-    sizes = octave_plan(params, 4096, 4096)
-    plan = plan_dream(net, params, (4096, 4096), sizes, EngineOptions(accelerator=True, memory_budget=budget))
+    resolved = resolve_dream(DreamParams(scale=1.0), 4096, 4096)
+    plan = plan_dream(net, resolved, (4096, 4096), EngineOptions(accelerator=True, memory_budget=budget))
     assert plan.bucketed and (plan.tile >= 4096) == whole
     assert plan.band_rows < 4096  # a 4096² picture is blended in bands
-    cpu = plan_dream(net, params, (4096, 4096), sizes, EngineOptions())
+    cpu = plan_dream(net, resolved, (4096, 4096), EngineOptions())
     assert (cpu.tile, cpu.bucketed, cpu.band_rows, cpu.graphs) == (DEFAULT_TILE, False, 4096, False)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from dreamlayer.engine.resize import octave_sizes, work_size
+from dreamlayer.params.resolved import octave_sizes, work_size
 from dreamlayer.engine.tiling import tile_starts
 from dreamlayer.errors import InvalidParameter
 from dreamlayer.images import Picture, SettingsRecord, read_settings, save_picture

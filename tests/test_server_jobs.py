@@ -110,11 +110,11 @@ def fake_gpu_oom(monkeypatch):
     real_dream, calls = dreaming.dream, []
 
     def install(fails_at_or_above: int):
-        def fake(net, image, params, **kwargs):
-            calls.append(params.tile)
-            if (params.tile or 1024) >= fails_at_or_above:
+        def fake(net, image, resolved, **kwargs):
+            calls.append(resolved.params.tile)
+            if (resolved.params.tile or 1024) >= fails_at_or_above:
                 raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
-            return real_dream(net, image, params, **kwargs)
+            return real_dream(net, image, resolved, **kwargs)
 
         monkeypatch.setattr(dreaming, "dream", fake)
         return calls

@@ -9,6 +9,7 @@ import torch
 from dreamlayer.engine import dream, render
 from dreamlayer.engine.compiled import compiled_features
 from dreamlayer.engine.objectives import build_objective
+from dreamlayer.params.resolved import resolve_dream
 from dreamlayer.engine.policy import EngineOptions
 from dreamlayer.engine.steps import (
     _CACHES,
@@ -62,7 +63,7 @@ def padded_edge_pulls(net, rgb: np.ndarray) -> tuple[tuple[float, float], ...]:
     """edge_pull of the picture alone, padded with white and masked, and padded unmasked (the counter-case)."""
     height, width = rgb.shape[:2]
     picture = batch(rgb)
-    gradient = gradient_function(net, build_objective(net, PARAMS, picture), "fp32")
+    gradient = gradient_function(net, build_objective(net, resolve_dream(PARAMS, *picture.shape[:-3:-1]), picture), "fp32")
     padded = torch.nn.functional.pad(picture, (0, 32, 0, 32), mode="constant", value=1.0)
     alone = edge_pull(gradient(picture, None))
     masked = edge_pull(gradient(padded, (height, width))[..., :height, :width])
@@ -128,7 +129,7 @@ def test_bucket_padding_does_not_change_the_dream(net):
 
 def test_graph_cache_warms_up_captures_and_replays_the_same_gradients(net):
     picture = batch(cat_rgb(128, 96))
-    objective = build_objective(net, PARAMS, picture)
+    objective = build_objective(net, resolve_dream(PARAMS, *picture.shape[:-3:-1]), picture)
     calls: list = []
     graphed = GradientStep(net, objective, "fp32", GraphCache(capture=mock_capture(calls), cuda=False))
     eager = GradientStep(net, objective, "fp32")
@@ -145,7 +146,7 @@ def test_graph_cache_warms_up_captures_and_replays_the_same_gradients(net):
 
 def test_a_failed_capture_leaves_the_shape_eager(net, caplog):
     picture = batch(cat_rgb(128, 96))
-    objective = build_objective(net, PARAMS, picture)
+    objective = build_objective(net, resolve_dream(PARAMS, *picture.shape[:-3:-1]), picture)
 
     def failing(*_args):
         raise RuntimeError("operation not permitted when stream is capturing")
@@ -160,7 +161,7 @@ def test_a_failed_capture_leaves_the_shape_eager(net, caplog):
 def test_picture_dependent_objectives_are_not_graphed(net):
     picture = batch(cat_rgb(128, 96))
     calls: list = []
-    objective = build_objective(net, PARAMS.replace(channels="strongest:3"), picture)
+    objective = build_objective(net, resolve_dream(PARAMS.replace(channels="strongest:3"), *picture.shape[:-3:-1]), picture)
     step = GradientStep(net, objective, "fp32", GraphCache(capture=mock_capture(calls), cuda=False))
     for _ in range(WARMUP_RUNS + 2):
         step(picture, (96, 128))
@@ -181,8 +182,7 @@ def test_a_dream_through_the_graph_path_is_the_eager_dream(net, monkeypatch):
 
 
 def test_graphs_are_off_on_the_cpu_by_default(net):
-    sizes = render.octave_plan(PARAMS, 150, 100)
-    plan = render.plan_dream(net, PARAMS, (100, 150), sizes, EngineOptions())
+    plan = render.plan_dream(net, resolve_dream(PARAMS, 150, 100), (100, 150), EngineOptions())
     assert not plan.graphs and not plan.accelerator and not plan.bucketed
 
 
@@ -190,7 +190,7 @@ def test_compiled_network_gives_the_eager_gradient(net, caplog):
     """torch.compile traces the network as one graph (fullgraph, or it falls back with a warning); the 'eager'
     backend keeps this test quick."""
     picture = batch(cat_rgb(96, 64))
-    objective = build_objective(net, PARAMS, picture)
+    objective = build_objective(net, resolve_dream(PARAMS, *picture.shape[:-3:-1]), picture)
     compiled = GradientStep(net, objective, "fp32", features=compiled_features(net, "eager"), variant="eager-compiled")
     assert torch.allclose(compiled(picture, (64, 96)), GradientStep(net, objective, "fp32")(picture, (64, 96)), atol=1e-6)
     assert "eager network" not in caplog.text
@@ -198,7 +198,7 @@ def test_compiled_network_gives_the_eager_gradient(net, caplog):
 
 def test_a_failing_compiler_falls_back_to_the_eager_network(net, caplog):
     picture = batch(cat_rgb(96, 64))
-    objective = build_objective(net, PARAMS, picture)
+    objective = build_objective(net, resolve_dream(PARAMS, *picture.shape[:-3:-1]), picture)
 
     def broken_backend(graph_module, example_inputs):
         raise RuntimeError("no compiler here")

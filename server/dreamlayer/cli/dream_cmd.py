@@ -109,16 +109,17 @@ def dream_here(args: argparse.Namespace, picture, params, mask, guide) -> Any:
     from tqdm import tqdm
 
     from ..engine import dream, load_model, pick_device
-    from ..engine.render import octave_plan
+    from ..params.resolved import resolve_dream
 
     net = load_model(params.model, pick_device(args.device, params.precision))
-    total = len(octave_plan(params, *picture.size)) * params.steps
+    resolved = resolve_dream(params, *picture.size)
+    total = len(resolved.octaves) * params.steps
     with tqdm(total=total, desc="dreaming", unit="step", leave=False) as bar:
         def progress(p):
             bar.set_postfix_str(f"octave {p.octave}/{p.octaves}")
             bar.update(p.step - bar.n)
 
-        return dream(net, picture.rgb, params, mask=mask, guide=guide.rgb if guide else None, progress=progress)
+        return dream(net, picture.rgb, resolved, mask=mask, guide=guide.rgb if guide else None, progress=progress)
 
 
 def write_result(args: argparse.Namespace, result, image_format: str, settings) -> None:

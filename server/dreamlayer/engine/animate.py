@@ -21,10 +21,11 @@ import numpy as np
 import torch
 
 from ..params import DreamParams, VideoSettings
+from ..params.resolved import ResolvedDream, resolve_dream
 from .flow import backward_flow, carry, flow_failed
 from .models import DreamNet
 from .policy import EngineOptions
-from .render import Progress, dream, octave_plan
+from .render import Progress, dream
 from .zoom import CONTRAST_PULL
 
 
@@ -51,10 +52,13 @@ def quantize(image: torch.Tensor) -> torch.Tensor:
 class FrameDreamer:
     """Call it with each frame in turn, (H, W, 3) floats in 0..1; it returns that frame dreamed (same shape)."""
 
-    def __init__(self, net: DreamNet, params: DreamParams, settings: VideoSettings, *,
+    def __init__(self, net: DreamNet, params: DreamParams | ResolvedDream, settings: VideoSettings, *,
                  progress: Callable[[Progress], None] | None = None, cancelled: Callable[[], bool] | None = None,
                  options: EngineOptions | None = None):
-        self.net, self.params, self.settings = net, params, settings.validated()
+        self.net, self.settings = net, settings.validated()
+        self.params = params  # the first frame's dream: resolved at the first frame, unless its request did
+        self.first: ResolvedDream | None = params if isinstance(params, ResolvedDream) else None
+        self.later: ResolvedDream | None = None  # the dream of the frames that carry the last one's along
         self.progress, self.cancelled, self.options = progress, cancelled, options
         self.previous: tuple[torch.Tensor, torch.Tensor] | None = None  # the last (source, dream)
         self.reference: Statistics | None = None
@@ -67,16 +71,18 @@ class FrameDreamer:
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         source = self._tensor(frame)
-        carried = self._carried_detail(source)
-        if carried is None:  # the first frame, or a scene cut: a whole dream of its own
-            start, params = source, self.params
-        else:
-            start = (source + self.settings.blend * carried).clamp(0, 1)
+        if self.first is None:
+            self.first = resolve_dream(self.params, frame.shape[1], frame.shape[0])
+        if self.later is None:
             # Only what the blend let go is dreamed anew, so steps are that much smaller: the dream moves on
             # gently instead of flickering.
-            fresh = max(1 - self.settings.blend, 0.05)
-            params = self.params.replace(steps=self.settings.steps_per_frame, step_size=self.params.step_size * fresh)
-        dreamed = dream(self.net, start[0], params, progress=self.progress, cancelled=self.cancelled,
+            self.later = self.first.for_frames(self.settings.steps_per_frame, max(1 - self.settings.blend, 0.05))
+        carried = self._carried_detail(source)
+        if carried is None:  # the first frame, or a scene cut: a whole dream of its own
+            start, resolved = source, self.first
+        else:
+            start, resolved = (source + self.settings.blend * carried).clamp(0, 1), self.later
+        dreamed = dream(self.net, start[0], resolved, progress=self.progress, cancelled=self.cancelled,
                         options=self.options)[None]
         dreamed = quantize(self._steadied(source, dreamed))
         self.previous = (source, dreamed)
@@ -89,8 +95,7 @@ class FrameDreamer:
         detail = previous_dream - previous_source
         if not self.settings.follow_motion:
             return detail
-        height, width = source.shape[-2:]
-        size = octave_plan(self.params, width, height)[-1]  # the flow is measured at the size the network sees
+        size = self.first.octaves[-1]  # the flow is measured at the size the network sees
         flow = backward_flow(previous_source, source, size)
         if flow_failed(previous_source, source, flow, size):
             return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..params import DreamParams, parse_channels, parse_layers
+from ..params.resolved import ResolvedDream
 from .models import DreamNet
 from .resize import resize
 
@@ -60,10 +60,9 @@ class Objective:
         return sum(t.value(features[t.layer]) for t in self.terms)
 
 
-def build_objective(net: DreamNet, params: DreamParams, image: torch.Tensor, guide: torch.Tensor | None = None) -> Objective:
-    """Turn the parameters (and the picture, for strongest channels; the guide, if any) into an Objective."""
-    layers = parse_layers(params.layer) or [(net.spec.default_layer, 1.0)]
-    choice = parse_channels(params.channels)
+def build_objective(net: DreamNet, resolved: ResolvedDream, image: torch.Tensor, guide: torch.Tensor | None = None) -> Objective:
+    """Turn the resolved dream (and the picture, for strongest channels; the guide, if any) into an Objective."""
+    params, layers, choice = resolved.params, resolved.layers, resolved.channels
     names = [net.check_layer(name) for name, _ in layers]
     with torch.no_grad():
         probe = _features_at_most(net, image, names, _RANKING_SIDE) if choice and choice.strongest else {}

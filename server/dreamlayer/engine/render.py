@@ -18,9 +18,9 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ..catalog import get_model
 from ..errors import Cancelled
-from ..params import DreamParams, parse_layers
+from ..params import DreamParams
+from ..params.resolved import ResolvedDream, resolve_dream
 from .buckets import padded_side
 from .compiled import compiled_features
 from .devices import free_memory, graphs_available
@@ -40,7 +40,7 @@ from .policy import (
     use_graphs,
 )
 from .residency import Residency, Transfers
-from .resize import octave_sizes, resize, work_size
+from .resize import resize
 from .steps import GradientStep, graph_cache
 from .tiling import tiled_gradient
 
@@ -59,7 +59,7 @@ PreviewFn = Callable[[int, torch.Tensor], None]  # octave (1-based) and the pict
 def dream(
     net: DreamNet,
     image: torch.Tensor | np.ndarray,
-    params: DreamParams,
+    resolved: ResolvedDream | DreamParams,
     *,
     mask: torch.Tensor | np.ndarray | None = None,
     guide: torch.Tensor | np.ndarray | None = None,
@@ -77,25 +77,26 @@ def dream(
     where it is 1, fades where it is between, and leaves the picture exactly as it was where it is 0; a hard-edged
     mask is softened by ``params.edge_softness`` pixels inside its edge, except along ``mask_open_sides`` (top,
     bottom, left, right: the picture's sides that are the document's edge). ``guide`` is a picture whose features
-    the dream reaches for. ``params`` should be ``resolved()`` so that the seed and scale
-    are recorded; unresolved ones are filled here. ``options`` say how the device may be used (the server's
+    the dream reaches for. ``resolved`` is the dream as its request resolved it (``resolve_dream``: seed, feature
+    scale, layers, channels and octaves); settings not yet resolved (a script's, a test's) are resolved here, for
+    this picture. ``options`` say how the device may be used (the server's
     memory budget, graphs); ``transfers`` moves tensors between host and device (a test can count them).
     """
     as_numpy = isinstance(image, np.ndarray)
     picture = _to_batch(image)
     height, width = picture.shape[-2:]
-    params = params.resolved(width, height)
-    sizes = octave_plan(params, width, height)
-    plan = plan_dream(net, params, (height, width), sizes, options or EngineOptions())
+    if isinstance(resolved, DreamParams):
+        resolved = resolve_dream(resolved, width, height)
+    params, sizes = resolved.params, list(resolved.octaves)
+    plan = plan_dream(net, resolved, (height, width), options or EngineOptions())
     place = Residency(transfers or Transfers(net.device), plan.band_rows)
     mask_t = None if mask is None else soften_edges(_to_batch(mask, channels=1), params.edge_softness or 0, mask_open_sides)
     guide_t = None if guide is None else _to_batch(guide)
 
     base = place.shrink(picture, sizes[-1])
     work_mask = None if mask_t is None else place.shrink(mask_t, sizes[-1])
-    layers = [net.check_layer(name) for name, _ in parse_layers(params.layer)] or [net.spec.default_layer]
-    guide_view = None if guide_t is None else place.shrink(guide_t, ranking_size(net, guide_t.shape[-2:], layers))
-    objective = build_objective(net, params, base, guide_view)
+    guide_view = None if guide_t is None else place.shrink(guide_t, ranking_size(net, guide_t.shape[-2:], resolved.layer_names))
+    objective = build_objective(net, resolved, base, guide_view)
     features = compiled_features(net, plan.compile_backend) if plan.compile_backend else None
     step = GradientStep(net, objective, params.precision, graph_cache(net) if plan.graphs else None,
                         features, plan.compile_backend or "eager")
@@ -129,14 +130,12 @@ def _octaves(
     return detail
 
 
-def plan_dream(
-    net: DreamNet, params: DreamParams, picture_size: tuple[int, int], sizes: list[tuple[int, int]], options: EngineOptions
-) -> Plan:
+def plan_dream(net: DreamNet, resolved: ResolvedDream, picture_size: tuple[int, int], options: EngineOptions) -> Plan:
     """Buckets, tile, graphs and bands for this dream on this device (policy.py), from measured numbers."""
-    layers = [name for name, _ in parse_layers(params.layer)] or [net.spec.default_layer]
+    params, layers = resolved.params, resolved.layer_names
     align = max(net.layer_info(layer).stride for layer in layers)
     accelerator = is_accelerator(net.device.type, options)
-    padded = tuple(padded_side(side, align, accelerator) for side in sizes[-1])
+    padded = tuple(padded_side(side, align, accelerator) for side in resolved.octaves[-1])
     per_pixel, budget = 0.0, 0
     if accelerator and not params.tile:
         budget = activation_budget(free_memory(net.device), options.memory_budget)
@@ -145,14 +144,6 @@ def plan_dream(
     graphs = use_graphs(options.graphs, net.device.type, graphs_available(net.device))
     rows = band_rows(*picture_size, options.band_bytes, accelerator)
     return Plan(accelerator, accelerator, align, tile, graphs, rows, options.compile_backend)
-
-
-def octave_plan(params: DreamParams, width: int, height: int) -> list[tuple[int, int]]:
-    """The (height, width) of each octave a dream runs through, smallest first; needs no weights."""
-    spec = get_model(params.model)
-    layers = [name for name, _ in parse_layers(params.layer)] or [spec.default_layer]
-    min_side = max(spec.layers[name].min_size for name in layers)
-    return octave_sizes(work_size(height, width, params.scale, min_side), params.octaves, params.octave_scale, min_side)
 
 
 def _ascend(

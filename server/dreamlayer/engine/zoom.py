@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from ..errors import Cancelled
 from ..params import DreamParams, ZoomSettings
+from ..params.resolved import ResolvedDream, resolve_dream
 from .models import DreamNet
 from .policy import EngineOptions
 from .render import Progress, dream
@@ -81,7 +82,7 @@ def stabilize(frame: torch.Tensor, reference: tuple[torch.Tensor, torch.Tensor])
 def zoom_frames(
     net: DreamNet,
     start: np.ndarray,
-    params: DreamParams,
+    params: DreamParams | ResolvedDream,
     settings: ZoomSettings,
     *,
     progress: Callable[[Progress], None] | None = None,
@@ -91,11 +92,13 @@ def zoom_frames(
     """Yield ``settings.frames`` dreamed frames, (H, W, 3) float32 in 0..1, starting from ``start``.
 
     ``progress`` follows each frame's dream (its steps and octaves); which frame it is, the caller knows from the
-    frames it has been given.
+    frames it has been given. ``params`` are the dream settings (resolved here, each frame dreamed with
+    ``steps_per_frame`` steps), or the dream of each frame as its request resolved it.
     """
     settings = settings.validated()
     height, width = start.shape[:2]
-    params = params.replace(steps=settings.steps_per_frame).resolved(width, height)
+    resolved = params if isinstance(params, ResolvedDream) else \
+        resolve_dream(params, width, height).for_frames(settings.steps_per_frame)
     frame = torch.from_numpy(np.ascontiguousarray(start, dtype=np.float32)).permute(2, 0, 1)[None].to(net.device)
     grid = zoom_grid(frame.shape, settings, net.device)
     reference, pending = None, None
@@ -104,7 +107,7 @@ def zoom_frames(
             if cancelled is not None and cancelled():
                 raise Cancelled("The zoom was cancelled.")
             # A different seed each frame keeps the jitter from repeating in step with the zoom.
-            dreamed = dream(net, frame[0], params.replace(seed=(params.seed + index) % 2**31),
+            dreamed = dream(net, frame[0], resolved.with_seed(resolved.params.seed + index),
                             progress=progress, cancelled=cancelled, options=options)[None]
         except Cancelled:
             if pending is not None:

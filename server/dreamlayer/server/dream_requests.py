@@ -20,18 +20,19 @@ from werkzeug.datastructures import FileStorage
 from ..errors import ImageTooLarge, InvalidParameter
 from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
 from ..params import DreamParams, DreamUpload
+from ..params.resolved import ResolvedDream, resolve_dream
 from .errors import ApiError
 from .forms import picture_parts, single_fields
 from .job import JobSettings
 from .limits import Limits
 from .pixels import RawFormat, decode_raw, decode_raw_mask
-from .reading import check_cost, dream_cost, dream_params, is_raw, read_part, split_fields
+from .reading import check_cost, dream_params, is_raw, read_part, split_fields
 
 
 @dataclass
 class DreamRequest:
     picture: Picture
-    params: DreamParams  # resolved: seed, scale and edge softness filled in
+    dream: ResolvedDream  # seed, scale and edge softness filled in, layers, channels and octaves read
     mask: np.ndarray | None
     guide: np.ndarray | None
     raw_format: RawFormat | None  # how to send the result back: raw like this, or...
@@ -42,6 +43,10 @@ class DreamRequest:
     open_sides: tuple[bool, bool, bool, bool] = (True, True, True, True)  # top, bottom, left, right: on the canvas edge
     preset: str = ""
     store: None = None  # a dream has no job folder
+
+    @property
+    def params(self) -> DreamParams:
+        return self.dream.params
 
     def job_settings(self) -> JobSettings:
         return JobSettings(self.preset, self.params.to_dict())
@@ -66,8 +71,8 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
 
     width, height = picture.size
     document = (upload.document_width or width, upload.document_height or height)
-    params = params.resolved(*document)
-    check_cost("dream", dream_cost(params, width, height), limits, "Use fewer steps or octaves, or a larger feature scale.")
+    resolved = resolve_dream(params, width, height, document)
+    check_cost("dream", resolved.cost, limits, "Use fewer steps or octaves, or a larger feature scale.")
     mask, mask_print = None, None
     if mask_bytes is not None:
         mask_print = fingerprint(mask_bytes, (width, height))
@@ -81,7 +86,7 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
         guide_bytes = guide_part.read()
         guide_picture = read_part("the 'guide' part", lambda: load_picture(guide_bytes, limits.max_pixels))
         guide, guide_print = guide_picture.rgb, fingerprint(guide_bytes, guide_picture.size)
-    return DreamRequest(picture, params, mask, guide, fmt, image_format, upload.lease, guide_print, mask_print,
+    return DreamRequest(picture, resolved, mask, guide, fmt, image_format, upload.lease, guide_print, mask_print,
                         _open_sides(upload, width, height, document), upload.preset)
 
 

@@ -106,7 +106,7 @@ class DreamRunner:
         """Each frame read from the job folder, dreamed in turn and kept there as PNG for fetching, then the film of
         them all, written there too as the frames come."""
         request: VideoRequest = job.request
-        dreamer = FrameDreamer(self.net(request.params.model), request.params, request.settings,
+        dreamer = FrameDreamer(self.net(request.params.model), request.dream, request.settings,
                                progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop,
                                options=self.options)
         path = request.store.film_path(request.settings.format)
@@ -132,7 +132,7 @@ class DreamRunner:
         start = request.start if request.start is not None else noise_picture(request.width, request.height, request.params.seed)
         path = request.store.film_path(request.settings.format)
         with FrameWriter(path, request.settings.fps) as writer, BackgroundFrames(self._keeper(job, queue, writer)) as frames:
-            for frame in zoom_frames(net, start, request.params, request.settings, options=self.options,
+            for frame in zoom_frames(net, start, request.dream, request.settings, options=self.options,
                                      progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop):
                 frames.put(frame)
         return Result(b"", MIME_TYPES[request.settings.format], path=path)
@@ -144,29 +144,29 @@ class DreamRunner:
             return self._dream(job, request, net, queue, previews)
 
     def _dream(self, job: Job, request: DreamRequest, net: DreamNet, queue: JobQueue, previews: Previews) -> Result:
-        def run(params):
+        def run(resolved):
             return dream(
-                net, request.picture.rgb, params, mask=request.mask, guide=request.guide, mask_open_sides=request.open_sides,
+                net, request.picture.rgb, resolved, mask=request.mask, guide=request.guide, mask_open_sides=request.open_sides,
                 progress=lambda p: queue.report_progress(job, p), preview=previews,
                 cancelled=job.should_stop, options=self.options,
             )
 
-        params, rgb = request.params, None
+        resolved, rgb = request.dream, None
         for attempt in range(2):
             try:
-                rgb = run(params)
+                rgb = run(resolved)
                 break
             except torch.OutOfMemoryError:
                 # Retry outside the except block: a held exception keeps the failed step's tensors alive.
                 pass
             _release_gpu_memory()
             if attempt == 0:
-                smaller = max(SMALLEST_RETRY_TILE, (params.tile or DEFAULT_TILE) // 2)
+                smaller = max(SMALLEST_RETRY_TILE, (resolved.params.tile or DEFAULT_TILE) // 2)
                 log.warning("job %s ran out of GPU memory; retrying with %d-pixel tiles", job.id, smaller)
-                params = params.replace(tile=smaller)
+                resolved = resolved.with_tile(smaller)
         if rgb is None:
             raise GpuOutOfMemory("The GPU ran out of memory, even with smaller tiles. Try a smaller picture or a larger feature scale.")
-        settings = SettingsRecord(params.to_dict(), request.guide_print, request.mask_print)
+        settings = SettingsRecord(resolved.params.to_dict(), request.guide_print, request.mask_print)
         return encode_result(request, request.picture.with_pixels(rgb), settings)
 
 

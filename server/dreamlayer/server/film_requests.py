@@ -19,12 +19,13 @@ from werkzeug.datastructures import FileStorage
 from ..errors import InvalidParameter
 from ..images import load_picture
 from ..params import DreamParams, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload
+from ..params.resolved import ResolvedDream, resolve_dream
 from .errors import ApiError
 from .films import FrameStore
 from .forms import picture_parts, single_fields
 from .job import JobSettings
 from .limits import Limits
-from .reading import check_cost, dream_cost, dream_params, read_part, split_fields
+from .reading import check_cost, dream_params, read_part, split_fields
 
 
 @dataclass
@@ -32,11 +33,15 @@ class ZoomRequest:
     start: np.ndarray | None  # None: start from noise
     width: int
     height: int
-    params: DreamParams  # resolved
+    dream: ResolvedDream  # the dream of each frame (a video's first frame: the dream of the first frame)
     settings: ZoomSettings
     store: FrameStore  # its job folder, where its frames and film go
     lease: float = 0.0
     preset: str = ""
+
+    @property
+    def params(self) -> DreamParams:
+        return self.dream.params
 
     def job_settings(self) -> JobSettings:
         return JobSettings(self.preset, self.params.to_dict(), self.settings.to_dict(), self.settings.frames)
@@ -59,22 +64,27 @@ def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
         height, width = start.shape[:2]
     else:
         start, width, height = None, upload.width, upload.height
-    params = dream_params(settings_fields, upload.preset, limits).replace(steps=settings.steps_per_frame).resolved(width, height)
-    check_cost("zoom", settings.frames * dream_cost(params, width, height), limits,
+    resolved = resolve_dream(dream_params(settings_fields, upload.preset, limits), width, height)
+    resolved = resolved.for_frames(settings.steps_per_frame)
+    check_cost("zoom", settings.frames * resolved.cost, limits,
                 "Use fewer frames, steps or octaves, or a larger feature scale.")
     store = limits.films.new_store("zoom film", settings.frames, width, height)
-    return ZoomRequest(start, width, height, params, settings, store, upload.lease, upload.preset)
+    return ZoomRequest(start, width, height, resolved, settings, store, upload.lease, upload.preset)
 
 
 @dataclass
 class VideoRequest:
     store: FrameStore  # its job folder: the frames as received wait there for their turn, one file each
     count: int  # how many frames
-    params: DreamParams  # resolved
+    dream: ResolvedDream  # the dream of each frame (a video's first frame: the dream of the first frame)
     settings: VideoSettings
     max_pixels: int
     lease: float = 0.0
     preset: str = ""
+
+    @property
+    def params(self) -> DreamParams:
+        return self.dream.params
 
     def job_settings(self) -> JobSettings:
         return JobSettings(self.preset, self.params.to_dict(), self.settings.to_dict(), self.count)
@@ -104,9 +114,9 @@ def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
         raise InvalidParameter(f"This video has {len(parts)} frames; this server takes at most "
                                f"{limits.max_video_frames:,}. Send a shorter clip.")
     width, height = read_part("frame 1", lambda: load_picture(parts[0].read(), limits.max_pixels)).size
-    params = dream_params(settings_fields, upload.preset, limits).resolved(width, height)
-    later = params.replace(steps=settings.steps_per_frame)
-    check_cost("video", dream_cost(params, width, height) + (len(parts) - 1) * dream_cost(later, width, height),
+    first = resolve_dream(dream_params(settings_fields, upload.preset, limits), width, height)
+    later = first.for_frames(settings.steps_per_frame)
+    check_cost("video", first.cost + (len(parts) - 1) * later.cost,
                 limits, "Use fewer frames or steps, or a larger feature scale.")
     store = limits.films.new_store("video", len(parts), width, height, sum(_size(part) for part in parts))
     try:
@@ -120,7 +130,7 @@ def parse_video_request(request: Request, limits: Limits) -> VideoRequest:
     except BaseException:
         store.remove()
         raise
-    return VideoRequest(store, len(parts), params, settings, limits.max_pixels, upload.lease, upload.preset)
+    return VideoRequest(store, len(parts), first, settings, limits.max_pixels, upload.lease, upload.preset)
 
 
 def _size(part: FileStorage) -> int:

@@ -14,7 +14,6 @@ from werkzeug.datastructures import FileStorage
 
 from ..catalog import get_model
 from ..engine.devices import check_precision
-from ..engine.render import octave_plan
 from ..errors import DreamlayerError, ModelNotDownloaded, OverBudget
 from ..params import DreamParams, Knobs, preset_params
 from .limits import Limits
@@ -48,13 +47,8 @@ def dream_params(settings: Mapping[str, str], preset: str, limits: Limits) -> Dr
     return params
 
 
-def dream_cost(params: DreamParams, width: int, height: int) -> int:
-    """Network pixels × steps over all octaves: what a dream costs, whatever the picture's size."""
-    return sum(h * w for h, w in octave_plan(params, width, height)) * params.steps
-
-
 def check_cost(what: str, cost: int, limits: Limits, advice: str) -> None:
-    """Refuse a dream, zoom or video whose pixel-steps (``dream_cost``, summed over frames) pass the server's cap."""
+    """Refuse a dream, zoom or video whose pixel-steps (``ResolvedDream.cost``, summed over frames) pass the server's cap."""
     if cost > limits.max_cost:
         raise OverBudget(f"This {what} is too big for this server ({cost:,} pixel-steps; the limit is "
                          f"{limits.max_cost:,}). {advice}")
