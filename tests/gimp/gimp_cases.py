@@ -382,12 +382,18 @@ def managed_case(python):
 
 
 def kill_when_dreaming(port, killed):
-    """Kill the managed server (as a crash would) once a dream runs on it."""
+    """Kill the managed server (as a crash would) once a dream has made a step on it. Not as soon as it runs: the
+    worker can start a job before the plug-in has read the answer to its submission, and a server killed then is
+    one that never took the dream (an error to show, not a dream to send again)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not killed:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=1) as response:
-                if json.load(response)["queue"]["running"]:
+                running = json.load(response)["queue"]["running"]
+            if running:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/jobs/{running}", timeout=1) as response:
+                    stepped = json.load(response)["progress"]["step"] >= 1
+                if stepped:
                     killed.append(server_starts()[-1])
                     os.kill(killed[-1], signal.SIGKILL)
         except OSError:
@@ -404,7 +410,7 @@ def resend_case():
     killer = threading.Thread(target=kill_when_dreaming, args=(port, killed), daemon=True)
     killer.start()
     image, source = make_image()
-    status, error = run_dream(image, source, quick(steps=12, **{"server-url": f"http://127.0.0.1:{port}"}))
+    status, error = run_dream(image, source, quick(steps=40, **{"server-url": f"http://127.0.0.1:{port}"}))  # long enough to be killed mid-way
     killer.join(1)
     out = {"status": status, "error": error, "killed": killed, "started": len(server_starts()) - starts,
            "names": [layer.get_name() for layer in image.get_layers()]}

@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage
 
 from ..errors import ImageTooLarge, InvalidParameter
 from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
-from ..params import DreamParams, DreamUpload
+from ..params import DreamUpload
 from ..params.resolved import ResolvedDream, resolve_dream
 from .errors import ApiError
 from .forms import picture_parts, single_fields
@@ -44,12 +44,8 @@ class DreamRequest:
     preset: str = ""
     store: None = None  # a dream has no job folder
 
-    @property
-    def params(self) -> DreamParams:
-        return self.dream.params
-
     def job_settings(self) -> JobSettings:
-        return JobSettings(self.preset, self.params.to_dict())
+        return JobSettings(self.preset, self.dream.params.to_dict())
 
 
 def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:

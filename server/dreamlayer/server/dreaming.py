@@ -106,7 +106,7 @@ class DreamRunner:
         """Each frame read from the job folder, dreamed in turn and kept there as PNG for fetching, then the film of
         them all, written there too as the frames come."""
         request: VideoRequest = job.request
-        dreamer = FrameDreamer(self.net(request.params.model), request.dream, request.settings,
+        dreamer = FrameDreamer(self.net(request.dream.params.model), request.dream, request.settings,
                                progress=lambda p: queue.report_progress(job, p), cancelled=job.should_stop,
                                options=self.options)
         path = request.store.film_path(request.settings.format)
@@ -128,8 +128,8 @@ class DreamRunner:
     def zoom(self, job: Job, queue: JobQueue) -> Result:
         """Stream the frames to the film in the job folder and keep each there as PNG for fetching."""
         request: ZoomRequest = job.request
-        net = self.net(request.params.model)
-        start = request.start if request.start is not None else noise_picture(request.width, request.height, request.params.seed)
+        net = self.net(request.dream.params.model)
+        start = request.start if request.start is not None else noise_picture(request.width, request.height, request.dream.params.seed)
         path = request.store.film_path(request.settings.format)
         with FrameWriter(path, request.settings.fps) as writer, BackgroundFrames(self._keeper(job, queue, writer)) as frames:
             for frame in zoom_frames(net, start, request.dream, request.settings, options=self.options,
@@ -139,7 +139,7 @@ class DreamRunner:
 
     def dream(self, job: Job, queue: JobQueue) -> Result:
         request: DreamRequest = job.request
-        net = self.net(request.params.model)
+        net = self.net(request.dream.params.model)
         with Previews(lambda png: queue.report_preview(job, png)) as previews:
             return self._dream(job, request, net, queue, previews)
 
@@ -213,7 +213,7 @@ class Previews:
 def encode_result(request: DreamRequest, picture: Picture, settings: SettingsRecord) -> Result:
     """The result in the form of the upload: raw bytes in the same layout and depth, or the same file format;
     either way with the seed that ran in a header."""
-    seed = {"X-Dreamlayer-Seed": str(request.params.seed)}
+    seed = {"X-Dreamlayer-Seed": str(request.dream.params.seed)}
     if request.raw_format is not None:
         fmt = request.raw_format
         headers = {"X-Dreamlayer-Width": str(fmt.width), "X-Dreamlayer-Height": str(fmt.height),

@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 from ..errors import InvalidParameter
 from ..images import load_picture
-from ..params import DreamParams, VideoSettings, VideoUpload, ZoomSettings, ZoomUpload
+from ..params import VideoSettings, VideoUpload, ZoomSettings, ZoomUpload
 from ..params.resolved import ResolvedDream, resolve_dream
 from .errors import ApiError
 from .films import FrameStore
@@ -39,12 +39,8 @@ class ZoomRequest:
     lease: float = 0.0
     preset: str = ""
 
-    @property
-    def params(self) -> DreamParams:
-        return self.dream.params
-
     def job_settings(self) -> JobSettings:
-        return JobSettings(self.preset, self.params.to_dict(), self.settings.to_dict(), self.settings.frames)
+        return JobSettings(self.preset, self.dream.params.to_dict(), self.settings.to_dict(), self.settings.frames)
 
 
 def parse_zoom_request(request: Request, limits: Limits) -> ZoomRequest:
@@ -82,12 +78,8 @@ class VideoRequest:
     lease: float = 0.0
     preset: str = ""
 
-    @property
-    def params(self) -> DreamParams:
-        return self.dream.params
-
     def job_settings(self) -> JobSettings:
-        return JobSettings(self.preset, self.params.to_dict(), self.settings.to_dict(), self.count)
+        return JobSettings(self.preset, self.dream.params.to_dict(), self.settings.to_dict(), self.count)
 
     def source_frames(self) -> Iterator[np.ndarray]:
         """The frames as the engine takes them, (H, W, 3) float32 in 0..1, read one at a time from the job
