@@ -202,45 +202,101 @@ def test_every_command_has_working_help(words):
     assert run.stdout.startswith(f"usage: {' '.join(('dreamlayer', *words))}")
 
 
-README = (CAT.parents[1] / "README.md").read_text()
+REPO = CAT.parents[1]
+README = REPO / "README.md"
+# The README is the front door; the pages under docs/ hold the details. Their commands, flags and files are checked
+# alike, page by page, so a failure names the page.
+DOCS = [README, *sorted((REPO / "docs").glob("*.md"))]
+README_MOST_LINES = 230  # a painter reads it in five minutes
 
 
-def readme_command_lines() -> list[str]:
-    """The `dreamlayer ...` lines of the README's shell examples, without their comments."""
-    blocks = re.findall(r"```sh\n(.*?)```", README, re.S)
+def page_id(page) -> str:
+    return str(page.relative_to(REPO))
+
+
+def command_lines(page) -> list[str]:
+    """The `dreamlayer ...` lines of a page's shell examples, without their comments."""
+    blocks = re.findall(r"```sh\n(.*?)```", page.read_text(), re.S)
     lines = [line.split("#")[0].split("&& ")[-1].strip() for block in blocks for line in block.splitlines()]
     return [line for line in lines if line.startswith("dreamlayer ")]
 
 
-def test_the_readme_shows_commands():
-    assert len(readme_command_lines()) >= 15  # a broken extraction must not pass by finding nothing
+def test_the_readme_and_docs_show_commands():
+    assert len([line for page in DOCS for line in command_lines(page)]) >= 15  # a broken extraction must not pass by finding nothing
+    assert command_lines(README), "the README shows no command"
 
 
-@pytest.mark.parametrize("line", readme_command_lines())
-def test_every_command_line_in_the_readme_parses(line, capsys):
+@pytest.mark.parametrize("page, line", [(page, line) for page in DOCS for line in command_lines(page)],
+                         ids=lambda value: page_id(value) if hasattr(value, "relative_to") else value)
+def test_every_command_line_in_the_readme_and_docs_parses(page, line, capsys):
     try:
         args = build_parser().parse_args(shlex.split(line)[1:])
     except SystemExit:
-        pytest.fail(f"`{line}` does not parse: {capsys.readouterr().err}")
+        pytest.fail(f"{page_id(page)}: `{line}` does not parse: {capsys.readouterr().err}")
     assert callable(args.run)
 
 
-def test_every_flag_the_readme_names_belongs_to_its_command():
-    """The README names flags in its prose too, as `dreamlayer serve --max-pixels` or by themselves: each must be
+@pytest.mark.parametrize("page", DOCS, ids=page_id)
+def test_every_flag_the_readme_and_docs_name_belongs_to_its_command(page):
+    """The pages name flags in their prose too, as `dreamlayer serve --max-pixels` or by themselves: each must be
     one that command takes (or, alone, one some command takes)."""
+    text = page.read_text()
     everything = {flag for words in commands(build_parser()) for action in parser_of(list(words))._actions
                   for flag in action.option_strings}
-    for span in re.findall(r"`(dreamlayer [^`]*)`", README):
+    for span in re.findall(r"`(dreamlayer [^`]*)`", text):
         words = shlex.split(span)[1:]
         taken = {flag for action in parser_of(words)._actions for flag in action.option_strings}
-        assert {w for w in words if w.startswith("--")} <= taken, span
-    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", README)) - {"--index-url"}  # pip's
-    assert named <= everything, sorted(named - everything)
+        assert {w for w in words if w.startswith("--")} <= taken, (page_id(page), span)
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", text)) - {"--index-url"}  # pip's
+    assert named <= everything, (page_id(page), sorted(named - everything))
 
 
-def test_the_example_files_the_readme_names_are_shipped():
-    named = set(re.findall(r"examples/[\w-]+\.\w+", README))
+def example_files(page) -> set[str]:
+    return set(re.findall(r"examples/[\w-]+\.\w+", page.read_text()))
+
+
+@pytest.mark.parametrize("page", DOCS, ids=page_id)
+def test_the_example_files_the_readme_and_docs_name_are_shipped(page):
+    named = example_files(page)
+    assert all((REPO / name).is_file() for name in named), (page_id(page), named)
+
+
+def test_the_example_files_are_named_and_the_video_example_is_what_they_say():
+    named = set().union(*(example_files(page) for page in DOCS))
     assert {"examples/chelsea.png", "examples/pan.gif", "examples/make_pan.py"} <= named
-    assert all((CAT.parents[1] / name).is_file() for name in named), named
-    with Image.open(CAT.parents[1] / "examples" / "pan.gif") as pan:  # the video example's input: 8 frames of 240²
+    assert "examples/chelsea.png" in example_files(README)
+    with Image.open(REPO / "examples" / "pan.gif") as pan:  # the video example's input: 8 frames of 240²
         assert (pan.n_frames, pan.size) == (8, (240, 240))
+
+
+def links(page) -> list[str]:
+    """The targets of a page's Markdown links and pictures, outside code blocks."""
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+    return re.findall(r"\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)", text)
+
+
+def anchors(page) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens."""
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+    headings = re.findall(r"^#+\s+(.+?)\s*$", text, re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def test_the_readme_is_short_and_links_every_docs_page():
+    lines = README.read_text().splitlines()
+    assert len(lines) <= README_MOST_LINES, f"README.md has {len(lines)} lines; details belong under docs/"
+    linked = {target.split("#")[0] for target in links(README)}
+    pages = {page_id(page) for page in DOCS[1:]}
+    assert pages and pages <= linked, sorted(pages - linked)
+
+
+@pytest.mark.parametrize("page", DOCS, ids=page_id)
+def test_every_relative_link_points_to_a_file_that_exists(page):
+    for target in links(page):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:...: not a file here
+            continue
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        assert linked.is_file(), f"{page_id(page)} links {target}, which does not exist"
+        if anchor and linked.suffix == ".md":
+            assert anchor in anchors(linked), f"{page_id(page)} links {target}: no such heading"

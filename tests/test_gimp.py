@@ -13,6 +13,9 @@ starts itself (with the Python install-plugin recorded, running this checkout):
 
 from __future__ import annotations
 
+import base64
+import os
+import re
 import socket
 import time
 from pathlib import Path
@@ -61,7 +64,8 @@ def gimp_run(suite: str, server_url: str, token_url: str, gui: bool) -> tuple[di
                # The Python install-plugin recorded runs the managed servers; this checkout is the dreamlayer it runs.
                "PYTHONPATH": str(REPO / "server")}
         script = f"exec(open({str(there / cases)!r}).read())"
-        gimp = ["xvfb-run", "-a", "gimp", "-df"] if gui else ["gimp-console", "-idf"]
+        # With its interface, GIMP runs on a laptop's 1366×768 screen: its dialogs must fit there.
+        gimp = ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", "gimp", "-df"] if gui else ["gimp-console", "-idf"]
         run = run_in(suite, [*gimp, "--batch-interpreter", "python-fu-eval", "-b", script, "--quit"], env, timeout=600)
         results = read_results(here / "out.json", "GIMP", run)
         results["left_running"] = [port for port in results.get("managed_ports", []) if _still_open(port)]
@@ -141,11 +145,12 @@ def test_selection_is_dreamed_into_a_new_layer_in_one_undo_group(gimp_results, c
     _, results = gimp_results
     c = results[case]
     assert c["status"] == "success", c["error"]
-    assert c["names"] == ["Dream (classic, seed 3)", "Source"]  # above the source, named with its seed
+    assert c["names"] == ["Dream 3 · classic", "Source"]  # above the source, named with its seed
     assert c["new_bounds"] == c["selection_bounds"]
     assert c["core_changed"] > 0.9  # Krita's same case at u8, seeds 1-5, 1 and 2 threads (bench/test_margins.py): 0.996-1
     assert c["source_unchanged"]
     assert c["unselected_pixels"] > 0 and c["unselected_untouched_or_clear"]
+    assert c["mask_is_the_selection"] and c["no_rectangle_when_the_source_is_repainted"]
     assert c["undo_group_left_open"] is False
     assert c["new_precision"].startswith({"u8": "u8", "u16": "u16", "float": "float"}[case])
     ran_the_preset(c["recorded"], "classic", octaves=1, steps=4, step_size=6.0, seed=3)
@@ -156,7 +161,7 @@ def test_a_preset_alone_runs_the_presets_values(gimp_results, preset):
     c = gimp_results[1]["presets"][preset]
     assert c["status"] == "success", c["error"]
     ran_the_preset(c["recorded"], preset)
-    assert c["names"][0] == f"Dream ({preset}, seed {c['recorded']['settings']['seed']})"
+    assert c["names"][0] == f"Dream {c['recorded']['settings']['seed']} · {preset}"
 
 
 @pytest.mark.parametrize("case, preset, changes", [
@@ -175,10 +180,10 @@ def test_a_changed_setting_runs_that_change_on_the_preset(gimp_results, case, pr
 def test_a_layers_recorded_settings_dream_the_same_pixels_again(gimp_results):
     c = gimp_results[1]["replay"]
     assert c["status"] == ["success", "success"], c["error"]
-    first, again = c["records"]  # the second dream goes in right above the source, under the first
+    again, first = c["records"]  # the second dream goes in above the first, so it shows
     assert again == first and first["settings"]["seed"] is not None
     assert c["same_pixels"] and c["same_place"]
-    assert c["names"][1] == c["names"][0] + " #2"
+    assert c["names"][0] == c["names"][1] + " #2"
 
 
 @pytest.mark.parametrize("start", ["zoom_noise", "zoom_layer"])
@@ -231,8 +236,9 @@ def test_variations_arrive_as_layers_named_with_consecutive_seeds_in_a_new_group
     if case == "variations":
         assert seeds == [3, 4, 5]  # from the seed given
     assert seeds == list(range(seeds[0], seeds[0] + 3))
-    assert c["is_group"] and c["names"] == [f"Variations (classic, seeds {seeds[0]} to {seeds[2]})", "Source"]
-    assert c["children"] == [f"Dream (classic, seed {seed})" for seed in seeds]  # the first seed on top
+    assert c["is_group"] and c["names"] == [f"Variations {seeds[0]}–{seeds[2]} · classic", "Source"]
+    assert c["children"] == [f"Dream {seed} · classic" for seed in seeds]  # the first seed on top
+    assert c["visible"] == [True, False, False]  # the first shows; the painter flips through the others
     assert c["distinct"] == 3 and c["bounds"] == [[8, 8, 48, 32]] * 3
     assert c["source_unchanged"] and c["undo_group_left_open"] is False
 
@@ -241,7 +247,7 @@ def test_a_guide_layer_steers_the_dream_and_stays_as_it_was(gimp_results):
     c = gimp_results[1]["guide"]
     assert c["status"] == ["success", "success"], c["error"]
     assert c["guide_changed_the_dream"] and c["unchanged"]
-    assert c["names"] == ["Dream (classic, seed 3)", "Dream (classic, seed 3) #2", "Source", "Guide"]
+    assert c["names"] == ["Dream 3 · classic #2", "Dream 3 · classic", "Source", "Guide"]  # each new one on top
 
 
 @pytest.mark.parametrize("case, channels", [("strongest", "strongest:3"), ("listed", "3,7")])
@@ -323,6 +329,20 @@ def test_dialogs_give_every_setting_a_mnemonic_of_its_own(gimp_gui):
     assert dream[-3:] == ["server-url", "token", "server-python"] and {"variations", "guide", "channels"} <= set(dream)
 
 
+def test_every_dialog_fits_a_1366_by_768_screen_with_every_section_open(gimp_gui, gimp):
+    """Screenshots go to DREAMLAYER_SCREENSHOTS when set (gimp-dialog-VERSION-PROCEDURE.png)."""
+    name = gimp[0]
+    for procedure, dialog in gimp_gui[0]["dialogs"].items():
+        fit = dialog["fit"]
+        png = base64.b64decode(fit.pop("png"))
+        assert png.startswith(b"\x89PNG")
+        if os.environ.get("DREAMLAYER_SCREENSHOTS"):
+            Path(os.environ["DREAMLAYER_SCREENSHOTS"], f"gimp-dialog-{name}-{procedure}.png").write_bytes(png)
+        assert fit["screen"] == [1366, 768], fit
+        assert fit["dialog"][0] <= 1366 and fit["dialog"][1] <= 768, (procedure, fit)
+        assert fit["outside"] == [], (procedure, fit)
+
+
 def test_dialog_shows_the_preset_it_will_run_and_follows_a_new_one(gimp_gui):
     dialog = gimp_gui[0]["dialogs"]["python-fu-dreamlayer"]
     classic, deep = PRESETS["classic"]["values"], PRESETS["deep"]["values"]
@@ -357,7 +377,7 @@ def test_ok_in_the_dialog_runs_what_it_shows(gimp_gui):
     ok = gimp_gui[0]["ok"]
     assert ok["keys_pressed"] and ok["status"] == "success", ok["error"]
     ran_the_preset(ok["recorded"], "deep", octaves=2, steps=2)
-    assert ok["names"][0].startswith("Dream (deep, seed ")
+    assert re.fullmatch(r"Dream \d{1,5} · deep", ok["names"][0])
 
 
 def test_help_opens_the_plugins_own_page_and_cancel_changes_nothing(gimp_gui):

@@ -17,6 +17,7 @@ how docs/krita-docker.png is made.
 from __future__ import annotations
 
 import base64
+import html
 import http.server
 import json
 import os
@@ -39,7 +40,7 @@ CASES = Path(__file__).with_name("krita")
 KRITAS = {"krita5": None, "krita6": "sid"}
 KRITARC = "[python]\nenable_dreamlayer_krita=true\nenable_dreamlayer_krita_tests=true\n"
 # The screen each group of cases runs on (Xvfb's default is 640×480): the docker must fit a 1000-pixel-high one.
-SCREENS = {"screen": "1600x1000x24"}
+SCREENS = {"screen": "1600x1000x24", "layout": "1600x1000x24", "small_screen": "1366x768x24"}
 CAT = Path(__file__).resolve().parents[1] / "examples" / "chelsea.png"
 TOKEN = "a-token-for-the-krita-tests-3f9c1e"
 # How long a managed server may outlive a killed Krita: it looks for its Krita every second, then stops in order.
@@ -212,13 +213,17 @@ def test_runs_the_expected_krita_and_loads_the_installed_plugin(krita):
 def test_selection_is_dreamed_into_a_new_layer_above_the_source(krita, depth):
     c = case(krita, "still", f"dream_{depth}")
     assert c["layer_depth"] == depth
-    assert c["names"] == c["names_before"][:2] + ["Dream (classic, seed 3)"] + c["names_before"][2:]
+    assert c["names"] == c["names_before"][:2] + ["Dream 3 · classic"] + c["names_before"][2:]
     assert c["new_index"] == c["source_index"] + 1
     assert c["bounds"] == [24, 16, 48, 32]  # the selection's bounding box
     assert c["source_unchanged"]
     assert c["core_changed"] > 0.9  # the same request at u8, seeds 1-5, 1 and 2 threads (bench/test_margins.py): 0.996-1
     assert c["outside_box_transparent"]
     assert c["unselected_untouched_or_clear"]
+    # The selection's own shape hides the rest: a transparency mask where Krita's scripting can make one (6), the
+    # layer's alpha where it can't (5.1).
+    assert c["mask_children"] == (["transparencymask"] if krita[0] == "krita6" else [])
+    assert c["transparent_where_unselected"] and c["no_rectangle_when_the_source_is_repainted"]
     assert c["after_undo"] == c["names_before"]  # adding the layer was one undo step
     assert c["after_redo"] == c["names"]
 
@@ -227,7 +232,7 @@ def test_selection_is_dreamed_into_a_new_layer_above_the_source(krita, depth):
 def test_zoom_makes_a_new_animated_layer_a_frame_per_frame(krita, case_name, depth):
     zoom = case(krita, "animation", case_name)
     assert zoom["animated"] and zoom["keyframes"] == [0, 1, 2, 3]
-    assert re.fullmatch(r"Dream \(zoom, classic, seed \d+\)", zoom["name"]) and zoom["name"] in zoom["names"]
+    assert re.fullmatch(r"Zoom \d{1,5} · classic", zoom["name"]) and zoom["name"] in zoom["names"]
     if case_name == "zoom_layer":
         assert zoom["names"].index(zoom["name"]) == zoom["names"].index("Source") + 1
     else:
@@ -244,7 +249,7 @@ def test_zoom_makes_a_new_animated_layer_a_frame_per_frame(krita, case_name, dep
 def test_zoom_lands_in_its_document_after_switching_to_another(krita):
     zoom = case(krita, "animation", "zoom_elsewhere")
     assert zoom["error"] is None and zoom["keyframes"] == [0, 1, 2]
-    assert zoom["names"][0] == "Background" and re.fullmatch(r"Dream \(zoom, classic, seed \d+\)", zoom["names"][1])
+    assert zoom["names"][0] == "Background" and re.fullmatch(r"Zoom \d{1,5} · classic", zoom["names"][1])
     assert len(zoom["names"]) == 2 and zoom["other_names"] == ["Background"]
     assert zoom["other_in_front"]
 
@@ -305,7 +310,7 @@ def test_each_preset_picked_in_the_docker_runs_exactly_its_values(krita):
                 assert ran["settings"][setting] == value, (name, setting)
             if setting in ran["shown"]:
                 assert ran["shown"][setting] == value, (name, setting)  # the knobs showed what ran
-        assert ran["layer"] == f"Dream ({name}, seed {ran['settings']['seed']})"
+        assert ran["layer"] == f"Dream {ran['settings']['seed']} · {name}"
 
 
 def test_a_knob_changed_after_picking_a_preset_runs_with_the_presets_other_values(krita):
@@ -329,12 +334,12 @@ def test_every_knob_has_the_models_label_and_help(krita):
     presets = case(krita, "still", "presets")
     shown = _shown_settings()
     assert presets["labels"] == {name: s.knob.label for name, s in shown.items()}
-    for name, setting in shown.items():
-        assert presets["tooltips"][name].startswith(setting.knob.help)
+    for name, setting in shown.items():  # as rich text, which Qt wraps at a readable width
+        assert presets["tooltips"][name].startswith(f"<qt>{html.escape(setting.knob.help)}")
     video = _shown_video_settings()
     assert presets["video_labels"] == {name: s.knob.label for name, s in video.items()}
     for name, setting in video.items():
-        assert presets["video_tooltips"][name].startswith(setting.knob.help)
+        assert presets["video_tooltips"][name].startswith(f"<qt>{html.escape(setting.knob.help)}")
 
 
 def test_the_docker_builds_its_knobs_from_the_description_and_keeps_their_values(krita):
@@ -343,13 +348,17 @@ def test_the_docker_builds_its_knobs_from_the_description_and_keeps_their_values
 
     state = case(krita, "still", "docker_state")
     lite0 = get_model("lite0")
-    assert state["layer_items"] == [f"{lite0.default_layer} (default)", *lite0.layers]
+    def words(layer):
+        return f"{layer.name} · {layer.dreams}"
+
+    assert state["layer_items"] == [f"The network's choice: {words(lite0.layers[lite0.default_layer])}",
+                                    *map(words, lite0.layers.values())]
     assert state["seed_text"] == "random"
     assert state["stored"]["preset"] == "classic"
     assert state["stored"]["values"]["steps"] == 7 and state["stored"]["values"]["seed"] is None
     assert "/pykrita/" not in state["state_path"]
-    assert state["sections"] == {"more": ["More settings", False], "zoom": ["Zoom film", False],
-                                 "video": ["Dream the animation", False]}
+    assert state["sections"] == {"more": ["More settings", False], "advanced": ["Advanced", False],
+                                 "zoom": ["Zoom film", False], "video": ["Dream the animation", False]}
     assert state["in_sections"] == {name: s.knob.section for name, s in _shown_settings().items()}
     assert state["stored"]["video_values"] == {s.name: s.default for s in VideoSettings.settings()}
 
@@ -357,12 +366,12 @@ def test_the_docker_builds_its_knobs_from_the_description_and_keeps_their_values
 def test_dream_again_reproduces_the_layer_and_vary_draws_a_new_seed(krita):
     """The docker's Dream again and Vary buttons on a selected dream layer, also after saving and reopening."""
     again = case(krita, "still", "again_and_vary")
-    seed = re.fullmatch(r"Dream \(gentle, seed (\d+)\)", again["first"]).group(1)
+    seed = re.fullmatch(r"Dream (\d{1,5}) · gentle", again["first"]).group(1)
     assert again["again"] == f"{again['first']} #2" and again["again_same_pixels"]
-    vary_seed = re.fullmatch(r"Dream \(gentle, seed (\d+)\)", again["vary"]).group(1)
+    vary_seed = re.fullmatch(r"Dream (\d{1,5}) · gentle", again["vary"]).group(1)
     assert vary_seed != seed and not again["vary_same_pixels"]
     names = [name for name in again["names"] if name != "Selection Mask"]  # Krita 5 lists the global selection
-    assert names == ["Background", "Source", again["first"], again["vary"], again["again"]]  # each above the dream
+    assert names == ["Background", "Source", again["first"], again["again"], again["vary"]]  # each new one on top
     assert again["saved"] and again["reopened_same_pixels"] and again["reopened_name"] == f"{again['first']} #3"
     assert again["source_unchanged"]
     assert again["not_a_dream_message"] == "Select a dream layer (one that Dream made) to dream it again."
@@ -389,6 +398,28 @@ def test_the_docker_fits_a_1000_pixel_screen_beside_the_default_dockers(krita, t
     assert fit["preview"][2] and fit["bar"] == [1000, 1000], fit
 
 
+@pytest.mark.parametrize("group, size, rows", [("layout", [1600, 1000], 5), ("small_screen", [1366, 768], 3)])
+def test_the_docker_shows_its_knobs_unclipped_and_in_reach_beside_the_default_dockers(krita, tmp_path, group, size, rows):
+    """Krita maximised with its default dockers and ours, the knobs as they open and with every section open:
+    nothing clipped, the knobs take at least half the docker's height, ``rows`` of them in view at once, each
+    reachable by scrolling. Screenshots of the window and the docker go to DREAMLAYER_SCREENSHOTS when set."""
+    name, _ = krita
+    layout = case(krita, group, "layout")
+    for part in ("window", "docker"):
+        png = base64.b64decode(layout.pop(f"{part}_png"))
+        assert png.startswith(b"\x89PNG")
+        if os.environ.get("DREAMLAYER_SCREENSHOTS"):
+            Path(os.environ["DREAMLAYER_SCREENSHOTS"], f"krita-{part}-{name}-{size[0]}x{size[1]}.png").write_bytes(png)
+    assert layout["screen"] == size
+    for state in ("as_opened", "every_section_open"):
+        seen = layout[state]
+        said = json.dumps([state, seen])
+        assert seen["clipped"] == [], said
+        assert seen["unreachable"] == [], said
+        assert seen["viewport"][1] >= seen["docker"][1] / 2, said
+        assert seen["rows_in_view"] >= rows, said
+
+
 # -- issue 13: the managed server, variations, the queue, guide, channels and layers, a token ----------------------
 def test_a_port_held_by_another_program_is_named_in_the_docker(krita):
     taken = case(krita, "managed", "port_taken")
@@ -400,7 +431,7 @@ def test_a_port_held_by_another_program_is_named_in_the_docker(krita):
 
 def test_dream_starts_the_managed_server_and_the_dream_lands(krita):
     managed = case(krita, "managed", "managed_dream")
-    assert managed["error"] is None and managed["layer"] == "Dream (gentle, seed 3)", managed
+    assert managed["error"] is None and managed["layer"] == "Dream 3 · gentle", managed
     assert managed["names"][-1] == managed["layer"]
     assert managed["states"][:2] == ["connecting", "starting"] and "connected" in managed["states"], managed["states"]
     argv = managed["argv"]
@@ -415,11 +446,12 @@ def test_the_docker_notices_a_server_gone_and_a_lost_dream_is_sent_again(krita):
     restart = case(krita, "managed", "restart")
     seconds, header, status = restart["noticed"]
     assert header == "Server: not connected" and "stopped answering. Dream starts it again." in status
+    assert restart["open"] == [True, False]  # the Server section opens on the problem, and folds once it is fixed
     assert restart["again_error"] is None and restart["again_layer"]
     first, second, third = restart["pids"]
     assert len({first, second, third}) == 3  # started again each time
     assert restart["saw_running"] and restart["lost_error"] is None, restart
-    assert restart["lost_layer"] == "Dream (gentle, seed 6)"
+    assert restart["lost_layer"] == "Dream 6 · gentle"
     assert restart["notes"] == ["The server restarted; the dream was sent again."]
     assert "The server restarted; the dream was sent again." in restart["message"]
 
@@ -465,11 +497,19 @@ def test_copy_diagnostics_says_what_a_bug_report_needs(krita):
 def test_variations_land_as_layers_named_with_consecutive_seeds_in_a_new_group(krita):
     v = case(krita, "still", "variations")
     assert v["batch"] == 3 and v["errors"] == [None, None, None] and v["waiting_text"].startswith("2 more waiting")
-    assert v["group"] == "Dream (variations, gentle, seeds 40 to 42)" and v["group_type"] == "grouplayer"
+    assert v["group"] == "Variations 40–42 · gentle" and v["group_type"] == "grouplayer"
     assert v["names"] == ["Background", "Source", v["group"]]
-    assert v["inside"] == ["Dream (gentle, seed 40)", "Dream (gentle, seed 41)", "Dream (gentle, seed 42)"]
+    assert v["inside"] == ["Dream 40 · gentle", "Dream 41 · gentle", "Dream 42 · gentle"]  # bottom to top
+    assert v["visible"] == [True, False, False]  # the first shows; the painter flips through the others
     assert v["distinct"] == 3 and v["source_unchanged"]
-    assert v["message"].startswith("Variation 3 of 3: Added the layer 'Dream (gentle, seed 42)'")
+    assert v["message"].startswith("Variation 3 of 3: Added the layer 'Dream 42 · gentle'")
+
+
+def test_the_docker_shows_each_documents_own_preview_and_message(krita):
+    d = case(krita, "still", "documents")
+    assert d["on_first"][0] and d["on_first"][1].startswith("Added the layer 'Dream 12 · gentle'")
+    assert d["on_second"] == [False, "", False]  # nothing of the first picture's dream beside the second picture
+    assert d["back"] == d["on_first"]
 
 
 def test_cancel_cancels_the_whole_batch_of_variations(krita):
@@ -482,13 +522,13 @@ def test_a_second_dream_pressed_while_one_runs_waits_its_turn(krita):
     q = case(krita, "still", "queue")
     assert q["queued"] == [1, 1] and q["waiting"] == [True, "1 more waiting (Cancel drops them)."]
     assert q["errors"] == [None, None] and not q["waiting_after"]
-    assert q["names"] == ["Background", "Source", "Dream (gentle, seed 41) #2", "Dream (gentle, seed 41)"]
+    assert q["names"] == ["Background", "Source", "Dream 41 · gentle", "Dream 41 · gentle #2"]  # the later one on top
 
 
 def test_guide_layer_channels_and_layer_mix_from_the_docker_run_as_shown(krita):
     g = case(krita, "still", "guide_channels_layers")
     # The layers as the Layers docker lists them, top first: the first dream (without a guide) is in by then.
-    assert g["guide_items"] == ["none", "Guide", "Dream (gentle, seed 5)", "Source", "Background"]
+    assert g["guide_items"] == ["none", "Guide", "Dream 5 · gentle", "Source", "Background"]
     assert g["picked"] and g["unpicked"]
     assert g["guide_row_in_more"]
     runs = g["runs"]
@@ -503,7 +543,7 @@ def test_guide_layer_channels_and_layer_mix_from_the_docker_run_as_shown(krita):
 def test_a_token_is_sent_kept_in_the_settings_and_never_shown_or_logged(krita):
     t = case(krita, "still", "token")
     assert "A valid access token is needed" in t["refused"]
-    assert t["error"] is None and t["layer"] == "Dream (gentle, seed 7)"
+    assert t["error"] is None and t["layer"] == "Dream 7 · gentle"
     assert t["stored"] and not t["in_diagnostics"] and not t["in_log"] and t["log_has_the_refusal"]
     assert "with a token" in t["diagnostics"]
 
@@ -513,7 +553,7 @@ def test_a_6_frame_animated_layer_becomes_a_6_frame_dreamed_animated_layer(krita
     a = case(krita, "animation", "animation")
     assert a["source_keys"] == [0, 1, 2, 3, 4, 5]
     assert a["animated"] and a["keys"] == [0, 1, 2, 3, 4, 5]
-    assert a["name"] == "Dream (animation, gentle, seed 9)"
+    assert a["name"] == "Animation 9 · gentle"
     assert a["names"].index(a["name"]) == a["names"].index("Source") + 1
     assert a["distinct"] == 6 and a["all_dreamed"] and a["alpha_kept"] and a["source_unchanged"]
     assert a["timing"] == [12, 0, 5]  # the document's timing is left alone

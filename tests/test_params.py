@@ -62,6 +62,11 @@ def test_resolved_fills_seed_and_scale_only_when_missing():
     assert (q.seed, q.scale) == (3, 1.5)
 
 
+def test_a_drawn_seed_is_short_enough_to_read_in_a_layer_name():
+    seeds = {DreamParams().resolved(64, 64).seed for _ in range(500)}
+    assert all(0 <= seed < 100_000 for seed in seeds) and len(seeds) > 400  # drawn, not fixed: 500 draws of 100,000
+
+
 def test_parameters_round_trip_through_png_metadata(tmp_path):
     params = DreamParams(layer="block8=0.5,block10", channels="strongest:4", preserve_colors=True, seed=42, scale=1.25)
     path = tmp_path / "dream.png"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dreamlayer import __version__, plugins
+from dreamlayer.catalog import MODELS
 from dreamlayer.cli import main
 
 
@@ -40,7 +41,7 @@ def krita_modules(tmp_path, monkeypatch):
     package = types.ModuleType("dreamlayer_krita")
     package.__path__ = [str(tmp_path / "dreamlayer_krita")]
     monkeypatch.setitem(sys.modules, "dreamlayer_krita", package)
-    names = ("regions", "state", "records", "health", "server_link", "diagnostics")
+    names = ("regions", "state", "records", "health", "server_link", "diagnostics", "progress_words")
     for name in names:
         monkeypatch.delitem(sys.modules, f"dreamlayer_krita.{name}", raising=False)
     krita = {name: importlib.import_module(f"dreamlayer_krita.{name}") for name in names}
@@ -120,8 +121,9 @@ def test_pixel_formats_and_colour_models(krita_modules):
     assert regions.raw_format("RGBA", "F32") == ("RGBA", "f32")
     with pytest.raises(regions.UnsupportedDocument, match="CMYKA"):
         regions.raw_format("CMYKA", "U8")
-    taken = {"Dream (deep, seed 4711)", "Dream (deep, seed 4711) #2"}
-    assert krita_modules.layers.dream_layer_name("deep, seed 4711", taken) == "Dream (deep, seed 4711) #3"
+    taken = {"Dream 4711 · deep", "Dream 4711 · deep #2"}
+    assert krita_modules.layers.dream_layer_name("4711 · deep", taken) == "Dream 4711 · deep #3"
+    assert krita_modules.layers.dream_layer_name("5 · classic", set(), "zoom") == "Zoom 5 · classic"
 
 
 def test_zoom_frames_widen_to_every_depth_and_back(krita_modules):
@@ -348,7 +350,7 @@ def test_dream_records_are_kept_per_layer_in_the_document(krita_modules):
     assert records.recall(document, dream) == record and record.seed == 4711
     assert records.recall(document, source) is None
     assert records.find_node(document, "{source}") is source and records.find_node(document, "{gone}") is None
-    assert krita_modules.layers.layer_label("deep", 4711) == "deep, seed 4711"
+    assert krita_modules.layers.layer_label("deep", 4711) == "4711 · deep"
     # A record kept before the one shape (no version, every field named) is read as it was written.
     document.annotations[records.ANNOTATION] = json.dumps({"{dream}": {
         "kind": "zoom", "preset": "deep", "settings": {"seed": 7}, "source": None, "film": {"frames": 3}}}).encode()
@@ -425,11 +427,11 @@ def test_gimp_picture_helpers(gimp):
     pictures.check_base_type("RGB")
     with pytest.raises(gimp.plugin_errors.DreamError, match="indexed"):
         pictures.check_base_type("INDEXED")
-    assert gimp.layers.dream_layer_name(gimp.layers.layer_label("deep", 4711), {"Dream (deep, seed 4711)"}) == "Dream (deep, seed 4711) #2"
+    assert gimp.layers.dream_layer_name(gimp.layers.layer_label("deep", 4711), {"Dream 4711 · deep"}) == "Dream 4711 · deep #2"
     assert pictures.frame_layer_name(0, 25.0) == "Frame 1 (40ms)"
     assert pictures.with_delay("Frame 1 (83ms) (replace)", 40) == "Frame 1 (40ms) (replace)"
     assert pictures.with_delay("Background", 40) == "Background (40ms)"
-    assert gimp.layers.variations_group_name("deep", [7, 8, 9]) == "Variations (deep, seeds 7 to 9)"
+    assert gimp.layers.variations_group_name("deep", [7, 8, 9]) == "Variations 7–9 · deep"
     record = gimp.records.LayerRecord({"seed": 4711, "octaves": 5}, "deep").to_bytes()
     assert json.loads(record) == {"kind": "dream", "preset": "deep", "settings": {"seed": 4711, "octaves": 5}}
     assert gimp.records.LayerRecord.from_bytes(record).seed == 4711
@@ -453,7 +455,9 @@ def test_gimp_arguments_are_the_installed_description(gimp):
     assert arguments["preserve-colors"].default == "from-preset" and [o.nick for o in arguments["preserve-colors"].options] == ["from-preset", "yes", "no"]
     assert [o.nick for o in arguments["preset"].options] == list(gimp.description.presets)
     layers = [o.label for o in arguments["layer"].options]
-    assert "block10 — EfficientNet-Lite0" in layers and "relu4_3 — VGG-16, VGG-19" in layers
+    # Each layer says what it dreams (the first network's words, where several networks have that layer).
+    assert f"block10 · {MODELS['lite0'].layers['block10'].dreams} — EfficientNet-Lite0" in layers
+    assert f"relu4_3 · {MODELS['vgg16'].layers['relu4_3'].dreams} — VGG-16, VGG-19" in layers
     assert arguments["channels"].default == "" and arguments["seed"].minimum == -1
 
 
@@ -545,11 +549,19 @@ def test_gimp_layer_mix_takes_the_place_of_the_layer_choice_and_replays(gimp):
         form.dream_settings({**_defaults(form), "layer-mix": "block5,relu4_3"})
 
 
+def test_the_docker_says_the_time_left_in_words_and_never_0_s_while_running(krita_modules):
+    time_left = krita_modules.progress_words.time_left
+    assert time_left(None) == "timing the first steps"
+    assert [time_left(s) for s in (0.01, 0.4, 1.2, 59.5, 61, 600)] == [
+        "about 1 s left", "about 1 s left", "about 2 s left", "about 60 s left", "about 2 min left", "about 10 min left"]
+
+
 def test_gimp_variations_have_consecutive_seeds(gimp):
     form = gimp.procedure_forms.dream_form(gimp.description)
     args = {**_defaults(form), "variations": 3}
     assert [s["seed"] for s in form.variation_settings({**args, "seed": 40}, None)[1]] == [40, 41, 42]
-    assert [s["seed"] for s in form.variation_settings(args, lambda low, high: high)[1]] == [2**31 - 3, 2**31 - 2, 2**31 - 1]
+    # A random first seed is drawn below 100,000, as the server draws one: short enough to read in a layer name.
+    assert [s["seed"] for s in form.variation_settings(args, lambda low, high: high)[1]] == [99_997, 99_998, 99_999]
     assert [s["seed"] for s in form.variation_settings({**args, "seed": 2**31 - 1}, None)[1]][-1] == 2**31 - 1
     single = form.variation_settings({**args, "variations": 1}, None)[1]
     assert len(single) == 1 and single[0]["seed"] is None  # a single random dream: the server picks the seed

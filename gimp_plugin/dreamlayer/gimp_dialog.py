@@ -6,6 +6,7 @@
 - Choosing another network greys out the layers it does not have; a layer that no longer fits becomes the
   network's default.
 - A number that can be random or automatic is greyed out while its "Random ..." / "Automatic ..." box is on.
+- The settings scroll when the dialog with its folds open would be taller than the screen.
 - Server: the token is typed hidden, and left empty it means the one kept for the server; the server's Python
   shows the one in the plug-in's settings file. Neither is kept in GIMP's last used values (see dreamlayer.py).
 """
@@ -73,6 +74,36 @@ def _lay_out(dialog: GimpUi.ProcedureDialog, form: Form) -> None:
         dialog.fill_expander(section.id, f"{section.id}-title", False, f"{section.id}-box")
         top.append(section.id)
     dialog.fill(top)
+    _scroll_when_taller_than_the_screen(dialog)
+
+
+# What the dialog's title bar, buttons and margins take besides its settings, and a screen's panels: the settings
+# scroll in what is left of the screen's height, so the dialog fits a 1366×768 laptop with every fold open.
+AROUND_THE_SETTINGS = 200
+
+
+def _scroll_when_taller_than_the_screen(dialog: GimpUi.ProcedureDialog) -> None:
+    """The settings in a scrolled window as tall as they are, up to what the screen has room for."""
+    from gi.repository import Gdk
+
+    area = dialog.get_content_area()
+    children = area.get_children()
+    if not children:
+        return
+    screen = Gdk.Screen.get_default()
+    room = max(240, (screen.get_height() if screen is not None else 768) - AROUND_THE_SETTINGS)
+    holder = Gtk.Box(orientation=Gtk.Orientation.VERTICAL)
+    for child in children:
+        expand, fill, padding, _ = area.query_child_packing(child)
+        area.remove(child)
+        holder.pack_start(child, expand, fill, padding)
+    scrolled = Gtk.ScrolledWindow()
+    scrolled.set_policy(Gtk.PolicyType.NEVER, Gtk.PolicyType.AUTOMATIC)
+    scrolled.set_propagate_natural_height(True)
+    scrolled.set_max_content_height(room)
+    scrolled.add(holder)
+    area.pack_start(scrolled, True, True, 0)
+    scrolled.show_all()
 
 
 def _widget(dialog: GimpUi.ProcedureDialog, argument) -> None:

@@ -4,8 +4,12 @@ The source layer is never written to, and nothing is added before every dream is
 the image as it was. The new layer is inserted, filled and given its settings in one undo group.
 
 - A guide: another layer's pixels (8-bit PNG), whose features the dream reaches for.
+- Where it lands: above the source and above the dreams already made from it (their records name the source's
+  tattoo), so a new dream always shows.
+- A selection: the new layer gets it as its layer mask, so the dream shows only there, and the painter can paint
+  the mask to grow or hide it; painting the source later never reveals a rectangle.
 - Variations: N dreams with consecutive seeds, queued together; they arrive as N layers, each named with its seed,
-  in a new layer group above the source, all in one undo group. GIMP's Cancel ends the plug-in; the server then
+  in a new layer group above the source, all in one undo group: the first shows, the others are hidden. GIMP's Cancel ends the plug-in; the server then
   cancels the dreams left once their lease runs out (``server_connection``).
 """
 
@@ -21,7 +25,7 @@ from gi.repository import Gegl, Gimp  # noqa: E402
 
 from dreamlayer_editor.client import DreamClient  # noqa: E402
 from dreamlayer_editor.layers import dream_layer_name, layer_label, unique_name, variations_group_name  # noqa: E402
-from dreamlayer_editor.records import LayerRecord  # noqa: E402
+from dreamlayer_editor.records import LayerRecord, RecordError  # noqa: E402
 from dreamlayer_editor.protocol import JobStatus, RawImage, RawMask  # noqa: E402
 from dreamlayer_editor.wire import encode_png  # noqa: E402
 from pictures import (  # noqa: E402
@@ -115,11 +119,12 @@ def show_progress(status: JobStatus, index: int = 0, count: int = 1) -> None:
 
 def _add_layers(image: Gimp.Image, source: Gimp.Layer, region: Region,
                 dreams: list[tuple[bytes, JobStatus]]) -> list[Gimp.Layer]:
-    """Each dream as a layer above the source, or, for variations, in a new group there; one undo group."""
+    """Each dream as a layer above the source and the dreams already made from it, or, for variations, in a new
+    group there (the first seed on top and shown, the others hidden); one undo group."""
     existing = _layer_names(image.get_layers())
     image.undo_group_start()
     try:
-        parent, position = source.get_parent(), image.get_item_position(source)
+        parent, position = source.get_parent(), landing_position(image, source)
         if len(dreams) > 1:
             seeds = [(status.settings or {}).get("seed") for _, status in dreams]
             name = unique_name(variations_group_name(dreams[0][1].preset or "dream", seeds), existing)
@@ -130,12 +135,45 @@ def _add_layers(image: Gimp.Image, source: Gimp.Layer, region: Region,
         for index, (data, status) in enumerate(dreams):
             layer = _new_layer(image, region, status, existing)
             image.insert_layer(layer, parent, position + index)  # the first seed on top
-            _fill(layer, region, data, status)
+            _fill(layer, region, data, status, source)
+            if region.mask is not None:  # the selection, as a mask the painter can paint to grow or hide the dream
+                layer.add_mask(layer.create_mask(Gimp.AddMaskType.SELECTION))
+            layer.set_visible(index == 0)
             existing.add(layer.get_name())
             layers.append(layer)
     finally:
         image.undo_group_end()
     return layers
+
+
+def landing_position(image: Gimp.Image, source: Gimp.Layer) -> int:
+    """Where a new dream of ``source`` goes among its siblings: right above the highest of the source and the
+    dreams already made from it (a group of variations counts by its layers), so the new dream shows."""
+    siblings = source.get_parent().get_children() if source.get_parent() else image.get_layers()
+    here = image.get_item_position(source)
+    tattoo = source.get_tattoo()
+
+    def made_from_source(layer: Gimp.Layer) -> bool:
+        if layer.is_group():
+            return any(made_from_source(child) for child in layer.get_children())
+        record = read_record(layer)
+        return record is not None and record.source == str(tattoo)
+
+    for position in range(here):  # from the top down: the first dream of the source found is the highest
+        if made_from_source(siblings[position]):
+            return position
+    return here
+
+
+def read_record(item: Gimp.Item) -> LayerRecord | None:
+    """What made a layer, from its parasite; None when it is no dream layer (or its record is unreadable)."""
+    parasite = item.get_parasite(SETTINGS_PARASITE)
+    if parasite is None:
+        return None
+    try:
+        return LayerRecord.from_bytes(bytes(parasite.get_data()))
+    except RecordError:
+        return None
 
 
 def _layer_names(layers: list[Gimp.Layer]) -> set[str]:
@@ -154,12 +192,12 @@ def _new_layer(image: Gimp.Image, region: Region, status: JobStatus, existing: s
                           Gimp.LayerMode.NORMAL)
 
 
-def _fill(layer: Gimp.Layer, region: Region, data: bytes, status: JobStatus) -> None:
+def _fill(layer: Gimp.Layer, region: Region, data: bytes, status: JobStatus, source: Gimp.Layer) -> None:
     width, height = region.raw.width, region.raw.height
     layer.set_offsets(region.x, region.y)
     buffer = layer.get_buffer()
     buffer.set(Gegl.Rectangle.new(0, 0, width, height), region.babl, data)
     buffer.flush()
     layer.update(0, 0, width, height)
-    record = LayerRecord(status.settings or {}, status.preset).to_bytes()
+    record = LayerRecord(status.settings or {}, status.preset, source=str(source.get_tattoo())).to_bytes()
     layer.attach_parasite(Gimp.Parasite.new(SETTINGS_PARASITE, Gimp.PARASITE_PERSISTENT, list(record)))

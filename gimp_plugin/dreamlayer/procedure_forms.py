@@ -39,7 +39,8 @@ GUIDE_STRENGTH = "guide_weight"  # only the dream takes a guide picture: a film'
 FILM_FORMAT = "format"  # the film comes back frame by frame as the new image's layers, never as a file
 FILM_FILE_FORMAT = "webp"  # what the server writes meanwhile: the cheapest of its formats to encode
 SERVER_ITEMS = ((SERVER_URL,), (TOKEN,), (SERVER_PYTHON,))
-SECTIONS = (("main", None), ("more", "More settings"), ("server", "Server"))
+SECTIONS = (("main", None), ("more", "More settings"), ("advanced", "Advanced"), ("server", "Server"))
+FOLDED = ("more", "advanced")  # the model's sections that fold away; any other non-basic one folds under "more"
 
 
 class Section(NamedTuple):
@@ -183,8 +184,16 @@ def _arguments(knobs: list[Knob]) -> list[Argument]:
 
 
 def _items(section: str, knobs: list[Knob]) -> list[Item]:
-    """Each knob's groups of arguments; the layer mix, though, is folded away with the finer settings."""
-    return [Item("more" if group == (LAYER_MIX,) else section, group) for knob in knobs for group in knob.groups()]
+    """Each knob's groups of arguments; the layer mix, though, is folded away with the finer settings, and a folded
+    knob goes in its own fold (More settings, or Advanced for the engine's knobs)."""
+    def where(knob: Knob, group: tuple[str, ...]) -> str:
+        if group == (LAYER_MIX,):
+            return "more"
+        if section == "more":
+            return knob.setting["section"] if knob.setting["section"] in FOLDED else "more"
+        return section
+
+    return [Item(where(knob, group), group) for knob in knobs for group in knob.groups()]
 
 
 def _preset_argument(description: Description) -> Argument:

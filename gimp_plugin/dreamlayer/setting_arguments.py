@@ -159,12 +159,14 @@ class LayerKnob(ChoiceKnob):
 
     def __init__(self, setting: dict[str, Any], models: list[dict[str, Any]]):
         titles: dict[str, list[str]] = {}
+        dreams: dict[str, str] = {}
         for model in models:
             for layer in model["layers"]:
                 titles.setdefault(layer["name"], []).append(short_title(model))
+                dreams.setdefault(layer["name"], layer.get("dreams", ""))
         default = Option(NETWORK_DEFAULT, setting["none_means"].capitalize(), "The layer each network dreams best with")
-        layers = [Option(name, f"{name} — {', '.join(found)}", f"A layer of {', '.join(found)}")
-                  for name, found in titles.items()]
+        layers = [Option(name, f"{name} · {dreams[name]} — {', '.join(found)}" if dreams[name] else f"{name} — {', '.join(found)}",
+                         f"A layer of {', '.join(found)}") for name, found in titles.items()]
         super().__init__(setting, [default, *layers])
 
     def arguments(self) -> list[Argument]:

@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from dreamlayer_editor.layers import dream_layer_name
+from krita import Selection
+
+from dreamlayer_editor.layers import dream_layer_name, unique_name
 from dreamlayer_editor.protocol import RawImage, RawMask
 from dreamlayer_editor.wire import encode_png
 
-from .records import find_node, node_id
+from .records import dream_sources, find_node, node_id
 from .regions import Bounds, UnsupportedDocument, raw_format, region_to_dream, to_rgba8
 
 
@@ -78,46 +80,85 @@ def read_guide(document, node) -> LayerPixels:
     return LayerPixels(area.width, area.height, bytes(node.projectionPixelData(*area)), layout, depth)
 
 
-def add_result_layer(document, above, region: Bounds, pixels: bytes, label: str):
-    """A new paint layer "Dream (label)" right above ``above``, filled before it is added, so that adding it is the
-    one undo step."""
+def landing_spot(document, source):
+    """Where a new dream of ``source`` goes: right above the highest of the source and the dreams already made from
+    it among its siblings (a group of variations counts by its layers), so the new dream is on top and shows."""
+    made_from = dream_sources(document)
+    source_id = node_id(source)
+
+    def is_dream_of_source(node) -> bool:
+        if made_from.get(node_id(node)) == source_id:
+            return True
+        return node.type() == "grouplayer" and any(made_from.get(node_id(child)) == source_id for child in node.childNodes())
+
+    siblings = source.parentNode().childNodes()
+    ids = [node_id(node) for node in siblings]
+    spot = source
+    for node in siblings[ids.index(source_id) + 1:]:
+        if is_dream_of_source(node):
+            spot = node
+    return spot
+
+
+def add_result_layer(document, above, region: Bounds, pixels: bytes, label: str, selection: RawMask | None = None):
+    """A new paint layer "Dream 4711 · deep" right above ``above``, filled (and masked by the selection) before it
+    is added, so that adding it is the one undo step."""
     parent = above.parentNode()
-    layer = _filled_layer(document, region, pixels, dream_layer_name(label, {n.name() for n in parent.childNodes()}))
+    name = dream_layer_name(label, {n.name() for n in parent.childNodes()})
+    layer = _filled_layer(document, region, pixels, name, selection)
     parent.addChildNode(layer, above)
     document.refreshProjection()
     return layer
 
 
 class VariationGroup:
-    """Where a batch of variations lands: a new group "Dream (label)" right above the source, made when the first
-    of them arrives (with it inside: one undo step), each later one on top of the others. Should the artist delete
-    the group meanwhile, the next variation makes a new one."""
+    """Where a batch of variations lands: a new group "Variations 40–42 · gentle" where a dream of the source would
+    land, made when the first of them arrives (with it inside: one undo step). The first seed shows; each later one
+    goes on top of the others, hidden, so the painter flips through them with their eyes (Krita's scripting can
+    only add a layer above another, so the first stays at the bottom; GIMP's group has it on top). Should
+    the artist delete the group meanwhile, the next variation makes a new one."""
 
-    def __init__(self, label: str):
-        self.label = label
+    def __init__(self, name: str):
+        self.name = name
         self.group_id: str | None = None
 
-    def add(self, document, source, region: Bounds, pixels: bytes, label: str):
+    def add(self, document, source, region: Bounds, pixels: bytes, label: str, selection: RawMask | None = None):
         group = find_node(document, self.group_id) if self.group_id is not None else None
         if group is None:
-            parent = source.parentNode()
-            group = document.createGroupLayer(dream_layer_name(self.label, {n.name() for n in parent.childNodes()}))
-            layer = _filled_layer(document, region, pixels, dream_layer_name(label, set()))
+            above = landing_spot(document, source)
+            group = document.createGroupLayer(unique_name(self.name, {n.name() for n in above.parentNode().childNodes()}))
+            layer = _filled_layer(document, region, pixels, dream_layer_name(label, set()), selection)
             group.setChildNodes([layer])
-            parent.addChildNode(group, source)
+            above.parentNode().addChildNode(group, above)
             self.group_id = node_id(group)
         else:
             children = group.childNodes()
-            layer = _filled_layer(document, region, pixels, dream_layer_name(label, {n.name() for n in children}))
+            layer = _filled_layer(document, region, pixels, dream_layer_name(label, {n.name() for n in children}), selection)
+            layer.setVisible(False)  # hidden, so the first one keeps showing
             group.addChildNode(layer, children[-1] if children else None)
         document.refreshProjection()
         return layer
 
 
-def _filled_layer(document, region: Bounds, pixels: bytes, name: str):
+def _filled_layer(document, region: Bounds, pixels: bytes, name: str, selection: RawMask | None):
+    """A paint layer holding ``pixels`` over ``region``; with a selection, a transparency mask made of it, so the
+    dream shows only where the selection was and the painter can paint the mask to grow or hide it. Krita 5.1's
+    scripting has no way to fill a mask: there ``pixels`` come with the selection already in their alpha
+    (task.DreamTask.fetch), so the layer is just as transparent outside it."""
     layer = document.createNode(name, "paintlayer")
     layer.setPixelData(pixels, *region)
+    if selection is not None and can_mask(document):
+        mask = document.createTransparencyMask("Selection")
+        shape = Selection()
+        shape.setPixelData(selection.data, *region)
+        mask.setSelection(shape)
+        layer.addChildNode(mask, None)
     return layer
+
+
+def can_mask(document) -> bool:
+    """Whether this Krita's scripting can make a transparency mask (5.2 and later)."""
+    return hasattr(document, "createTransparencyMask")
 
 
 def read_zoom_start(document, node) -> LayerPixels:

@@ -14,16 +14,26 @@ from __future__ import annotations
 from krita import DockWidget
 
 from dreamlayer_editor.description import Description
-from dreamlayer_editor.protocol import JobStatus
 
 from .controller import controller
+from .feedback import Feedback
 from .guide_picker import GuidePicker
 from .panel import KnobPanel
 from .qt import QtCore, QtWidgets
 from .server_section import ServerSection
-from .widgets import LogView, PreviewImage
+from .widgets import FoldingSection, LogView, PreviewImage, WheelScrollsTheDocker, wrap_tooltips
 
-BAR_STEPS = 1000
+# Pixels. The preview takes half of what the docker has beyond ROOM_FOR_THE_KNOBS (the preset, five rows of
+# knobs, the buttons and the progress), up to PREVIEW_MOST; less than PREVIEW_LEAST would show nothing useful.
+ROOM_FOR_THE_KNOBS, PREVIEW_LEAST, PREVIEW_MOST = 460, 60, 200
+
+
+class DockerBody(QtWidgets.QWidget):
+    """The docker's content; it asks for the height the knobs and a preview need, so that Krita gives the docker
+    its share of a column of dockers (it may give less: the knobs then scroll and the preview goes first)."""
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(260, ROOM_FOR_THE_KNOBS + 2 * PREVIEW_LEAST)
 MAX_VARIATIONS = 32
 
 
@@ -37,6 +47,7 @@ class DreamDocker(DockWidget):
         self.guide = GuidePicker()
         self.zoom_from_noise = QtWidgets.QCheckBox("Start from noise, not the layer")
         self.bar, self.message, self.preview = QtWidgets.QProgressBar(), QtWidgets.QLabel(), PreviewImage()
+        self.preview_section = FoldingSection("Preview", not self.ctl.state.preview_folded)
         self.waiting = QtWidgets.QLabel()
         self.dream_button, self.cancel_button = QtWidgets.QPushButton("Dream"), QtWidgets.QPushButton("Cancel")
         self.again_button, self.vary_button = QtWidgets.QPushButton("Dream again"), QtWidgets.QPushButton("Vary")
@@ -44,16 +55,24 @@ class DreamDocker(DockWidget):
         self.zoom_button = QtWidgets.QPushButton("Make a zoom film")
         self.animate_button = QtWidgets.QPushButton("Dream the animation")
         self.log_view: LogView | None = None
+        self.feedback = Feedback(self.bar, self.message, self.preview, self.waiting, self.ctl.lineup)
 
-        root = QtWidgets.QWidget()
+        # The preset on top, then the knobs, which take the height; the preview gets what they leave (resizeEvent)
+        # and folds away.
+        root = DockerBody()
         layout = QtWidgets.QVBoxLayout(root)
-        layout.addWidget(self._scroll_area(), 3)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(3)
+        layout.addWidget(self.panel.preset_box)
+        layout.addWidget(self._scroll_area(), 1)
         layout.addLayout(self._buttons())
         layout.addWidget(self.bar)
         layout.addWidget(self.message)
         layout.addWidget(self.waiting)
-        layout.addWidget(self.preview, 2)
+        self.preview_section.body_layout.addWidget(self.preview)
+        layout.addWidget(self.preview_section)
         self.setWidget(root)
+        self.wheel = WheelScrollsTheDocker(self.scroll)
         self._prepare_sections()
         self._prepare_feedback()
         self._connect()
@@ -63,6 +82,12 @@ class DreamDocker(DockWidget):
 
     def canvasChanged(self, canvas) -> None:
         self.guide.refresh()  # another image: its layers
+        self.feedback.show_active()  # and its own preview, message and dreams waiting
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        spare = (self.height() - ROOM_FOR_THE_KNOBS) // 2  # the preview shrinks first, so the knobs keep their room
+        self.preview.setFixedHeight(min(PREVIEW_MOST, spare) if spare >= PREVIEW_LEAST else 0)
 
     # -- layout -------------------------------------------------------------------------------------------------
     def _scroll_area(self) -> QtWidgets.QScrollArea:
@@ -92,15 +117,14 @@ class DreamDocker(DockWidget):
         self.variations.setToolTip("How many dreams Dream makes, with consecutive seeds from the Seed knob's (or a "
                                    "random one): they land as layers in a new group above the source, each named "
                                    "with its seed.")
-        variations = QtWidgets.QHBoxLayout()
-        variations.addWidget(QtWidgets.QLabel("Variations"))
-        variations.addWidget(self.variations, 1)
+        self.variations.setPrefix("× ")  # two rows of buttons leave the knobs more of a short docker
         grid = QtWidgets.QGridLayout()
+        grid.setSpacing(2)
         grid.addWidget(self.dream_button, 0, 0)
-        grid.addWidget(self.cancel_button, 0, 1)
+        grid.addWidget(self.variations, 0, 1)
+        grid.addWidget(self.cancel_button, 0, 2)
         grid.addWidget(self.again_button, 1, 0)
-        grid.addWidget(self.vary_button, 1, 1)
-        grid.addLayout(variations, 2, 0, 1, 2)
+        grid.addWidget(self.vary_button, 1, 1, 1, 2)
         return grid
 
     def _prepare_sections(self) -> None:
@@ -114,8 +138,6 @@ class DreamDocker(DockWidget):
         self.panel.add_row("more", "Guide", self.guide, before="guide_weight")
 
     def _prepare_feedback(self) -> None:
-        self.bar.setRange(0, BAR_STEPS)
-        self.bar.setValue(0)
         self.message.setWordWrap(True)
         self.waiting.setVisible(False)
         self.cancel_button.setEnabled(False)
@@ -127,6 +149,7 @@ class DreamDocker(DockWidget):
         self.panel.video_value_changed.connect(ctl.set_video_value)
         self.panel.section_toggled.connect(self._remember_sections)
         self.server.toggled.connect(lambda _opened: self._remember_sections())
+        self.preview_section.toggled.connect(lambda _opened: self._remember_sections())
         self.server.changed.connect(lambda: ctl.set_server(self.server.values()))
         self.server.log_button.clicked.connect(self._show_log)
         self.server.diagnostics_button.clicked.connect(self._copy_diagnostics)
@@ -139,23 +162,20 @@ class DreamDocker(DockWidget):
         self.animate_button.clicked.connect(lambda: ctl.animate_active())
         self.cancel_button.clicked.connect(ctl.cancel)
         self.visibilityChanged.connect(ctl.docker_visible)
-        ctl.message.connect(self.message.setText)
+        ctl.message.connect(self.feedback.say)
         ctl.connection.changed.connect(self._connection_changed)
         ctl.description_changed.connect(self._build_knobs)
-        lineup.started.connect(self._started)
-        lineup.progress.connect(self._progress)
-        lineup.preview.connect(self.preview.show_image)
-        lineup.notice.connect(self.message.setText)
-        lineup.ended.connect(self._ended)
-        lineup.waiting.connect(self._waiting)
         lineup.busy.connect(self.cancel_button.setEnabled)
 
     # -- settings ----------------------------------------------------------------------------------------------
     def _build_knobs(self, description: Description | None) -> None:
         if description is None:
-            self.message.setText(self.ctl.description_problem)
+            self.feedback.say(self.ctl.description_problem)
             return
         self.panel.build(description, self.ctl.state.values, self.ctl.state.preset, self.ctl.state.video_values)
+        self.wheel.tame(self.scroll.widget())
+        self.wheel.tame(self.panel.preset_box)
+        wrap_tooltips(self)
         self._keep_what_the_knobs_show()
 
     def _preset_chosen(self, name: str) -> None:
@@ -175,13 +195,14 @@ class DreamDocker(DockWidget):
 
     def _remember_sections(self) -> None:
         self.ctl.state.open_sections = self.panel.open_sections() + (["server"] if self.server.is_open() else [])
+        self.ctl.state.preview_folded = not self.preview_section.is_open()
         self.ctl.save_state()
 
     # -- the server -----------------------------------------------------------------------------------------------
     def _connection_changed(self, state: str, text: str) -> None:
         self.server.show_connection(state, text)
         if state == "starting" or self.ctl.lineup.running is None:
-            self.message.setText(text)
+            self.feedback.say(text)
 
     def _show_log(self) -> None:
         if self.log_view is None:
@@ -190,37 +211,4 @@ class DreamDocker(DockWidget):
 
     def _copy_diagnostics(self) -> None:
         QtWidgets.QApplication.clipboard().setText(self.ctl.diagnostics_text())
-        self.message.setText("Copied the diagnostics to the clipboard: paste them into a bug report.")
-
-    # -- the dreams -----------------------------------------------------------------------------------------------
-    def _started(self, task) -> None:
-        self.bar.setValue(0)
-        self.preview.show_image(None)
-        self.message.setText(f"{task.title}: sending..." if task.title else "Dreaming...")
-
-    def _ended(self, task, added: bool, message: str) -> None:
-        self.bar.setValue(BAR_STEPS if added else 0)
-        if not added:
-            self.preview.show_image(None)  # a preview of a dream that was not added would mislead
-        self.message.setText(f"{task.title}: {message}" if task.title else message)
-
-    def _progress(self, status: JobStatus) -> None:
-        self.bar.setValue(round(status.fraction * BAR_STEPS))
-        running = self.ctl.lineup.running
-        title = running.title if running is not None else ""
-        self.message.setText(f"{title}: {progress_text(status)}" if title else progress_text(status))
-
-    def _waiting(self, count: int) -> None:
-        self.waiting.setText(f"{count} more waiting (Cancel drops them)." if count else "")
-        self.waiting.setVisible(count > 0)
-
-
-def progress_text(status: JobStatus) -> str:
-    """A JobStatus in a painter's words: the place in line, the frame, the scale, the time left."""
-    if status.state == "queued":
-        return f"Waiting: number {status.queue_position} in line."
-    where = f"scale {status.progress.octave} of {status.progress.octaves}" if status.progress.octaves else "starting"
-    if status.frames.total:
-        where = f"frame {min(status.frames.done + 1, status.frames.total)} of {status.frames.total}, {where}"
-    eta = f", about {status.eta_seconds:.0f} s left" if status.eta_seconds else ""
-    return f"Dreaming: {where}{eta}."
+        self.feedback.say("Copied the diagnostics to the clipboard: paste them into a bug report.")

@@ -9,6 +9,8 @@ from typing import Any
 
 from krita import Krita
 
+from dreamlayer_editor.layers import variations_group_name
+
 from .adapter import VariationGroup, read_guide
 from .film_tasks import AnimationTask, ZoomTask
 from .records import find_node, recall
@@ -21,7 +23,8 @@ NOT_ERRORS = (CANCELLED, "Cancelled before it started.")
 
 class DreamQueue:
     """*Variations: N* makes N dreams of the active layer with consecutive seeds, from the Seed knob's (or, when it
-    says random, from a drawn one), landing as N layers in a new group above the source, each named with its seed."""
+    says random, from a drawn one), landing as N layers in a new group above the source, each named with its seed:
+    the first shows, the others are hidden, for the painter to flip through."""
 
     # -- dreams ---------------------------------------------------------------------------------------------------
     def dream_active(self) -> list[ServerTask]:
@@ -37,7 +40,7 @@ class DreamQueue:
             if count <= 1:
                 return [self.dream(document, node, params, guide=guide)]
             seeds = self.description.variation_seeds(params.get("seed"), count)
-            batch = VariationGroup(f"variations, {params['preset']}, seeds {seeds[0]} to {seeds[-1]}")
+            batch = VariationGroup(variations_group_name(params["preset"], seeds))
             tasks: list[ServerTask] = []
             region = None
             for index, seed in enumerate(seeds):
@@ -51,7 +54,8 @@ class DreamQueue:
 
     def dream_again_active(self, vary: bool = False) -> list[ServerTask]:
         """Dream again (or Vary: a new seed) with the settings the active dream layer was made with, from its
-        source layer, inside the current selection; the new layer goes above the dream layer, so it shows."""
+        source layer, inside the current selection; the new layer goes above the dreams made from that source, so it
+        shows."""
         document = self._document()
         if document is None:
             return []
@@ -65,7 +69,7 @@ class DreamQueue:
             self.message.emit("The layer this dream was made from is gone, so it can't be dreamed again.")
             return []
         params = {**record.settings, "preset": record.preset, **({"seed": None} if vary else {})}
-        return self._try(lambda: [self.dream(document, source, params, above=dream_layer)])
+        return self._try(lambda: [self.dream(document, source, params)])
 
     def zoom_active(self, from_noise: bool = False) -> list[ServerTask]:
         """The Zoom buttons and actions: a zoom film of the active layer (or of noise) with the knobs' values."""

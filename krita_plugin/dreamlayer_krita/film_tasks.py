@@ -98,7 +98,7 @@ class ZoomTask(FramesTask):
     def make_layer(self, finished: Finished):
         status = finished.status
         settings, preset = status.settings or {}, status.preset or self.params.get("preset", "dream")
-        label = f"zoom, {layer_label(preset, settings.get('seed'))}"
+        label = layer_label(preset, settings.get("seed"))
         layer = import_frames_as_layer(self.document, self.node, finished.output, self.params.get("fps"), label)
         source = node_id(self.node) if self.node is not None else None
         remember(self.document, layer, LayerRecord(settings, preset, "zoom", status.film, source))
@@ -134,7 +134,7 @@ class AnimationTask(FramesTask):
         status = finished.status
         settings, preset = status.settings or {}, status.preset or self.params.get("preset", "dream")
         frames = [Frame(path, alpha) for path, alpha in zip(files, self._alphas)]
-        label = f"animation, {layer_label(preset, settings.get('seed'))}"
+        label = layer_label(preset, settings.get("seed"))
         layer = build_animated_layer(self.document, self.node, timeline(self.source.times, frames), label)
         remember(self.document, layer, LayerRecord(settings, preset, "animation", status.film, node_id(self.node)))
         return layer

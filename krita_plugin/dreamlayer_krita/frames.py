@@ -23,6 +23,7 @@ from krita import Krita
 
 from dreamlayer_editor.layers import dream_layer_name
 
+from .adapter import landing_spot
 from .qt import QtGui, process_events
 from .regions import UnsupportedDocument, from_bgra8, raw_format
 
@@ -66,14 +67,14 @@ def read_animation(document, node) -> SourceFrames:
     return SourceFrames(times, pixels, width, height, layout, depth)
 
 
-def import_frames_as_layer(document, source, files: list[str], fps: float | None, label: str = "zoom"):
+def import_frames_as_layer(document, source, files: list[str], fps: float | None, label: str = "classic"):
     """A zoom's frames as one new animated layer (a keyframe per frame, from time 0), above the source when there
     is one, else at the top; the document's timing becomes the film's. Two undo steps remove it."""
     # Timing first: where Krita keeps these changes on the undo stack (Krita 6), undoing the film stays two steps.
     timing = _timing(document)
     _set_timing(document, int(round(fps)) if fps else None, 0, len(files) - 1)
     try:
-        return build_animated_layer(document, source, [Frame(path) for path in files], label)
+        return build_animated_layer(document, source, [Frame(path) for path in files], label, "zoom")
     except BaseException:
         with contextlib.suppress(UnsupportedDocument):  # the film's own error is the one to tell
             _set_timing(document, *timing)  # a failed film leaves the document as it was
@@ -110,15 +111,16 @@ def _timing(document) -> tuple[int, int, int]:
     return document.framesPerSecond(), document.fullClipRangeStartTime(), document.fullClipRangeEndTime()
 
 
-def build_animated_layer(document, source, shown: list[Frame | None], label: str):
-    """A new animated layer keyed at every time from 0 with ``shown[t]`` (transparent where None), above the source
-    when there is one, else at the top; two undo steps remove it (the conversion, then the group of frames)."""
+def build_animated_layer(document, source, shown: list[Frame | None], label: str, kind: str = "animation"):
+    """A new animated layer "Zoom 5 · classic" (or "Animation ...") keyed at every time from 0 with ``shown[t]``
+    (transparent where None), above the source and the dreams made from it when there is one, else at the top;
+    two undo steps remove it (the conversion, then the group of frames)."""
     layout, depth = raw_format(document.colorModel(), document.colorDepth())
     parent = source.parentNode() if source is not None else document.rootNode()
-    group = document.createGroupLayer(dream_layer_name(label, {node.name() for node in parent.childNodes()}))
+    group = document.createGroupLayer(dream_layer_name(label, {node.name() for node in parent.childNodes()}, kind))
     # Filled before it is added, so adding the group with its frames is one undo step.
     group.setChildNodes([_frame_layer(document, index, frame, layout, depth) for index, frame in enumerate(shown)])
-    parent.addChildNode(group, source)
+    parent.addChildNode(group, landing_spot(document, source) if source is not None else None)
     layer = _convert_to_animated(document, parent, group)
     document.refreshProjection()
     return layer

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .qt import QtWidgets
+from .widgets import wrapped
 
 LARGEST_INT = 2**31 - 1  # a QSpinBox holds a C int
 MAX_DECIMALS = 4
@@ -24,7 +25,7 @@ class Knob:
 
     def __init__(self, setting: dict[str, Any], widget: QtWidgets.QWidget):
         self.setting, self.widget = setting, widget
-        widget.setToolTip(tooltip(setting))
+        widget.setToolTip(wrapped(tooltip(setting)))
 
     @property
     def name(self) -> str:

@@ -26,8 +26,14 @@ class ModelKnob(ChoiceKnob):
         super().__init__(setting, items or None)
 
 
+def layer_text(layer: dict[str, Any]) -> str:
+    """'block10 · eyes and fur': a layer's name with what it dreams (from the server's catalog)."""
+    return f"{layer['name']} · {layer['dreams']}" if layer.get("dreams") else layer["name"]
+
+
 class LayerKnob(Knob):
-    """The chosen network's layers, its default first ("block10 (default)", meaning: leave it to the network)."""
+    """The chosen network's layers with what each dreams, its default first ("The network's choice: block10 · eyes
+    and fur", meaning: leave it to the network)."""
 
     def __init__(self, setting: dict[str, Any]):
         combo = QtWidgets.QComboBox()
@@ -41,9 +47,10 @@ class LayerKnob(Knob):
         blocked = self.widget.blockSignals(True)
         self.widget.clear()
         if model is not None:
-            self.widget.addItem(f"{model['default_layer']} (default)", "")
+            default = next((l for l in model["layers"] if l["name"] == model["default_layer"]), {"name": model["default_layer"]})
+            self.widget.addItem(f"The network's choice: {layer_text(default)}", "")
             for layer in model["layers"]:
-                self.widget.addItem(layer["name"], layer["name"])
+                self.widget.addItem(layer_text(layer), layer["name"])
         else:
             self.widget.addItem(self.setting.get("none_means", "default"), "")
         self.widget.blockSignals(blocked)
@@ -52,6 +59,8 @@ class LayerKnob(Knob):
     def value(self) -> str:
         text = self.widget.currentText().strip()
         index = self.widget.findText(text)
+        if index < 0:  # typed: a layer's name alone finds its row too
+            index = self.widget.findData(text)
         return self.widget.itemData(index) if index >= 0 else text
 
     def set_value(self, value: Any) -> None:
@@ -68,7 +77,7 @@ class LayerKnob(Knob):
 class ChannelsKnob(Knob):
     """All channels, the N strongest (a spin box), or these (a typed list): the three forms of the setting's text."""
 
-    MODES = (("all", "All"), ("strongest", "The strongest"), ("these", "These"))
+    MODES = (("all", "Every channel"), ("strongest", "Only the strongest"), ("these", "Only these numbers"))
 
     def __init__(self, setting: dict[str, Any]):
         super().__init__(setting, QtWidgets.QWidget())

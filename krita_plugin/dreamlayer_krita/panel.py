@@ -1,5 +1,6 @@
 """The preset and every knob of the settings description, grouped by the description's sections: "basic" knobs
-always shown, "more", "zoom" and "video" in sections that fold, so that the docker fits a small screen.
+always shown, "more", "advanced" (the engine's knobs: precision, tile size, jitter, smoothing), "zoom" and "video"
+in sections that fold, so that the docker fits a small screen.
 
 Picking a preset loads its values into the knobs (``preset_chosen``); a knob the artist changes is reported with
 ``value_changed`` (an animation's knobs, whose names a zoom's share, with ``video_value_changed``). The panel holds
@@ -16,11 +17,11 @@ from dreamlayer_editor.description import Description
 from .knobs import ChoiceKnob, Knob, NumberKnob, SwitchKnob, TextKnob
 from .network_knobs import ChannelsKnob, LayerKnob, ModelKnob
 from .qt import QtCore, QtWidgets, pyqtSignal
-from .widgets import FoldingSection
+from .widgets import FoldingSection, wrapped
 
 # Folding sections, in order, by the description's section names; a section the description adds later folds too,
 # under its own name.
-SECTION_TITLES = {"more": "More settings", "zoom": "Zoom film", "video": "Dream the animation"}
+SECTION_TITLES = {"more": "More settings", "advanced": "Advanced", "zoom": "Zoom film", "video": "Dream the animation"}
 # Settings the docker has no knob for, and why: they would do nothing here.
 NOT_SHOWN = {"format": "a zoom's frames become animation frames; the film file is not used"}
 VIDEO_NOT_SHOWN = {
@@ -56,9 +57,13 @@ class KnobPanel(QtWidgets.QWidget):
         self.preset.activated.connect(lambda index: self.preset_chosen.emit(self.preset.itemData(index)))
         self.preset_about = QtWidgets.QLabel()
         self.preset_about.setWordWrap(True)
+        # The preset and what it does stay in view above the knobs: the docker puts this box outside its scrolling.
+        self.preset_box = QtWidgets.QWidget()
+        preset_form = QtWidgets.QFormLayout(self.preset_box)
+        preset_form.setContentsMargins(0, 0, 0, 0)
+        preset_form.addRow("Preset", self.preset)
+        preset_form.addRow(self.preset_about)
         self.basic = QtWidgets.QFormLayout()
-        self.basic.addRow("Preset", self.preset)
-        self.basic.addRow(self.preset_about)
         self.sections: dict[str, FoldingSection] = {}
         self.forms: dict[str, QtWidgets.QFormLayout] = {"basic": self.basic}
         self._layout = QtWidgets.QVBoxLayout(self)
@@ -92,7 +97,7 @@ class KnobPanel(QtWidgets.QWidget):
         self.preset.clear()
         for name, about in description.presets.items():
             self.preset.addItem(name, name)
-            self.preset.setItemData(self.preset.count() - 1, about.get("description", ""), QtCore.Qt.ItemDataRole.ToolTipRole)
+            self.preset.setItemData(self.preset.count() - 1, wrapped(about.get("description", "")), QtCore.Qt.ItemDataRole.ToolTipRole)
         self.preset.blockSignals(False)
         self.show_values(values, preset)
         self.show_video_values(video_values or {})
@@ -112,7 +117,7 @@ class KnobPanel(QtWidgets.QWidget):
         self.preset.blockSignals(False)
         about = self.description.presets.get(preset, {}).get("description", "") if self.description else ""
         self.preset_about.setText(about)
-        self.preset.setToolTip(about)
+        self.preset.setToolTip(wrapped(about))
         for knob in self.knobs.values():
             knob.widget.blockSignals(True)
         try:
@@ -169,7 +174,7 @@ class KnobPanel(QtWidgets.QWidget):
         """Remove every knob's row; the docker's own rows are taken out whole, to be placed again."""
         extras = {id(row.widget) for row in self.extra_rows}
         for form in self.forms.values():
-            for index in reversed(range(2 if form is self.basic else 0, form.rowCount())):
+            for index in reversed(range(form.rowCount())):
                 taken = form.takeRow(index)
                 for item in (taken.labelItem, taken.fieldItem):
                     widget = item.widget() if item is not None else None

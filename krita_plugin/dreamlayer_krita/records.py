@@ -40,6 +40,15 @@ def recall(document, layer) -> LayerRecord | None:
         return None
 
 
+def dream_sources(document) -> dict[str, str]:
+    """Each dream layer's id, to the id of the layer it was made from."""
+    sources = {}
+    for layer_id, stored in _read(document).items():
+        if isinstance(stored, dict) and isinstance(stored.get("source"), str):
+            sources[layer_id] = stored["source"]
+    return sources
+
+
 def find_node(document, unique_id: str):
     """The node with this uniqueId anywhere in the document, or None."""
     pending = list(document.rootNode().childNodes())

@@ -6,6 +6,7 @@ R, G, B, A (libkis Node.pixelData). The server accepts both layouts, so bytes tr
 
 from __future__ import annotations
 
+import array
 import struct
 from typing import NamedTuple, TypeVar
 
@@ -108,6 +109,26 @@ def alpha8(data: bytes, layout: str, depth: str) -> bytes:
     size, code = (2, "e") if depth == "f16" else (4, "f")
     values = struct.unpack(f"<{len(data) // size}{code}", data)[layout.index("A")::4]
     return bytes(min(255, max(0, int(v * 255 + 0.5))) if v == v else 0 for v in values)
+
+
+def cut_out(data: bytes, layout: str, depth: str, mask8: bytes) -> bytes:
+    """Raw pixels with their alpha multiplied by an 8-bit mask (one byte a pixel): transparent where nothing was
+    selected, as transparent as before where the layer was."""
+    if depth == "u8":
+        out = bytearray(data)
+        at = layout.index("A")
+        out[at::4] = bytes((a * m + 127) // 255 for a, m in zip(data[at::4], mask8))
+        return bytes(out)
+    if depth == "u16":
+        values = array.array("H", data)
+        at = layout.index("A")
+        values[at::4] = array.array("H", ((a * m + 127) // 255 for a, m in zip(values[at::4], mask8)))
+        return values.tobytes()
+    code = "e" if depth == "f16" else "f"
+    values = list(struct.unpack(f"<{len(data) // struct.calcsize(code)}{code}", data))
+    at = layout.index("A")
+    values[at::4] = [a * m / 255 for a, m in zip(values[at::4], mask8)]
+    return struct.pack(f"<{len(values)}{code}", *values)
 
 
 def timeline(times: list[int], frames: list[T]) -> list[T | None]:

@@ -26,6 +26,7 @@ class ServerSection(FoldingSection):
 
     def __init__(self, opened: bool):
         super().__init__("Server", opened)
+        self._opened_for_a_problem = False  # opened by show_connection, not by the artist: folds when it is fixed
         self.mode, self.device, self.port = QtWidgets.QComboBox(), QtWidgets.QComboBox(), QtWidgets.QSpinBox()
         self.python, self.url, self.token = QtWidgets.QLineEdit(), QtWidgets.QLineEdit(), QtWidgets.QLineEdit()
         self.status = QtWidgets.QLabel()
@@ -103,12 +104,17 @@ class ServerSection(FoldingSection):
 
     def show_connection(self, state: str, text: str) -> None:
         """The connection's state in the header, the details inside; a problem opens the section, so that what
-        to fix is in view."""
+        to fix is in view, and it folds again once the server is back."""
         self.button.setText(f"Server: {HEADER.get(state, state)}")
         self.button.setToolTip(text)
         self.status.setText(text)
-        if state == "not connected":
+        if state == "not connected" and not self.is_open():
             self.set_open(True)
+            self._opened_for_a_problem = True
+        elif state == "connected" and self._opened_for_a_problem:
+            self.set_open(False)  # the problem is gone: fold what was opened for it (not what the artist opened)
+        if state == "connected" or not self.is_open():
+            self._opened_for_a_problem = False
 
     def _show_mode(self) -> None:
         managed = self.mode.currentData() == MANAGED

@@ -39,6 +39,7 @@ class DockerState:
     video_values: dict[str, Any] = field(default_factory=dict)  # the same for an animation's settings
     variations: int = 1  # how many dreams, with consecutive seeds, one press of Dream makes
     open_sections: list[str] = field(default_factory=list)  # the folding sections the artist left open
+    preview_folded: bool = False  # the artist folded the preview away, for more room for the knobs
     others: dict[str, Any] = field(default_factory=dict)  # the file's other entries, written back untouched
 
 

@@ -21,10 +21,10 @@ from dreamlayer_editor.layers import layer_label
 from dreamlayer_editor.records import LayerRecord
 from dreamlayer_editor.protocol import ClientError, JobLost, JobResult, JobStatus, RawImage
 
-from .adapter import LayerPixels, Region, VariationGroup, add_result_layer, composite, read_region
+from .adapter import LayerPixels, Region, VariationGroup, add_result_layer, can_mask, composite, landing_spot, read_region
 from .qt import QObject, QtGui, pyqtSignal
 from .records import node_id, remember
-from .regions import UnsupportedDocument
+from .regions import UnsupportedDocument, cut_out
 
 log = logging.getLogger("dreamlayer_krita")
 # Should Krita die mid-dream, the server cancels the job once nobody has asked about it for this long.
@@ -152,14 +152,16 @@ class ServerTask(QObject):
 
 
 class DreamTask(ServerTask):
-    """The node (inside the selection) dreamed into a new layer right above ``above`` (the node itself unless
-    told otherwise), named after the preset and seed, with the settings that ran kept in the document. With a
-    guide, the dream reaches for the guide's features; in a batch of variations, the layer lands in their group."""
+    """The node (inside the selection) dreamed into a new layer named after its seed and preset, with the settings
+    that ran kept in the document. It lands above the source and the dreams already made from it
+    (adapter.landing_spot), or right above ``above`` when a script says so; a selection's dream is masked by the
+    selection. With a guide, the dream reaches for the guide's features; in a batch of variations, the layer lands
+    in their group."""
 
     def __init__(self, link, document, node, params: dict[str, Any], above=None,
                  guide: LayerPixels | None = None, batch: VariationGroup | None = None, region: Region | None = None):
         super().__init__(link, document, node, params)
-        self.above, self.guide, self.batch = above or node, guide, batch
+        self.above, self.guide, self.batch = above, guide, batch
         self._shown_octaves = 0
         try:
             self.region: Region = region or read_region(document, node)  # variations share one reading
@@ -183,7 +185,12 @@ class DreamTask(ServerTask):
             self.show_png(self.client.preview(status.id))
 
     def fetch(self, status: JobStatus) -> JobResult:
-        return self.client.result(status.id, forget=True)
+        result = self.client.result(status.id, forget=True)
+        mask = self.region.mask
+        if mask is not None and isinstance(result.image, RawImage) and not can_mask(self.document):
+            image = result.image  # no transparency mask in this Krita: the selection goes into the layer's alpha
+            result = result._replace(image=image._replace(data=cut_out(image.data, image.layout, image.depth, mask.data)))
+        return result
 
     def apply(self, finished: Finished):
         result: JobResult = finished.output
@@ -192,10 +199,12 @@ class DreamTask(ServerTask):
         settings = finished.status.settings or {}
         preset = finished.status.preset or self.params.get("preset", "dream")
         label = layer_label(preset, settings.get("seed", result.seed))
+        selection = self.region.mask if can_mask(self.document) else None
         if self.batch is not None:
-            layer = self.batch.add(self.document, self.node, self.region.bounds, result.image.data, label)
+            layer = self.batch.add(self.document, self.node, self.region.bounds, result.image.data, label, selection)
         else:
-            layer = add_result_layer(self.document, self.above, self.region.bounds, result.image.data, label)
+            above = self.above or landing_spot(self.document, self.node)
+            layer = add_result_layer(self.document, above, self.region.bounds, result.image.data, label, selection)
         remember(self.document, layer, LayerRecord(settings, preset, "dream", source=node_id(self.node)))
         self.preview.emit(composite(self.document, self.region.bounds))
         return layer

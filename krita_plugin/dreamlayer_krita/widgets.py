@@ -1,8 +1,57 @@
-"""Two small widgets the docker is made of: a section that folds, and a preview that scales with its space."""
+"""The small widgets the docker is made of: a section that folds, a preview that scales with its space; and how
+its knobs behave in a narrow, scrolling docker (combos that never widen it, a wheel that scrolls, tooltips that
+wrap)."""
 
 from __future__ import annotations
 
+import html
+
 from .qt import QtCore, QtGui, QtWidgets, pyqtSignal
+
+# A combo box asks for room for this many characters, whatever its longest item: a long network title is elided
+# instead of widening the docker past its default width (about 250 px).
+COMBO_CHARACTERS = 8
+
+
+def wrapped(text: str) -> str:
+    """A tooltip as rich text, which Qt wraps at a readable width (plain text stays one line, as wide as it is)."""
+    return f"<qt>{html.escape(text)}</qt>" if text else ""
+
+
+def wrap_tooltips(root: QtWidgets.QWidget) -> None:
+    """Every plain tooltip under ``root`` (the docker's own and its knobs'), made to wrap."""
+    for widget in [root, *root.findChildren(QtWidgets.QWidget)]:
+        tip = widget.toolTip()
+        if tip and not tip.startswith("<qt>"):
+            widget.setToolTip(wrapped(tip))
+
+
+class WheelScrollsTheDocker(QtCore.QObject):
+    """The mouse wheel over a knob scrolls the docker, unless the knob was clicked first (has focus): scrolling
+    through the docker must never change a value on the way."""
+
+    def __init__(self, scroll: QtWidgets.QScrollArea):
+        super().__init__(scroll)
+        self.scroll = scroll
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QtCore.QEvent.Type.Wheel and not watched.hasFocus():
+            QtWidgets.QApplication.sendEvent(self.scroll.verticalScrollBar(), event)
+            return True
+        return False
+
+    def tame(self, root: QtWidgets.QWidget) -> None:
+        """Every knob under ``root``: wheel events only once clicked, and combos that never widen the docker."""
+        for kind in (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox, QtWidgets.QAbstractSlider):
+            for widget in root.findChildren(kind):
+                if widget.property("dreamlayer_tamed"):
+                    continue
+                widget.setProperty("dreamlayer_tamed", True)
+                widget.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)  # the wheel alone gives no focus
+                widget.installEventFilter(self)
+                if isinstance(widget, QtWidgets.QComboBox):
+                    widget.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                    widget.setMinimumContentsLength(COMBO_CHARACTERS)
 
 
 class FoldingSection(QtWidgets.QWidget):

@@ -58,6 +58,7 @@ class LayerInfo(NamedTuple):
     channels: int
     stride: int  # picture pixels per feature pixel
     min_size: int  # the smallest picture side the layer still sees a few feature pixels of
+    dreams: str = ""  # what it dreams, in a painter's words: "eyes and fur"
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,29 @@ def torch_hub_dir() -> Path:
     return Path(os.path.expanduser(os.getenv("TORCH_HOME", os.path.join(cache, "torch")))) / "hub"
 
 
+# What a layer dreams, by how deep it lies in its network (its place among the layers, 0 first, 1 last): CNNs
+# trained on ImageNet learn edges and grain first, then textures and patterns, then parts of things (eyes, fur),
+# then whole creatures and objects. The same depth gives about the same kind of dream in any of these networks.
+DREAMS_BY_DEPTH = (
+    (0.10, "fine grain and edges"),
+    (0.25, "fine swirls"),
+    (0.38, "ripples and scales"),
+    (0.48, "patterns and lattices"),
+    (0.72, "eyes and fur"),
+    (0.88, "creatures"),
+    (1.00, "whole animals and things"),
+)
+
+
+def dreams_at(depth: float) -> str:
+    """What a layer ``depth`` of the way into its network dreams, in a painter's words."""
+    return next(words for deepest, words in DREAMS_BY_DEPTH if depth <= deepest)
+
+
 def _layers(rows: list[tuple[str, str, int, int]], min_input: int = 32) -> dict[str, LayerInfo]:
-    return {name: LayerInfo(name, path, channels, stride, max(min_input, 4 * stride)) for name, path, channels, stride in rows}
+    last = max(1, len(rows) - 1)
+    return {name: LayerInfo(name, path, channels, stride, max(min_input, 4 * stride), dreams_at(index / last))
+            for index, (name, path, channels, stride) in enumerate(rows)}
 
 
 def _lite0_rows() -> list[tuple[str, str, int, int]]:
@@ -160,5 +182,6 @@ def get_model(name: str) -> ModelInfo:
 def describe_models() -> list[dict[str, Any]]:
     """The models with their layers, as ``/v1/models`` lists them and the plugins show them."""
     return [{"name": spec.name, "title": spec.title, "available": spec.available(), "default_layer": spec.default_layer,
-             "layers": [{"name": i.name, "channels": i.channels, "stride": i.stride} for i in spec.layers.values()]}
+             "layers": [{"name": i.name, "channels": i.channels, "stride": i.stride, "dreams": i.dreams}
+                        for i in spec.layers.values()]}
             for spec in MODELS.values()]

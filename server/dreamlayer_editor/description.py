@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from .layers import DRAWN_SEEDS
 from .shorthand import ShorthandError, parse_layers
 
 log = logging.getLogger("dreamlayer")
@@ -103,10 +104,10 @@ class Description(NamedTuple):
     def variation_seeds(self, first: int | None, count: int,
                         choose: Callable[[int, int], int] = random.SystemRandom().randint) -> list[int]:
         """``count`` consecutive seeds for a batch of variations: from ``first``, or, when the seed is random, from
-        one ``choose(lowest, highest)`` picks; all inside the seed's range."""
+        one ``choose(lowest, highest)`` picks below ``DRAWN_SEEDS``, as the server draws; all inside the seed's range."""
         seed = next((s for s in self.dream if s["name"] == "seed"), {})
         highest = seed.get("maximum", 2**31 - 1) - count + 1
-        first = choose(0, highest) if first is None else min(first, highest)
+        first = choose(0, min(highest, DRAWN_SEEDS - count)) if first is None else min(first, highest)
         return list(range(first, first + count))
 
     def checked(self, values: Mapping[str, Any], fill_from_preset: str | None = None, group: str = "") -> dict[str, Any]:

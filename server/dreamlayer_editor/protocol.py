@@ -76,9 +76,12 @@ class Progress(NamedTuple):
     total: int
     octave: int
     octaves: int
+    work: float = 0.0  # the share done, steps weighted by their scale's pixels (0 from a server that doesn't say)
 
     @property
     def fraction(self) -> float:
+        if self.work:
+            return min(1.0, self.work)
         return self.step / self.total if self.total else 0.0
 
 
@@ -126,7 +129,7 @@ class JobStatus(NamedTuple):
         p, f, error = data.get("progress") or {}, data.get("frames") or {}, data.get("error")
         return cls(
             data["id"], data.get("kind", "dream"), JobState(data["state"]),
-            Progress(p.get("step", 0), p.get("total", 0), p.get("octave", 0), p.get("octaves", 0)),
+            Progress(p.get("step", 0), p.get("total", 0), p.get("octave", 0), p.get("octaves", 0), p.get("work", 0.0)),
             FrameProgress(f.get("done", 0), f.get("total", 0)), data.get("queue_position", 0), data.get("eta_seconds"),
             ErrorInfo(error["code"], error["message"]) if error else None,
             data.get("preset"), data.get("settings"), data.get("film"),

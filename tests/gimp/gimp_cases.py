@@ -118,7 +118,10 @@ def selection_case(precision, label):
             in (source_pixels[((y + oy) * W + x + ox) * 4:((y + oy) * W + x + ox) * 4 + 4], bytes(4))
             for x, y in unselected
         )
+        mask = new.get_mask()
         out.update({
+            "mask_is_the_selection": mask is not None and read(mask, "Y u8") == selection,
+            "no_rectangle_when_the_source_is_repainted": repainted_shows_no_rectangle(image, unselected, ox, oy),
             "unselected_pixels": len(unselected), "unselected_untouched_or_clear": untouched,
             "new_bounds": [ox, oy, new.get_width(), new.get_height()], "core_changed": core_changed / 128,
             "source_unchanged": read(source, "R'G'B'A float") == before,
@@ -129,6 +132,24 @@ def selection_case(precision, label):
         })
     image.delete()
     return out
+
+
+def repainted_shows_no_rectangle(image, unselected, ox, oy):
+    """The painter paints the whole source over later (in a copy of the image): where nothing was selected the
+    image must show the new paint, not a rectangle of the old picture from the dream layer."""
+    copy = image.duplicate()
+    source = copy.get_layer_by_name("Source")
+    paint = bytes((200, 30, 120, 255)) * (W * H)
+    source.get_buffer().set(Gegl.Rectangle.new(0, 0, W, H), "R'G'B'A u8", paint)
+    source.get_buffer().flush()
+    painted = read(source)  # as the image's precision keeps it
+    seen = read(copy.merge_visible_layers(Gimp.MergeType.CLIP_TO_IMAGE))
+    copy.delete()
+    at = [((y + oy) * W + x + ox) * 4 for x, y in unselected]
+    # Within one 8-bit level: at 16 bits and in float, a feathered selection's "unselected" pixels (0 in 8 bits)
+    # still hold a trace of less than half a level, which lets that trace of the dream through. A rectangle of
+    # the old picture differs by tens of levels.
+    return max(abs(a - b) for i in at for a, b in zip(seen[i:i + 4], painted[i:i + 4])) <= 1
 
 
 def preset_case(preset, values=None):
@@ -212,6 +233,7 @@ def variations_case(values):
         children = top[0].get_children() if top[0].is_group() else []
         out.update({
             "is_group": top[0].is_group(), "children": [layer.get_name() for layer in children],
+            "visible": [layer.get_visible() for layer in children],
             "seeds": [recorded(layer)["settings"]["seed"] for layer in children],
             "distinct": len({read(layer) for layer in children}),
             "bounds": [[*layer.get_offsets()[1:], layer.get_width(), layer.get_height()] for layer in children],

@@ -11,6 +11,7 @@ that token), DREAMLAYER_TEST_OUT, DREAMLAYER_TEST_KEYS (press_key.py) and DREAML
 stand-in browser writes each URL it is asked to open into).
 """
 
+import base64
 import json
 import os
 import stat
@@ -67,10 +68,11 @@ def dialog_case(name):
     dialog.show_all()
     pump()
     shown = [n for section in form.sections for n in section.names]
+    fit = fit_on_screen(dialog, shown, name)
     out = {"opened": {k: v for k, v in form.values(config).items() if k != "guide"},
            "guide": repr(config.get_property("guide")) if "guide" in shown else "not shown", "shown": shown,
            "widgets": {n: dialog.get_widget(n, GObject.TYPE_NONE) is not None for n in shown},
-           "recorded_python": SETTINGS.server_python}
+           "recorded_python": SETTINGS.server_python, "fit": fit}
     if "token" in shown:
         out["token_hidden"] = not dialog.get_widget("token", GObject.TYPE_NONE).get_entry().get_visibility()
     config.set_property("preset", "deep")
@@ -92,6 +94,43 @@ def dialog_case(name):
     dialog.destroy()
     pump()
     return out
+
+
+def fit_on_screen(dialog, shown, name):
+    """On the screen GIMP runs on (1366×768 in these tests), every folded section opened: the dialog's size, the
+    screen's, the widgets reaching past the dialog's edge, and a screenshot of the dialog."""
+    from gi.repository import Gdk
+
+    for expander in _all(dialog, Gtk.Expander):
+        expander.set_expanded(True)
+    pump()
+    time.sleep(0.3)
+    pump()
+    width, height = dialog.get_allocated_width(), dialog.get_allocated_height()
+    outside = []
+    for widget_name in shown:
+        widget = dialog.get_widget(widget_name, GObject.TYPE_NONE)
+        if widget is None or not widget.get_mapped():
+            continue
+        x, y = widget.translate_coordinates(dialog, 0, 0)
+        if x < 0 or x + widget.get_allocated_width() > width:
+            outside.append(widget_name)
+    screen = Gdk.Screen.get_default()
+    path = os.path.join(os.path.dirname(os.environ["DREAMLAYER_TEST_OUT"]), f"{name}.png")
+    Gdk.pixbuf_get_from_window(dialog.get_window(), 0, 0, width, height).savev(path, "png", [], [])
+    for expander in _all(dialog, Gtk.Expander):
+        expander.set_expanded(False)
+    with open(path, "rb") as f:
+        png = base64.b64encode(f.read()).decode()
+    return {"dialog": [width, height], "screen": [screen.get_width(), screen.get_height()], "outside": outside, "png": png}
+
+
+def _all(widget, kind):
+    found = [widget] if isinstance(widget, kind) else []
+    if isinstance(widget, Gtk.Container):
+        for child in widget.get_children():
+            found += _all(child, kind)
+    return found
 
 
 def last_values_file(name):

@@ -42,7 +42,7 @@ def variations_case(krita, server):
     inside = group.childNodes()
     result = {"batch": len(batch), "errors": [task.error for task in batch], "waiting_text": waiting_text,
               "names": [n.name() for n in top], "group": group.name(), "group_type": group.type(),
-              "inside": [n.name() for n in inside], "distinct": len({pixels(n) for n in inside}),
+              "inside": [n.name() for n in inside], "visible": [n.visible() for n in inside], "distinct": len({pixels(n) for n in inside}),
               "source_unchanged": pixels(source) == before, "message": docker.message.text()}
 
     count = len(doc.rootNode().childNodes())
@@ -152,3 +152,23 @@ def token_case(krita, server):
     return {"refused": refused, "error": task.error, "layer": task.new_layer.name() if task.new_layer else None,
             "stored": token in stored, "in_diagnostics": token in copied, "in_log": token in logged,
             "log_has_the_refusal": "token" in logged, "diagnostics": copied}
+
+
+def documents_case(krita, server):
+    """A dream in one document, then another document made active, then the first again: the docker shows each
+    document's own preview and message, and the dreams waiting for it only."""
+    docker = connect_docker(krita, server)
+    first, _ = yield from picture_document(krita, "first picture")
+    quick_knobs(docker, 12)
+    pressed(docker, docker.dream_button)
+    wait_for_all(docker)
+    on_first = [docker.preview.image is not None, docker.message.text()]
+    window = krita.activeWindow()
+    second, _ = yield from picture_document(krita, "second picture")
+    yield
+    on_second = [docker.preview.image is not None, docker.message.text(), docker.waiting.isVisible()]
+    view = next(v for v in window.views() if v.document() == first)
+    window.showView(view)
+    yield
+    back = [docker.preview.image is not None, docker.message.text()]
+    return {"on_first": on_first, "on_second": on_second, "back": back}

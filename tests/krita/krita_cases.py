@@ -16,6 +16,7 @@ import types
 import animation_cases  # these, beside this file
 import batch_cases
 import docker_cases
+import layout_cases
 import managed_cases
 import setup_cases
 
@@ -114,8 +115,21 @@ def run_case(krita, dreamlayer_krita, depth, server):
     outside_box = [(x, y) for y in range(H) for x in range(W) if not (x0 <= x < x0 + w and y0 <= y < y0 + h)]
     unselected_in_box = [(x, y) for y in range(y0, y0 + h) for x in range(x0, x0 + w) if mask[y * W + x] == 0]
     bounds = layer.bounds()
+    alpha = slice(3 * pixel // 4, pixel)  # the alpha channel's bytes in a pixel, at any depth
+    unselected = [(x, y) for y in range(H) for x in range(W) if mask[y * W + x] == 0]
+    shown = bytes(layer.projectionPixelData(0, 0, W, H))  # the layer as it composites: its mask applied
     after_undo, after_redo = undo_redo(krita, doc)
+    # The painter paints the whole source over later: outside the selection the dream must not show a rectangle.
+    repainted = encode([0.3, 0.6, 0.9, 1.0] * (W * H), depth)
+    source.setPixelData(repainted, 0, 0, W, H)
+    settle(doc)
+    doc.refreshProjection()
+    seen = bytes(doc.pixelData(0, 0, W, H))
+    source.setPixelData(before, 0, 0, W, H)
     return {
+        "mask_children": [child.type() for child in layer.childNodes()],
+        "transparent_where_unselected": all(px(shown, x, y)[alpha] == bytes(pixel // 4) for x, y in unselected),
+        "no_rectangle_when_the_source_is_repainted": all(px(seen, x, y) == px(repainted, x, y) for x, y in unselected),
         "after_undo": after_undo, "after_redo": after_redo,
         "depth": depth, "layer_depth": layer.colorDepth(), "names_before": names_before, "names": names,
         "new_name": layer.name(), "new_index": names.index(layer.name()), "source_index": names.index("Source"),
@@ -320,12 +334,16 @@ GROUPS = {
         "queue": docker_case(batch_cases.queue_case),
         "guide_channels_layers": docker_case(batch_cases.guide_channels_layers_case),
         "token": docker_case(batch_cases.token_case),
+        "documents": docker_case(batch_cases.documents_case),
     },
     # Krita maximised on a 1600×1000 screen (test_krita.py starts its Xvfb so): the docker beside the default ones.
     "screen": {
         "setup": setup_case,
         "fits_the_screen": lambda krita, dreamlayer_krita, server: docker_cases.fits_the_screen_case(krita, server),
     },
+    # Krita maximised on 1600×1000 and on 1366×768: the docker's knobs in view, none clipped, all in reach.
+    "layout": {"setup": setup_case, "layout": docker_case(layout_cases.layout_case)},
+    "small_screen": {"setup": setup_case, "layout": docker_case(layout_cases.layout_case)},
     "animation": {
         "setup": setup_case,
         "zoom_noise": zoom_case("noise", "U8"),

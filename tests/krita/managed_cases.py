@@ -78,8 +78,11 @@ def restart_case(krita, server):
     started = time.monotonic()
     wait_until(lambda: "stopped answering" in docker.server.status.text(), 20, "the watch to notice the server gone")
     noticed = [round(time.monotonic() - started, 1), docker.server.button.text(), docker.server.status.text()]
+    open_while_gone = docker.server.is_open()
     again = pressed(docker, docker.dream_button)[0]
     wait_for_all(docker)
+    wait_until(lambda: docker.server.button.text() == "Server: connected", 30, "the docker to say connected")
+    open_when_back = docker.server.is_open()
     second = ctl.connection.link.started_here()
 
     quick_knobs(docker, 6, steps=200)
@@ -89,7 +92,7 @@ def restart_case(krita, server):
     wait_until(lambda: "running" in states or lost.done, 60, "the long dream to run")
     os.kill(second, signal.SIGKILL)
     wait_for_all(docker)
-    return {"noticed": noticed, "again_error": again.error, "again_layer": again.new_layer is not None,
+    return {"noticed": noticed, "open": [open_while_gone, open_when_back], "again_error": again.error, "again_layer": again.new_layer is not None,
             "pids": [first, second, ctl.connection.link.started_here()], "saw_running": "running" in states,
             "lost_error": lost.error, "lost_layer": lost.new_layer.name() if lost.new_layer else None,
             "notes": lost.notes, "message": docker.message.text()}

@@ -50,7 +50,13 @@ class Progress(NamedTuple):
     total: int
     octave: int  # 1-based
     octaves: int
+    work: float = 0.0  # the share of the dream's work done: its steps, each weighted by its octave's pixels
 
+
+# What one step costs beyond its pixels, in pixels: on two CPU cores a step took about 20 ms plus 0.55 µs a pixel
+# (octaves of 256² to 768², bench/RESULTS.md, "time left"), so about 36,000 pixels' worth; the time left weighs each
+# step by its pixels plus this.
+STEP_OVERHEAD_PIXELS = 36_000
 
 ProgressFn = Callable[[Progress], None]
 PreviewFn = Callable[[int, torch.Tensor], None]  # octave (1-based) and the picture so far, (3, h, w) in 0..1
@@ -114,6 +120,9 @@ def _octaves(
     rng = random.Random(params.seed)
     detail = torch.zeros_like(resize(base, sizes[0]))
     total = len(sizes) * params.steps
+    # A step's work: its octave's pixels, plus a fixed cost (the network's layers, Python) worth STEP_OVERHEAD_PIXELS.
+    pixels = [h * w + STEP_OVERHEAD_PIXELS for h, w in sizes]
+    all_work = params.steps * sum(pixels)
     for k, size in enumerate(sizes):
         octave_base = resize(base, size)
         octave_mask = None if mask is None else resize(mask, size)
@@ -123,7 +132,8 @@ def _octaves(
                 raise Cancelled("The dream was cancelled.")
             x = _ascend(x, step, params, octave_mask, plan, rng)
             if progress is not None:
-                progress(Progress(k * params.steps + index + 1, total, k + 1, len(sizes)))
+                work = (params.steps * sum(pixels[:k]) + (index + 1) * pixels[k]) / all_work
+                progress(Progress(k * params.steps + index + 1, total, k + 1, len(sizes), work))
         detail = x - octave_base
         if preview is not None:
             preview(k + 1, x[0].detach())

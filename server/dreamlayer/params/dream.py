@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 
 from dreamlayer_editor import shorthand
+from dreamlayer_editor.layers import DRAWN_SEEDS
 from dreamlayer_editor.shorthand import ChannelChoice, LayerWeight, ShorthandError
 
 from ..catalog import MODELS, get_model
@@ -37,15 +38,16 @@ class DreamParams(Knobs):
     step_size: float = knob(1.5, "Strength", "How much one iteration changes the picture (average change, in 8-bit levels).",
                             lo=0.01, hi=25.0, step=0.25)
     preserve_colors: bool = knob(False, "Keep colours", "Change the brightness only; the picture keeps its colours.")
-    seed: int | None = knob(None, "Seed", "The same seed and settings give the same picture.", lo=0, hi=2**31 - 1,
+    seed: int | None = knob(None, "Seed", "The same seed and settings give the same picture; a random "
+                            "seed is drawn below 100,000.", lo=0, hi=2**31 - 1,
                             none_means="random")
-    channels: str = knob("", "Channels", "Which of the layer's channels to amplify: empty for all, strongest:N for the "
-                         "N that already fire hardest, or numbers like 3,17,42.", section="more", none_means="all")
+    channels: str = knob("", "Channels", "Which of the layer's channels to amplify: every channel, only the N that "
+                         "already fire hardest (strongest:N), or only those numbered (3,17,42).", section="more", none_means="all")
     octave_scale: float = knob(1.4, "Scale step", "Size ratio between one scale and the next.", lo=1.05, hi=3.0,
                                step=0.05, section="more")
     jitter: int = knob(32, "Jitter", "Random shift before each iteration, in pixels; hides the network's grid.",
-                       lo=0, hi=256, section="more")
-    laplacian: int = knob(0, "Smoothing", "Favours larger, smoother shapes: 0 is off, 1 to 8 smooth more.", lo=0, hi=8, section="more")
+                       lo=0, hi=256, section="advanced")
+    laplacian: int = knob(0, "Smoothing", "Favours larger, smoother shapes: 0 is off, 1 to 8 smooth more.", lo=0, hi=8, section="advanced")
     guide_weight: float = knob(4.0, "Guide strength", "How strongly a guide picture steers the dream, against the "
                                "layer's own features: 0 ignores the guide, 1 is even, 20 all but the guide alone.",
                                lo=0.0, hi=100.0, step=0.5, section="more")
@@ -56,9 +58,9 @@ class DreamParams(Knobs):
                                        "in pixels; 0 keeps it hard. Automatic: 1% of the document's long side.",
                                        lo=0.0, hi=1024.0, step=1.0, section="more", none_means="automatic")
     tile: int = knob(0, "Tile size", "The largest square the network sees at once; lower it if a GPU runs out of "
-                     "memory. 0 picks one for the device.", lo=0, hi=8192, step=64, section="more")
+                     "memory. 0 picks one for the device.", lo=0, hi=8192, step=64, section="advanced")
     precision: str = knob("fp32", "Precision", "Arithmetic precision; bf16 and fp16 can be faster on a GPU.",
-                          choices=PRECISIONS, section="more")
+                          choices=PRECISIONS, section="advanced")
 
     def validated(self) -> DreamParams:
         check_model_layers(self)  # first: its messages name the model's layers
@@ -68,7 +70,7 @@ class DreamParams(Knobs):
         """Fill in what was left to chance or to the document's size (``width`` × ``height``): seed, feature scale
         and edge softness."""
         return self.replace(
-            seed=self.seed if self.seed is not None else random.SystemRandom().randrange(2**31),
+            seed=self.seed if self.seed is not None else random.SystemRandom().randrange(DRAWN_SEEDS),
             scale=self.scale if self.scale is not None else default_scale(width, height),
             edge_softness=self.edge_softness if self.edge_softness is not None else default_edge_softness(width, height),
         )

@@ -61,6 +61,7 @@ class Job:
     started: float | None = None
     finished: float | None = None
     progress: Progress | None = None
+    clock: tuple[float, float] | None = None  # (time, share of the job done) at its first step: what eta() times from
     error: dict[str, str] | None = None
     preview: bytes | None = None
     store: FrameStore | None = None  # a zoom's or video's job folder: its frames (as PNG) and its film
@@ -118,7 +119,7 @@ def status(job: Job, queue_position: int) -> dict[str, Any]:
     settings = job.settings
     return {
         "id": job.id, "kind": job.kind, "state": job.state,
-        "progress": {"step": p.step, "total": p.total, "octave": p.octave, "octaves": p.octaves},
+        "progress": {"step": p.step, "total": p.total, "octave": p.octave, "octaves": p.octaves, "work": round(p.work, 4)},
         "frames": {"done": frames_done(job), "total": settings.frames if settings else 0}, "eta_seconds": eta(job),
         "queue_position": queue_position, "error": job.error, "created": job.created, "started": job.started,
         "finished": job.finished, "has_preview": job.preview is not None,
@@ -127,17 +128,26 @@ def status(job: Job, queue_position: int) -> dict[str, Any]:
     }
 
 
-def eta(job: Job) -> float | None:
-    """Seconds left, from the share done so far: of the dream, or of the frames and the current one's dream."""
+def share_done(job: Job) -> float:
+    """How much of the job is done, 0..1: of its dream's work (steps weighted by their octave's pixels), or of its
+    frames and the current frame's dream."""
     p = job.progress
-    if job.state != RUNNING or not p or not p.total or not job.started:
-        return None
-    done = p.step / p.total
+    done = p.work if p else 0.0
     if job.settings and job.settings.frames:
         done = (frames_done(job) + done) / job.settings.frames
-    if done <= 0:
+    return done
+
+
+def eta(job: Job) -> float | None:
+    """Seconds left: the work left at the pace this job's own steps have kept since its first one (the model's
+    loading and the first step's warm-up are not steps of the dream); None until two steps are timed."""
+    if job.state != RUNNING or job.clock is None:
         return None
-    return round((time.time() - job.started) / done * (1 - done), 2)
+    first_time, first_share = job.clock
+    done = share_done(job)
+    if done <= first_share:
+        return None
+    return round((time.time() - first_time) / (done - first_share) * (1 - done), 2)
 
 
 def frames_done(job: Job) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 from ..engine import Progress
 from .errors import ApiError, shutting_down
 from .films import FrameStore
-from .job import CANCELLED, FAILED, QUEUED, RUNNING, Job, JobSettings, Result, run_to_the_end, status
+from .job import CANCELLED, FAILED, QUEUED, RUNNING, Job, JobSettings, Result, run_to_the_end, share_done, status
 from .retention import Retention
 
 log = logging.getLogger("dreamlayer.server")
@@ -177,6 +177,8 @@ class JobQueue:
     def report_progress(self, job: Job, progress: Progress) -> None:
         with self._changed:
             job.progress = progress
+            if job.clock is None:
+                job.clock = (time.time(), share_done(job))
             job.version += 1
             self._changed.notify_all()
 

@@ -178,8 +178,10 @@ def _job_status() -> dict[str, Any]:
             "id": {"type": "string"}, "kind": {"type": "string", "enum": ["dream", "zoom", "video"]},
             "state": {"type": "string", "enum": list(STATES)},
             "progress": {"type": "object", "description": "within the dream (of the current frame, for a zoom)",
-                         "required": ["step", "total", "octave", "octaves"],
-                         "properties": {k: counts for k in ("step", "total", "octave", "octaves")}},
+                         "required": ["step", "total", "octave", "octaves", "work"],
+                         "properties": {**{k: counts for k in ("step", "total", "octave", "octaves")},
+                                        "work": {"type": "number", "minimum": 0, "maximum": 1, "description":
+                                                 "The share of the dream done: steps weighted by their scale's pixels"}}},
             "frames": {"type": "object", "required": ["done", "total"], "properties": {"done": counts, "total": counts}},
             "eta_seconds": {"type": ["number", "null"]}, "queue_position": counts,
             "error": {"oneOf": [{"type": "null"}, _ref("ErrorBody")]},

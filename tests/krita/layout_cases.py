@@ -1,0 +1,82 @@
+"""The docker's layout on an artist's screen: Krita maximised (1600×1000 or 1366×768) with its default dockers and
+ours, the knobs as they open by default and with every section open. What is measured (test_krita.py judges it):
+
+- widgets cut off: every visible widget inside the knobs' scroll area must lie inside its viewport's width (the
+  scroll area has no horizontal scroll bar, so anything wider is clipped), and the docker's own widgets inside it;
+- the knob area's share of the docker's height, and how many knob rows show at once (scrolled to the top);
+- knobs out of reach: each knob, scrolled to, must then lie inside the viewport;
+- a screenshot of the window and one of the docker.
+"""
+
+import base64
+import os
+
+from docker_cases import connect_docker, settle
+
+
+def layout_case(krita, server):
+    from dreamlayer_krita.qt import QtCore
+
+    docker = connect_docker(krita, server)
+    qwindow = krita.activeWindow().qwindow()
+    qwindow.showMaximized()
+    qwindow.setGeometry(qwindow.screen().availableGeometry())  # Xvfb has no window manager to maximise it
+    doc = krita.openDocument(os.path.join(os.environ["DREAMLAYER_TEST_CASES"], "chelsea.png"))
+    krita.activeWindow().showView(krita.activeWindow().addView(doc))
+    doc.waitForDone()
+    settle(1.0)
+    screen = qwindow.screen().availableGeometry()
+    out = {"screen": [screen.width(), screen.height()], "as_opened": measure(docker, QtCore)}
+    folds = [*docker.panel.sections.values(), docker.server]
+    for fold in folds:
+        fold.set_open(True)
+    settle(1.0)
+    out["every_section_open"] = measure(docker, QtCore)
+    out["window_png"], out["docker_png"] = shot(qwindow), shot(docker)
+    for fold in folds:
+        fold.set_open(False)
+    return out
+
+
+def measure(docker, QtCore):
+    scroll, viewport = docker.scroll, docker.scroll.viewport()
+    content = scroll.widget()
+    scroll.verticalScrollBar().setValue(0)
+    settle(0.3)
+
+    def box(widget, within):
+        corner = widget.mapTo(within, QtCore.QPoint(0, 0))
+        return corner.x(), corner.y(), corner.x() + widget.width(), corner.y() + widget.height()
+
+    inner = [w for w in content.findChildren(QtCore.QObject) if hasattr(w, "isVisibleTo") and w.isVisibleTo(content)
+             and w.width() > 0]
+    clipped = sorted({_name(w) for w in inner if box(w, content)[2] > viewport.width() + 1})
+    root = docker.widget()
+    outer = [docker.dream_button, docker.again_button, docker.vary_button, docker.cancel_button, docker.bar,
+             docker.message, docker.panel.preset, docker.variations]
+    clipped += [_name(w) for w in outer if w.isVisible() and box(w, root)[2] > root.width() + 1]
+    rows = [knob.widget for knob in docker.panel.knobs.values() if knob.widget.isVisibleTo(content)]
+    shown = [w for w in rows if 0 <= box(w, viewport)[1] and box(w, viewport)[3] <= viewport.height()]
+    unreachable = []
+    for widget in rows:
+        scroll.ensureWidgetVisible(widget, 0, 0)
+        settle(0.05)
+        top, bottom = box(widget, viewport)[1], box(widget, viewport)[3]
+        if top < 0 or bottom > viewport.height():
+            unreachable.append(_name(widget))
+    scroll.verticalScrollBar().setValue(0)
+    return {"docker": [root.width(), root.height()], "viewport": [viewport.width(), viewport.height()],
+            "clipped": clipped, "rows_in_view": len(shown), "rows": len(rows), "unreachable": unreachable,
+            "preview_height": docker.preview.height()}
+
+
+def _name(widget):
+    label = widget.text() if hasattr(widget, "text") and isinstance(widget.text(), str) else ""
+    return f"{type(widget).__name__}:{label[:30]}"
+
+
+def shot(widget):
+    path = os.path.join(os.environ["DREAMLAYER_TEST_CASES"], "shot.png")
+    widget.grab().save(path, "PNG")
+    with open(path, "rb") as f:
+        return base64.b64encode(f.read()).decode()
