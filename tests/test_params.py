@@ -181,3 +181,14 @@ def test_no_list_of_settings_is_restated_outside_the_model():
                 if len(named) >= 3:
                     offenders.append(f"{path.relative_to(repo)}:{node.lineno}: {sorted(named)}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_a_films_later_frames_may_step_below_the_strength_knobs_least():
+    """A video's gentle carry-over (blend 0.95) of a dream at the least strength: each later frame dreams a share
+    of it, below what the knob accepts from an artist; that is the film's own arithmetic, not a refusal."""
+    from dreamlayer.params.resolved import resolve_dream
+
+    first = resolve_dream(DreamParams(step_size=0.01, seed=1), 64, 48)
+    later = first.for_frames(2, 0.05)
+    assert (later.params.steps, later.params.step_size) == (2, pytest.approx(0.0005))
+    assert later.octaves == first.octaves and later.params.seed == first.params.seed

@@ -26,14 +26,15 @@ from .widgets import FoldingSection, LogView, PreviewImage, WheelScrollsTheDocke
 # Pixels. The preview takes half of what the docker has beyond ROOM_FOR_THE_KNOBS (the preset, five rows of
 # knobs, the buttons and the progress), up to PREVIEW_MOST; less than PREVIEW_LEAST would show nothing useful.
 ROOM_FOR_THE_KNOBS, PREVIEW_LEAST, PREVIEW_MOST = 460, 60, 200
+ASKED_HEIGHT = 1000
 
 
 class DockerBody(QtWidgets.QWidget):
-    """The docker's content; it asks for the height the knobs and a preview need, so that Krita gives the docker
-    its share of a column of dockers (it may give less: the knobs then scroll and the preview goes first)."""
+    """The docker's content. Krita shares a column of dockers out by what each asks for, so it asks for a tall
+    one (all its knobs and a preview); it may get less: the knobs then scroll and the preview goes first."""
 
     def sizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(260, ROOM_FOR_THE_KNOBS + 2 * PREVIEW_LEAST)
+        return QtCore.QSize(260, ASKED_HEIGHT)
 MAX_VARIATIONS = 32
 
 
@@ -50,7 +51,7 @@ class DreamDocker(DockWidget):
         self.preview_section = FoldingSection("Preview", not self.ctl.state.preview_folded)
         self.waiting = QtWidgets.QLabel()
         self.dream_button, self.cancel_button = QtWidgets.QPushButton("Dream"), QtWidgets.QPushButton("Cancel")
-        self.again_button, self.vary_button = QtWidgets.QPushButton("Dream again"), QtWidgets.QPushButton("Vary")
+        self.again_button, self.vary_button = QtWidgets.QPushButton("Again"), QtWidgets.QPushButton("Vary")
         self.variations = QtWidgets.QSpinBox()
         self.zoom_button = QtWidgets.QPushButton("Make a zoom film")
         self.animate_button = QtWidgets.QPushButton("Dream the animation")
@@ -87,7 +88,9 @@ class DreamDocker(DockWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         spare = (self.height() - ROOM_FOR_THE_KNOBS) // 2  # the preview shrinks first, so the knobs keep their room
-        self.preview.setFixedHeight(min(PREVIEW_MOST, spare) if spare >= PREVIEW_LEAST else 0)
+        room = spare >= PREVIEW_LEAST
+        self.preview.setFixedHeight(min(PREVIEW_MOST, spare) if room else 0)
+        self.preview_section.setVisible(room)  # no room: not even its header
 
     # -- layout -------------------------------------------------------------------------------------------------
     def _scroll_area(self) -> QtWidgets.QScrollArea:
@@ -104,12 +107,12 @@ class DreamDocker(DockWidget):
         self.scroll.setWidget(content)
         return self.scroll
 
-    def _buttons(self) -> QtWidgets.QGridLayout:
+    def _buttons(self) -> QtWidgets.QHBoxLayout:
         self.dream_button.setToolTip("Dream the active paint layer (inside the selection, if any) into a new layer "
                                      "above it. Pressed while a dream runs, the new one waits its turn.")
-        self.again_button.setToolTip("Dream the selected dream layer's source again, with the same settings and seed "
+        self.again_button.setToolTip("Dream again: the selected dream layer's source, with the same settings and seed "
                                      "(inside the current selection): the same picture, as a new layer.")
-        self.vary_button.setToolTip("Like Dream again, with a new seed: the same settings, a different picture.")
+        self.vary_button.setToolTip("Like Again, with a new seed: the same settings, a different picture.")
         self.cancel_button.setToolTip("Stop the running dream and drop the ones waiting (a whole batch of "
                                       "variations); no layer is added for them.")
         self.variations.setRange(1, MAX_VARIATIONS)
@@ -117,15 +120,14 @@ class DreamDocker(DockWidget):
         self.variations.setToolTip("How many dreams Dream makes, with consecutive seeds from the Seed knob's (or a "
                                    "random one): they land as layers in a new group above the source, each named "
                                    "with its seed.")
-        self.variations.setPrefix("× ")  # two rows of buttons leave the knobs more of a short docker
-        grid = QtWidgets.QGridLayout()
-        grid.setSpacing(2)
-        grid.addWidget(self.dream_button, 0, 0)
-        grid.addWidget(self.variations, 0, 1)
-        grid.addWidget(self.cancel_button, 0, 2)
-        grid.addWidget(self.again_button, 1, 0)
-        grid.addWidget(self.vary_button, 1, 1, 1, 2)
-        return grid
+        # One row of buttons, sharing the docker's width whatever their text, leaves the knobs most of a short docker.
+        row = QtWidgets.QHBoxLayout()
+        row.setSpacing(2)
+        for button in (self.dream_button, self.again_button, self.vary_button, self.cancel_button):
+            button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+            button.setMinimumWidth(1)
+            row.addWidget(button)
+        return row
 
     def _prepare_sections(self) -> None:
         self.zoom_button.setToolTip("A dream zoom film of the active layer (or of noise) as a new animated layer.")
@@ -136,6 +138,7 @@ class DreamDocker(DockWidget):
                                        "animated layer above it, with the same timing.")
         self.panel.section("video").body_layout.addWidget(self.animate_button)
         self.panel.add_row("more", "Guide", self.guide, before="guide_weight")
+        self.panel.add_row("basic", "Variations", self.variations, before="octaves")
 
     def _prepare_feedback(self) -> None:
         self.message.setWordWrap(True)

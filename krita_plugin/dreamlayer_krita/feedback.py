@@ -77,6 +77,7 @@ class Feedback:
     def _show(self, view: View) -> None:
         self.bar.setValue(view.bar)
         self.message.setText(view.message)
+        self.message.setVisible(bool(view.message))
         self.preview.show_image(view.image)
 
     def _show_waiting(self) -> None:

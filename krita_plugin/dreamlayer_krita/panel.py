@@ -22,6 +22,7 @@ from .widgets import FoldingSection, wrapped
 # Folding sections, in order, by the description's section names; a section the description adds later folds too,
 # under its own name.
 SECTION_TITLES = {"more": "More settings", "advanced": "Advanced", "zoom": "Zoom film", "video": "Dream the animation"}
+FORM_SPACING = 3  # pixels between rows of knobs: a short docker shows one row more than at Qt's default
 # Settings the docker has no knob for, and why: they would do nothing here.
 NOT_SHOWN = {"format": "a zoom's frames become animation frames; the film file is not used"}
 VIDEO_NOT_SHOWN = {
@@ -62,13 +63,14 @@ class KnobPanel(QtWidgets.QWidget):
         preset_form = QtWidgets.QFormLayout(self.preset_box)
         preset_form.setContentsMargins(0, 0, 0, 0)
         preset_form.addRow("Preset", self.preset)
-        preset_form.addRow(self.preset_about)
         self.basic = QtWidgets.QFormLayout()
         self.sections: dict[str, FoldingSection] = {}
         self.forms: dict[str, QtWidgets.QFormLayout] = {"basic": self.basic}
         self._layout = QtWidgets.QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self.basic.setVerticalSpacing(FORM_SPACING)
         self._layout.addLayout(self.basic)
+        self._layout.addWidget(self.preset_about)  # what the preset does, under its knobs: they come first
         for name, title in SECTION_TITLES.items():
             self._add_section(name, FoldingSection(title, name in open_sections))
 
@@ -143,6 +145,7 @@ class KnobPanel(QtWidgets.QWidget):
     def _add_section(self, name: str, section: FoldingSection) -> None:
         self.sections[name] = section
         form = QtWidgets.QFormLayout()
+        form.setVerticalSpacing(FORM_SPACING)
         section.body_layout.insertLayout(0, form)
         self.forms[name] = form
         section.toggled.connect(lambda _opened: self.section_toggled.emit())

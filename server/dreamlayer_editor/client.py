@@ -105,12 +105,7 @@ class DreamClient:
 
     def frame(self, job_id: str, index: int) -> bytes | None:
         """Frame ``index`` (from 0) of a zoom or video as PNG bytes, or None if it is not made yet."""
-        try:
-            return self._request("GET", f"/v1/jobs/{_quote(job_id)}/frames/{int(index)}")[0]
-        except ClientError as exc:
-            if exc.code == "frame_not_ready":
-                return None
-            raise
+        return self._picture_if_ready(f"/v1/jobs/{_quote(job_id)}/frames/{int(index)}", "frame_not_ready")
 
     def status(self, job_id: str) -> JobStatus:
         return JobStatus.from_json(self._json("GET", f"/v1/jobs/{_quote(job_id)}"))
@@ -130,10 +125,14 @@ class DreamClient:
 
     def preview(self, job_id: str) -> bytes | None:
         """The latest octave's picture as PNG bytes, or None before the first octave is done."""
+        return self._picture_if_ready(f"/v1/jobs/{_quote(job_id)}/preview", "preview_not_ready")
+
+    def _picture_if_ready(self, path: str, not_ready: str) -> bytes | None:
+        """A job's picture at ``path``, or None while the server answers with the code ``not_ready``."""
         try:
-            return self._request("GET", f"/v1/jobs/{_quote(job_id)}/preview")[0]
+            return self._request("GET", path)[0]
         except ClientError as exc:
-            if exc.code == "preview_not_ready":
+            if exc.code == not_ready:
                 return None
             raise
 

@@ -106,6 +106,7 @@ def fit_on_screen(dialog, shown, name):
     pump()
     time.sleep(0.3)
     pump()
+    focus = dialog.get_focus()
     width, height = dialog.get_allocated_width(), dialog.get_allocated_height()
     outside = []
     for widget_name in shown:
@@ -122,7 +123,8 @@ def fit_on_screen(dialog, shown, name):
         expander.set_expanded(False)
     with open(path, "rb") as f:
         png = base64.b64encode(f.read()).decode()
-    return {"dialog": [width, height], "screen": [screen.get_width(), screen.get_height()], "outside": outside, "png": png}
+    return {"dialog": [width, height], "screen": [screen.get_width(), screen.get_height()], "outside": outside, "png": png,
+            "focus": type(focus).__name__ if focus is not None else None}
 
 
 def _all(widget, kind):
@@ -217,12 +219,21 @@ def opened_urls(count, timeout=30.0):
     return open(path).read().split() if os.path.exists(path) else []
 
 
+def write(results):
+    """The results so far: written after each case, so that a dialog left hanging still shows what ran before."""
+    with open(os.environ["DREAMLAYER_TEST_OUT"], "w") as f:
+        json.dump(results, f, indent=1)
+
+
 results = {"gimp": Gimp.version()}
 try:
     GimpUi.init("dreamlayer-dialog-test")
     results["dialogs"] = {name: dialog_case(name) for name in FORMS}
+    write(results)
     results["ok"] = ok_case()
+    write(results)
     results["help_and_cancel"] = help_and_cancel_case()
+    write(results)
     results["token"] = token_case()
     results["help_from_dialog"] = opened_urls(1)
     Gimp.help("dreamlayer", "python-fu-dreamlayer-zoom")
@@ -231,6 +242,4 @@ try:
     results["help_animation"] = opened_urls(3)[2:]
 except Exception:
     results["crash"] = traceback.format_exc()
-
-with open(os.environ["DREAMLAYER_TEST_OUT"], "w") as f:
-    json.dump(results, f, indent=1)
+write(results)

@@ -55,15 +55,18 @@ def measure(docker, QtCore):
     outer = [docker.dream_button, docker.again_button, docker.vary_button, docker.cancel_button, docker.bar,
              docker.message, docker.panel.preset, docker.variations]
     clipped += [_name(w) for w in outer if w.isVisible() and box(w, root)[2] > root.width() + 1]
-    rows = [knob.widget for knob in docker.panel.knobs.values() if knob.widget.isVisibleTo(content)]
+    knobs = [knob.widget for knob in docker.panel.knobs.values()] + [row.widget for row in docker.panel.extra_rows]
+    rows = [w for w in knobs if w.isVisibleTo(content)]  # every row of knobs, Variations and Guide too
     shown = [w for w in rows if 0 <= box(w, viewport)[1] and box(w, viewport)[3] <= viewport.height()]
     unreachable = []
-    for widget in rows:
-        scroll.ensureWidgetVisible(widget, 0, 0)
+    bar = scroll.verticalScrollBar()
+    for widget in rows:  # scrolled so that its bottom is at the viewport's: then it must be in view
+        top_in_content = box(widget, content)[1]
+        bar.setValue(max(0, top_in_content + widget.height() - viewport.height()))
         settle(0.05)
         top, bottom = box(widget, viewport)[1], box(widget, viewport)[3]
         if top < 0 or bottom > viewport.height():
-            unreachable.append(_name(widget))
+            unreachable.append([_name(widget), top, bottom, bar.value(), bar.maximum(), content.height()])
     scroll.verticalScrollBar().setValue(0)
     return {"docker": [root.width(), root.height()], "viewport": [viewport.width(), viewport.height()],
             "clipped": clipped, "rows_in_view": len(shown), "rows": len(rows), "unreachable": unreachable,

@@ -41,8 +41,11 @@ class ResolvedDream:
         return replace(self, params=self.params.replace(tile=tile))
 
     def for_frames(self, steps_per_frame: int, step_size_share: float = 1.0) -> ResolvedDream:
-        """The dream of a film's later frames: ``steps_per_frame`` steps (of ``step_size_share`` of the step size)."""
-        params = self.params.replace(steps=steps_per_frame, step_size=self.params.step_size * step_size_share)
+        """The dream of a film's later frames: ``steps_per_frame`` steps (of ``step_size_share`` of the step size).
+
+        Not checked against the knobs' ranges again: both were checked as the artist gave them, and a share of a
+        small strength may fall below the Strength knob's least (a video's gentle carry-over of a gentle dream)."""
+        params = replace(self.params, steps=steps_per_frame, step_size=self.params.step_size * step_size_share)
         return replace(self, params=params)
 
 
