@@ -71,7 +71,7 @@ def collect(rows: dict, label: str, values: dict) -> None:
 
 @group
 def measure_dream(net) -> dict:
-    from tests import test_dream as t
+    from tests.engine import test_render as t
 
     rows: dict = {}
     for label, cat, seed in samples(160, 112, test_seed=7):
@@ -101,7 +101,7 @@ def measure_dream(net) -> dict:
 
 @group
 def measure_tiles(net) -> dict:
-    from tests import test_dream as t
+    from tests.engine import test_render as t
 
     rows: dict = {}
     # jitter 0: the seed only moves the control's noise, so the pictures are what varies.
@@ -125,7 +125,7 @@ def measure_counter_tiles(net) -> dict:
     import torch
 
     from dreamlayer.engine import tiling
-    from tests import test_dream as t
+    from tests.engine import test_render as t
 
     original = tiling._ramp
 
@@ -154,7 +154,7 @@ def measure_counter_tiles(net) -> dict:
 
 @group
 def measure_steps(net) -> dict:
-    from tests import test_steps as t
+    from tests.engine import test_steps as t
 
     rows: dict = {}
     triples = [(5, 6, 7), (1, 2, 3), (2, 3, 4), (3, 4, 5), (8, 9, 10)]
@@ -185,7 +185,7 @@ def measure_counter_buckets(net) -> dict:
 
     from dreamlayer.engine import steps, tiling
 
-    from tests import test_steps as t
+    from tests.engine import test_steps as t
 
     originals = {"visible": steps.visible, "_pad_to": tiling._pad_to}
 
@@ -217,7 +217,7 @@ def measure_counter_buckets(net) -> dict:
 def measure_models(net) -> dict:
     import torch
 
-    from tests.test_models import IMAGENET_CATS
+    from tests.engine.test_models import IMAGENET_CATS
 
     rows: dict = {}
     for name in ["cat", "cat-left", "cat-right"]:
@@ -233,7 +233,7 @@ def measure_residency(net) -> dict:
     from dreamlayer.engine import dream
     from dreamlayer.engine.policy import EngineOptions
     from dreamlayer.params import DreamParams
-    from tests.test_residency import RecordingTransfers
+    from tests.engine.test_residency import RecordingTransfers
 
     rows: dict = {}
     for label, cat, seed in samples(200, 140, seeds=[7, 1, 2], test_seed=7):
@@ -246,7 +246,7 @@ def measure_residency(net) -> dict:
 
 @group
 def measure_video(net) -> dict:
-    from tests import test_video as t
+    from tests.engine import test_animate as t
 
     rows: dict = {}
     for seed in SEEDS:
@@ -270,7 +270,7 @@ def measure_video(net) -> dict:
 
 @group
 def measure_zoom(net) -> dict:
-    from tests import test_zoom as t
+    from tests.engine import test_zoom as t
 
     rows: dict = {}
     for label, cat, seed in samples(128, 96, test_seed=2):
@@ -301,7 +301,7 @@ def measure_surfaces(net) -> dict:
     from dreamlayer.images.deep import decode_16bit, encode_png16
     from tests import test_cli_pictures as cp
     from tests.live_server import TINY, png_bytes, start_server
-    from tests.test_server_api import wait_done
+    from tests.server.test_routes import wait_done
     from PIL import Image
 
     rows: dict = {}

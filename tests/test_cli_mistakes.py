@@ -119,7 +119,7 @@ def test_overwrite_replaces_a_video_and_keeps_its_sound(tmp_path):
     """The film replaces its source only after the source's sound was copied from it."""
     import av
 
-    from .test_video import make_video
+    from .engine.test_animate import make_video
 
     source = tmp_path / "clip.mp4"
     make_video(source, frames=3)

@@ -15,7 +15,7 @@ import pytest
 import requests
 from PIL import Image
 
-from .live_server import TINY, png_bytes, start_server
+from ..live_server import TINY, png_bytes, start_server
 
 
 def rss_bytes() -> int:

@@ -20,7 +20,7 @@ import requests
 from dreamlayer_editor.client import DreamClient
 from dreamlayer.server.shutdown import WORKER_WAIT
 
-from .live_server import TINY, png_bytes
+from ..live_server import TINY, png_bytes
 
 LONG = {**TINY, "steps": "200"}  # about ten seconds on two cores
 EXIT_WITHIN = 10.0

@@ -13,7 +13,7 @@ import requests
 import dreamlayer.server.security as security
 from dreamlayer.server.startup import read_token_file
 
-from .live_server import TINY, png_bytes, start_server
+from ..live_server import TINY, png_bytes, start_server
 
 
 def raw_request(port: int, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, dict, bytes]:

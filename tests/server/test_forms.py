@@ -7,8 +7,8 @@ import time
 
 import requests
 
-from .live_server import TINY, png_bytes
-from .test_server_jobs import submit, wait_for
+from ..live_server import TINY, png_bytes
+from .test_jobs import submit, wait_for
 
 
 def post(url: str, files: list, fields: dict | None = None) -> requests.Response:

@@ -18,7 +18,7 @@ from dreamlayer.errors import InvalidParameter
 from dreamlayer.params import DreamParams
 from dreamlayer.video import FrameWriter
 
-from .conftest import cat_rgb
+from ..conftest import cat_rgb
 
 FAST = DreamParams(octaves=1, steps=2, scale=1.0, jitter=4, seed=2)
 

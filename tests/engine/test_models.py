@@ -13,7 +13,7 @@ from dreamlayer.engine.models import BUILDERS, DreamNet
 from dreamlayer.errors import InvalidParameter, ModelNotDownloaded, UnknownLayer, UnknownModel
 from dreamlayer.params import DreamParams
 
-from .conftest import cat_rgb
+from ..conftest import cat_rgb
 
 IMAGENET_CATS = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian cat
 

@@ -11,7 +11,7 @@ import requests
 from PIL import Image
 
 
-from .live_server import TINY, png_bytes
+from ..live_server import TINY, png_bytes
 
 
 def wait_done(server, job_id: str, timeout: float = 60) -> dict:

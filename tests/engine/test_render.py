@@ -14,7 +14,7 @@ from dreamlayer.params.resolved import resolve_dream
 from dreamlayer.errors import Cancelled
 from dreamlayer.params import DreamParams, default_scale
 
-from .conftest import cat_rgb
+from ..conftest import cat_rgb
 
 # Small pictures get a small jitter, as 32 pixels is to the 1024-pixel view the presets are tuned for.
 QUICK = DreamParams(seed=7, octaves=2, steps=8, step_size=3.0, jitter=8, scale=1.0)

@@ -13,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 import dreamlayer.server.dreaming as dreaming
 
-from .live_server import TINY, png_bytes, start_server
+from ..live_server import TINY, png_bytes, start_server
 
 ORDER = {"queued": 0, "running": 1, "done": 2, "cancelled": 2, "failed": 2}  # how a job's state moves on
 # About ten seconds of work on two cores: long enough to be caught running.

@@ -20,7 +20,7 @@ from dreamlayer.engine.steps import (
 )
 from dreamlayer.params import DreamParams
 
-from .conftest import cat_rgb
+from ..conftest import cat_rgb
 
 PARAMS = DreamParams(seed=5, octaves=2, steps=4, jitter=8, scale=1.0, step_size=3.0)
 

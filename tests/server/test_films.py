@@ -20,8 +20,8 @@ from dreamlayer_editor.protocol import ClientError
 from dreamlayer.server.app import DEFAULTS
 from dreamlayer.server.films import CACHE_FRAMES
 
-from .conftest import cat_rgb
-from .live_server import LiveServer, start_server
+from ..conftest import cat_rgb
+from ..live_server import LiveServer, start_server
 
 # One octave of one step per frame: a 1080p frame is then about a second's work on two cores.
 QUICK = {"octaves": "1", "steps_per_frame": "1", "jitter": "4", "seed": "1"}

@@ -17,7 +17,7 @@ import requests
 
 from dreamlayer_editor.client import DreamClient
 
-from .live_server import TINY, LiveServer, png_bytes, start_server
+from ..live_server import TINY, LiveServer, png_bytes, start_server
 
 # About ten seconds of work on two cores: long enough to be caught running, and to outlive a lease of 1 s.
 LONG = {**TINY, "steps": "200"}
