@@ -1,22 +1,13 @@
-"""Zoom films: frames, progression, no drift, encoders, the CLI and the server job."""
+"""Zoom films: frames, progression, the zoom step's geometry, no drift. The encoders are tested in
+tests/test_video.py, `dreamlayer zoom` in tests/test_cli_films.py, the server's zoom job in tests/server/."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-
-import av
 import numpy as np
-import pytest
-import requests
 from PIL import Image
 
 from dreamlayer.engine.zoom import noise_picture, zoom_frames, zoom_step
-from dreamlayer.params import ZoomSettings
-from dreamlayer.errors import InvalidParameter
-from dreamlayer.params import DreamParams
-from dreamlayer.video import FrameWriter
+from dreamlayer.params import DreamParams, ZoomSettings
 
 from ..conftest import cat_rgb
 
@@ -104,130 +95,3 @@ def test_without_stabilizing_the_film_drifts(net):
     """The control for the test above: the same film, uncorrected, does creep."""
     d = drift(net, stabilize=False)
     assert d["mean"] > 0.03 or d["spread"] > 0.1
-
-
-def test_settings_are_checked():
-    with pytest.raises(InvalidParameter, match="zoom"):
-        ZoomSettings(zoom=3.0).validated()
-    with pytest.raises(InvalidParameter, match="blend"):
-        ZoomSettings(blend=1.0).validated()
-
-
-@pytest.mark.parametrize("suffix", [".mp4", ".webm", ".gif", ".webp", ""])
-def test_films_decode_to_the_frame_count(tmp_path, suffix):
-    path = tmp_path / f"film{suffix}"
-    colours = [(200, 40, 40), (40, 200, 40), (40, 40, 200), (220, 220, 40), (30, 30, 30)]
-    with FrameWriter(path, fps=12) as writer:
-        for colour in colours:
-            writer.write(np.full((48, 64, 3), colour, np.uint8))
-    if suffix in (".mp4", ".webm"):
-        decoded = [f.to_ndarray(format="rgb24") for f in av.open(str(path)).decode(video=0)]
-    elif suffix:
-        with Image.open(path) as image:
-            decoded = []
-            for i in range(image.n_frames):
-                image.seek(i)
-                decoded.append(np.asarray(image.convert("RGB")))
-    else:
-        decoded = [np.asarray(Image.open(p)) for p in sorted(path.glob("frame_*.png"))]
-    assert len(decoded) == len(colours)
-    for frame, colour in zip(decoded, colours):
-        assert np.abs(frame.reshape(-1, 3).mean(0) - colour).max() < 12  # the codecs' own loss (YUV, GIF palette), no dream
-
-
-def test_cli_zoom_from_noise_and_clear_errors(tmp_path):
-    out = tmp_path / "zoom.mp4"
-    run = subprocess.run([sys.executable, "-m", "dreamlayer", "zoom", "--noise", "96x64", str(out), "--frames", "4",
-                          "--octaves", "1", "--steps-per-frame", "2", "--scale", "1", "--seed", "1"], capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    assert "4/4" in run.stderr  # the progress bar
-    stream = av.open(str(out)).streams.video[0]
-    assert (stream.frames, stream.width, stream.height) == (4, 96, 64)
-    for args, message in ((["--noise", "96x64", str(tmp_path / "z.avi")], "use .mp4"),
-                          (["--noise", "big", str(out)], "--noise takes a size"),
-                          ([str(out)], "either a picture"),
-                          (["--noise", "96x64", str(out), "--steps", "3"], "--steps-per-frame times per scale; --steps is for single dreams"),
-                          (["--noise", "96x64", str(out), "--blend", "2"], "'blend' must be between 0 and 0.9")):
-        bad = subprocess.run([sys.executable, "-m", "dreamlayer", "zoom", *args], capture_output=True, text=True, timeout=120)
-        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
-
-
-def _wait(url: str, job_id: str, states=("done", "failed", "cancelled"), timeout=120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = requests.get(f"{url}/v1/jobs/{job_id}", timeout=5).json()
-        if status["state"] in states:
-            return status
-        time.sleep(0.05)
-    raise AssertionError(status)
-
-
-def post_zoom(url: str, fields: dict) -> requests.Response:
-    """Fields as multipart/form-data, the one form a zoom is accepted in."""
-    return requests.post(f"{url}/v1/zooms", files={k: (None, v) for k, v in fields.items()}, timeout=10)
-
-
-def test_server_zoom_streams_frames_and_returns_the_film(server):
-    fields = {"width": "96", "height": "64", "frames": "3", "octaves": "1", "steps_per_frame": "2", "scale": "1", "format": "gif"}
-    r = post_zoom(server.url, fields)
-    assert r.status_code == 202, r.text
-    job = _wait(server.url, r.json()["id"])
-    assert job["state"] == "done" and job["frames"] == {"done": 3, "total": 3}
-    assert job["film"]["format"] == "gif" and job["settings"]["steps"] == 2  # the film's steps_per_frame ran
-    frame = requests.get(f"{server.url}/v1/jobs/{job['id']}/frames/2", timeout=5)
-    assert frame.headers["Content-Type"] == "image/png"
-    film = requests.get(f"{server.url}/v1/jobs/{job['id']}/result", timeout=5)
-    assert film.headers["Content-Type"] == "image/gif"
-    missing = requests.get(f"{server.url}/v1/jobs/{job['id']}/frames/3", timeout=5)
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "no_such_frame"  # the film is whole
-    assert "has 3 frames (0 to 2)" in missing.json()["error"]["message"]
-
-
-def test_server_zoom_can_be_cancelled_and_is_capped(server):
-    fields = {"width": "128", "height": "128", "frames": "400", "steps_per_frame": "3", "octaves": "1", "scale": "1"}
-    r = post_zoom(server.url, fields)
-    assert r.status_code == 202, r.text
-    job_id = r.json()["id"]
-    deadline = time.monotonic() + 60
-    while requests.get(f"{server.url}/v1/jobs/{job_id}", timeout=5).json()["frames"]["done"] < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    requests.post(f"{server.url}/v1/jobs/{job_id}/cancel", timeout=5)
-    final = _wait(server.url, job_id)
-    assert final["state"] == "cancelled" and final["frames"]["done"] < 400
-    too_big = post_zoom(server.url, {**fields, "frames": "20000", "width": "1024", "height": "1024"})
-    assert too_big.status_code == 422 and "too big" in too_big.json()["error"]["message"]
-    steps = post_zoom(server.url, {**fields, "steps": "3"})
-    assert steps.status_code == 422 and "'steps_per_frame' takes the place of 'steps'" in steps.json()["error"]["message"]
-
-
-def test_background_frames_are_handled_in_order_on_another_thread():
-    """The encoder is stuck until released: the caller hands over its frames meanwhile."""
-    import threading
-
-    from dreamlayer.video import BackgroundFrames
-
-    seen, threads, release = [], set(), threading.Event()
-
-    def stuck(frame):
-        release.wait(timeout=30)
-        seen.append(int(frame[0, 0, 0]))
-        threads.add(threading.current_thread().name)
-
-    with BackgroundFrames(stuck, depth=8) as frames:
-        for k in range(6):
-            frames.put(np.full((2, 2, 3), k, np.uint8))
-        assert seen == []  # all handed over while the encoder was busy
-        release.set()
-    assert seen == list(range(6)) and threads == {"dreamlayer-frames"}
-
-
-def test_background_frames_raise_the_encoders_error_in_the_caller():
-    from dreamlayer.video import BackgroundFrames
-
-    def failing(_frame):
-        raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"), BackgroundFrames(failing) as frames:
-        frames.put(np.zeros((2, 2, 3), np.uint8))
-    with pytest.raises(KeyboardInterrupt), BackgroundFrames(lambda _frame: None):
-        raise KeyboardInterrupt  # leaving on an error drops what is queued and does not hang

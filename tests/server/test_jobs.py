@@ -1,17 +1,17 @@
-"""The job queue under faults: cancel, a full queue, GPU out-of-memory, refusing work while stopping, and a stateful
-model. Retention, load and shutdown of the process have their own files."""
+"""The job queue under faults: cancel, delete, a full queue, refusing work while stopping, a stateful model, and
+thirty clients at once. A job's lease, the runner's GPU out-of-memory, retention and the process's shutdown have
+their own files (test_job.py, test_dreaming.py, test_retention.py, test_shutdown.py)."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import Counter
 
 import pytest
 import requests
-import torch
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-
-import dreamlayer.server.dreaming as dreaming
 
 from ..live_server import TINY, png_bytes, start_server
 
@@ -94,50 +94,6 @@ def test_delete_cancels_and_forgets_a_job_whether_it_waits_runs_or_has_ended(que
     assert requests.delete(f"{url}/v1/jobs/{done['id']}", timeout=5).status_code == 404
 
 
-def test_an_abandoned_job_with_a_lease_is_cancelled(held):
-    live, runner = held
-    job = submit(live.url, {**TINY, "lease": "1"})
-    assert runner.started.wait(10)
-    time.sleep(3)  # nobody asks about it (asking would renew the lease): its client is gone
-    final = status(live.url, job["id"])
-    assert final["state"] == "cancelled" and final["error"]["code"] == "lease_expired"
-
-
-@pytest.fixture
-def fake_gpu_oom(monkeypatch):
-    """MOCK: there is no GPU here, so out-of-memory is simulated by raising torch.OutOfMemoryError from the
-    engine call for tiles above a threshold; the retry logic around it is the real one."""
-    real_dream, calls = dreaming.dream, []
-
-    def install(fails_at_or_above: int):
-        def fake(net, image, resolved, **kwargs):
-            calls.append(resolved.params.tile)
-            if (resolved.params.tile or 1024) >= fails_at_or_above:
-                raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
-            return real_dream(net, image, resolved, **kwargs)
-
-        monkeypatch.setattr(dreaming, "dream", fake)
-        return calls
-
-    return install
-
-
-def test_out_of_memory_retries_once_with_smaller_tiles(server, fake_gpu_oom):
-    calls = fake_gpu_oom(1024)
-    job = submit(server.url, TINY, (64, 48))
-    assert wait_for(server.url, job["id"], ("done", "failed"))["state"] == "done"
-    assert calls == [0, 512]
-
-
-def test_out_of_memory_twice_fails_with_a_structured_error(server, fake_gpu_oom):
-    calls = fake_gpu_oom(1)
-    job = submit(server.url, TINY, (64, 48))
-    final = wait_for(server.url, job["id"], ("done", "failed"))
-    assert final["state"] == "failed" and final["error"]["code"] == "gpu_out_of_memory"
-    assert calls == [0, 512]
-    assert submit(server.url, TINY, (64, 48))  # and the server goes on
-
-
 def test_shutting_down_refuses_new_dreams_and_streams_but_answers_health():
     live = start_server()
     try:
@@ -205,5 +161,81 @@ def test_stateful_submit_poll_cancel():
         runner = SubmitPollCancel.TestCase()
         runner.settings = settings(max_examples=8, stateful_step_count=8, deadline=None)
         runner.runTest()
+    finally:
+        live.stop()
+
+CLIENTS, DREAMS_EACH = 30, 5
+
+
+class Client:
+    """One artist's batch: submit five, retrying on 503 after Retry-After; then poll each until it ends, fetch its result."""
+
+    def __init__(self, url: str):
+        self.url, self.session = url, requests.Session()
+        self.statuses: Counter[int] = Counter()
+        self.problems: list[str] = []
+        self.done = 0
+
+    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
+        r = self.session.request(method, self.url + path, timeout=30, **kwargs)
+        self.statuses[r.status_code] += 1
+        if r.status_code >= 500 and not (r.status_code == 503 and r.json()["error"]["code"] == "queue_full"
+                                          and int(r.headers["Retry-After"]) >= 1):
+            self.problems.append(f"{method} {path}: {r.status_code} {r.text[:200]}")
+        return r
+
+    def submit(self, picture: bytes) -> str:
+        while True:
+            r = self._call("POST", "/v1/dreams", files={"image": ("in.png", picture, "image/png")}, data=TINY)
+            if r.status_code != 503:
+                assert r.status_code == 202, r.text
+                return r.json()["id"]
+            time.sleep(int(r.headers["Retry-After"]))
+
+    def follow(self, job_id: str) -> None:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            r = self._call("GET", f"/v1/jobs/{job_id}")
+            if r.status_code != 200:
+                self.problems.append(f"job {job_id} went to {r.status_code} {r.text[:200]} while polled")
+                return
+            if r.json()["state"] not in ("queued", "running"):
+                break
+            time.sleep(0.1)
+        if r.json()["state"] != "done":
+            self.problems.append(f"job {job_id} ended {r.json()['state']}")
+            return
+        result = self._call("GET", f"/v1/jobs/{job_id}/result")
+        if result.status_code == 200 and result.content.startswith(b"\x89PNG"):
+            self.done += 1
+        else:
+            self.problems.append(f"job {job_id}: result {result.status_code}")
+
+    def run(self) -> None:
+        picture = png_bytes(64, 48)
+        try:
+            # All five first, then each followed: the first results wait while many other jobs finish.
+            for job_id in [self.submit(picture) for _ in range(DREAMS_EACH)]:
+                self.follow(job_id)
+        except Exception as exc:  # noqa: BLE001 - reported by the test, with the others' problems
+            self.problems.append(repr(exc))
+
+
+@pytest.mark.slow
+def test_thirty_clients_each_get_all_five_dreams():
+    live = start_server()
+    try:
+        clients = [Client(live.url) for _ in range(CLIENTS)]
+        threads = [threading.Thread(target=client.run) for client in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(900)
+        problems = [p for client in clients for p in client.problems]
+        assert not problems, problems[:10]
+        assert sum(client.done for client in clients) == CLIENTS * DREAMS_EACH
+        statuses = sum((client.statuses for client in clients), Counter())
+        assert statuses[503] > 0, "the queue never filled: the test did not exercise retrying"
+        assert not [code for code in statuses if code >= 500 and code != 503]
     finally:
         live.stop()

@@ -1,4 +1,5 @@
-"""The v1 API through a real waitress server on loopback, over real HTTP."""
+"""The v1 API's routes through a real waitress server on loopback, over real HTTP: health and models, a dream's
+round trip, the bodies that may start work, and a film's frames."""
 
 from __future__ import annotations
 
@@ -7,21 +8,17 @@ import json
 import time
 
 import numpy as np
+import pytest
 import requests
 from PIL import Image
 
+from ..live_server import TINY, png_bytes, wait_done
+from .test_forms import error
+from .test_jobs import wait_for
+from .test_security import raw_request, spy_on_submissions
 
-from ..live_server import TINY, png_bytes
-
-
-def wait_done(server, job_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = requests.get(f"{server.url}/v1/jobs/{job_id}", timeout=5).json()
-        if status["state"] in ("done", "failed", "cancelled"):
-            return status
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish")
+# A zoom of noise that would start at once if its fields were taken from any content type.
+ZOOM_FIELDS = {"width": "64", "height": "48", "frames": "2", "steps_per_frame": "1", "octaves": "1", "scale": "1", "format": "gif"}
 
 
 def test_health_and_models(server):
@@ -37,12 +34,6 @@ def test_health_and_models(server):
     steps = next(s for s in models["settings"]["dream"] if s["name"] == "steps")
     assert (steps["minimum"], steps["maximum"], steps["default"], steps["type"]) == (1, 200, 10, "integer")
     assert requests.get(f"{server.url}/v1/settings", timeout=5).json() == models["settings"]
-
-
-def test_openapi_spec_is_served(server):
-    spec = requests.get(f"{server.url}/v1/openapi.json", timeout=5).json()
-    assert spec["openapi"].startswith("3.")
-    assert "/v1/dreams" in spec["paths"] and "steps" in json.dumps(spec["paths"]["/v1/dreams"])
 
 
 def test_png_upload_round_trip_keeps_size_alpha_and_settings(server):
@@ -62,60 +53,29 @@ def test_png_upload_round_trip_keeps_size_alpha_and_settings(server):
     assert np.abs(np.asarray(image, np.int16)[..., :3] - source[..., :3]).mean() > 0.5  # seeds 1-5, 1 and 2 threads: 1.37-1.42 (bench/test_margins.py)
 
 
-def test_raw_u16_upload_comes_back_raw_u16_with_alpha(server):
-    rng = np.random.default_rng(0)
-    pixels = (rng.random((48, 64, 4)) * 65535).astype("<u2")
-    pixels[..., 3] = 40000
-    fields = {**TINY, "width": "64", "height": "48", "layout": "BGRA", "depth": "u16"}
-    r = requests.post(f"{server.url}/v1/dreams", files={"image": ("image.raw", pixels.tobytes(), "application/octet-stream")}, data=fields, timeout=5)
+@pytest.mark.parametrize("route", ["/v1/dreams", "/v1/zooms", "/v1/videos"])
+@pytest.mark.parametrize("content_type, body", [
+    ("application/x-www-form-urlencoded", "&".join(f"{k}={v}" for k, v in ZOOM_FIELDS.items()).encode()),
+    ("text/plain", b"width=64\nheight=48"),
+    ("application/json", b'{"width": 64, "height": 48}'),
+    (None, b""),
+], ids=["urlencoded", "text-plain", "json", "no-type"])
+def test_only_multipart_or_raw_pixels_start_work_on_every_route(server, route, content_type, body, monkeypatch):
+    # A web page can send a urlencoded or text/plain form anywhere without a CORS preflight.
+    submitted = spy_on_submissions(server, monkeypatch)
+    status, _, reply = raw_request(server.port, "POST", route, {"Host": f"127.0.0.1:{server.port}",
+                                                                **({"Content-Type": content_type} if content_type else {})}, body)
+    assert status == 415 and b"unsupported_media_type" in reply
+    assert submitted == []
+
+
+def test_a_frame_past_a_finished_films_end_says_how_many_frames_it_has(server):
+    fields = {**TINY, "frames": "2", "steps_per_frame": "1", "width": "32", "height": "32", "format": "gif"}
+    fields.pop("steps")
+    r = requests.post(f"{server.url}/v1/zooms", files={k: (None, v) for k, v in fields.items()}, timeout=10)
     assert r.status_code == 202, r.text
-    assert wait_done(server, r.json()["id"])["state"] == "done"
-    result = requests.get(f"{server.url}/v1/jobs/{r.json()['id']}/result", timeout=5)
-    assert result.headers["Content-Type"] == "application/octet-stream"
-    assert (result.headers["X-Dreamlayer-Layout"], result.headers["X-Dreamlayer-Depth"]) == ("BGRA", "u16")
-    back = np.frombuffer(result.content, "<u2").reshape(48, 64, 4)
-    assert np.array_equal(back[..., 3], pixels[..., 3])
-    assert np.abs(back[..., :3].astype(np.int64) - pixels[..., :3]).mean() > 100  # seeds 1-5, 1 and 2 threads: 356-374
-
-
-def test_bare_octet_stream_body_with_mask(server):
-    rgba = np.dstack([(np.full((48, 64, 3), 0.5) * 255).astype(np.uint8), np.full((48, 64), 255, np.uint8)])
-    mask = np.zeros((48, 64), np.uint8)
-    mask[:, 32:] = 255
-    query = {**TINY, "width": 64, "height": 48, "mask_depth": "u8", "steps": 4}
-    r = requests.post(f"{server.url}/v1/dreams", params=query, data=rgba.tobytes() + mask.tobytes(),
-                      headers={"Content-Type": "application/octet-stream"}, timeout=5)
-    assert r.status_code == 202, r.text
-    assert wait_done(server, r.json()["id"])["state"] == "done"
-    back = np.frombuffer(requests.get(f"{server.url}/v1/jobs/{r.json()['id']}/result", timeout=5).content, np.uint8).reshape(48, 64, 4)
-    assert np.array_equal(back[:, :32], rgba[:, :32])
-    assert np.abs(back[:, 32:, :3].astype(int) - rgba[:, 32:, :3]).mean() > 0.5  # seeds 1-5, 1 and 2 threads: 1.89-2.03
-
-
-def test_progress_events_and_preview(server):
-    r = requests.post(f"{server.url}/v1/dreams", files={"image": ("in.png", png_bytes(128, 96), "image/png")},
-                      data={**TINY, "octaves": "2", "steps": "3", "octave_scale": "1.2"}, timeout=5)
-    job_id = r.json()["id"]
-    events = []
-    with requests.get(f"{server.url}/v1/jobs/{job_id}/events", stream=True, timeout=60) as stream:
-        assert stream.headers["Content-Type"].startswith("text/event-stream")
-        for line in stream.iter_lines(decode_unicode=True):
-            if line.startswith("data:"):
-                events.append(json.loads(line[5:]))
-                if events[-1]["state"] in ("done", "failed", "cancelled"):
-                    break
-    assert events[-1]["state"] == "done"
-    steps = [e["progress"]["step"] for e in events]
-    assert steps == sorted(steps) and steps[-1] == events[-1]["progress"]["total"] == 6
-    preview = requests.get(f"{server.url}/v1/jobs/{job_id}/preview", timeout=5)
-    assert preview.headers["Content-Type"] == "image/png"
-    assert Image.open(io.BytesIO(preview.content)).size == (128, 96)
-
-
-def test_unknown_job_and_unfinished_result_are_json_errors(server):
-    r = requests.get(f"{server.url}/v1/jobs/nope", timeout=5)
-    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_job"
-    r = requests.get(f"{server.url}/v1/nowhere", timeout=5)
-    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
-    r = requests.put(f"{server.url}/v1/dreams", timeout=5)
-    assert r.status_code == 405 and "error" in r.json()
+    job = wait_for(server.url, r.json()["id"], ("done", "failed"))
+    assert job["state"] == "done"
+    assert requests.get(f"{server.url}/v1/jobs/{job['id']}/frames/1", timeout=5).status_code == 200
+    past = error(requests.get(f"{server.url}/v1/jobs/{job['id']}/frames/2", timeout=5), 404)
+    assert past["code"] == "no_such_frame" and "has 2 frames (0 to 1)" in past["message"]

@@ -1,5 +1,5 @@
 """`dreamlayer serve` stopped by SIGTERM or Ctrl+C (SIGINT): it says so to clients and in its log, cancels the
-running dream, ends event streams and exits 0 within 10 s, every time."""
+running dream, ends event streams, removes its films' folders and exits 0 within 10 s, every time."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ import pytest
 import requests
 
 from dreamlayer_editor.client import DreamClient
+from dreamlayer_editor.protocol import ClientError
 from dreamlayer.server.shutdown import WORKER_WAIT
 
 from ..live_server import TINY, png_bytes
+from .test_films import QUICK
 
 LONG = {**TINY, "steps": "200"}  # about ten seconds on two cores
 EXIT_WITHIN = 10.0
@@ -183,3 +185,34 @@ def test_a_long_step_of_a_big_dream_does_not_hold_up_the_exit():
         assert stopped or elapsed >= WORKER_WAIT, (elapsed, log)
     finally:
         served.close()
+
+
+def test_dreamlayer_serve_stopped_by_sigterm_leaves_no_film_folder(tmp_path):
+    """The real command, which leaves with os._exit once its connections are closed: its films go before that."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    serve = subprocess.Popen([sys.executable, "-m", "dreamlayer", "serve", "--port", str(port), "--film-folder",
+                              str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client = DreamClient(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                client.health()
+                break
+            except ClientError:
+                assert time.monotonic() < deadline and serve.poll() is None, "the server never answered"
+                time.sleep(0.2)
+        job = client.submit_zoom({"frames": 2, "format": "gif", **QUICK}, None, 64, 48)
+        client.wait(job.id, poll_seconds=0.05)
+        assert any(folder.iterdir() for folder in tmp_path.iterdir())  # its job folder is there
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(30)
+    assert not any(tmp_path.iterdir())
