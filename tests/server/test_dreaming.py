@@ -104,21 +104,23 @@ def test_server_zoom_streams_frames_and_returns_the_film(server):
     assert "has 3 frames (0 to 2)" in missing.json()["error"]["message"]
 
 
-def test_server_zoom_can_be_cancelled_and_is_capped(server):
-    fields = {"width": "128", "height": "128", "frames": "400", "steps_per_frame": "3", "octaves": "1", "scale": "1"}
-    r = post_zoom(server.url, fields)
+# A zoom far too long to end on its own while a test runs.
+ENDLESS_ZOOM = {"width": "128", "height": "128", "frames": "400", "steps_per_frame": "3", "octaves": "1", "scale": "1"}
+
+
+def test_server_zoom_can_be_cancelled(server):
+    """A real zoom, so that its frames' own cancel checks are the ones that stop it (the queue's cancel path is
+    tested with a held job in test_jobs.py)."""
+    r = post_zoom(server.url, ENDLESS_ZOOM)
     assert r.status_code == 202, r.text
     job_id = r.json()["id"]
     deadline = time.monotonic() + 60
-    while requests.get(f"{server.url}/v1/jobs/{job_id}", timeout=5).json()["frames"]["done"] < 1 and time.monotonic() < deadline:
+    while requests.get(f"{server.url}/v1/jobs/{job_id}", timeout=5).json()["frames"]["done"] < 1:
+        assert time.monotonic() < deadline, "the zoom made no frame"
         time.sleep(0.05)
     requests.post(f"{server.url}/v1/jobs/{job_id}/cancel", timeout=5)
     final = _wait(server.url, job_id)
-    assert final["state"] == "cancelled" and final["frames"]["done"] < 400
-    too_big = post_zoom(server.url, {**fields, "frames": "20000", "width": "1024", "height": "1024"})
-    assert too_big.status_code == 422 and "too big" in too_big.json()["error"]["message"]
-    steps = post_zoom(server.url, {**fields, "steps": "3"})
-    assert steps.status_code == 422 and "'steps_per_frame' takes the place of 'steps'" in steps.json()["error"]["message"]
+    assert final["state"] == "cancelled" and 1 <= final["frames"]["done"] < 400
 
 
 def png(frame: np.ndarray) -> bytes:

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from ..clips import H, W, clip_frame
-from .test_dreaming import png
+from .test_dreaming import ENDLESS_ZOOM, png, post_zoom
 from .test_routes import ZOOM_FIELDS
 
 
@@ -69,3 +69,10 @@ def test_zooms_and_videos_take_multipart_only(server):
         assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media_type"
     r = requests.post(f"{server.url}/v1/zooms", files={k: (None, v) for k, v in ZOOM_FIELDS.items()}, timeout=5)
     assert r.status_code == 202, r.text
+
+
+def test_server_zoom_is_capped(server):
+    too_big = post_zoom(server.url, {**ENDLESS_ZOOM, "frames": "20000", "width": "1024", "height": "1024"})
+    assert too_big.status_code == 422 and "too big" in too_big.json()["error"]["message"]
+    steps = post_zoom(server.url, {**ENDLESS_ZOOM, "steps": "3"})
+    assert steps.status_code == 422 and "'steps_per_frame' takes the place of 'steps'" in steps.json()["error"]["message"]

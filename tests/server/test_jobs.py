@@ -13,11 +13,10 @@ import requests
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from ..held_runner import HeldRunner
 from ..live_server import TINY, png_bytes, start_server
 
 ORDER = {"queued": 0, "running": 1, "done": 2, "cancelled": 2, "failed": 2}  # how a job's state moves on
-# About ten seconds of work on two cores: long enough to be caught running.
-LONG = {**TINY, "steps": "200"}
 
 
 def submit(url: str, fields: dict, size=(256, 256)) -> dict:
@@ -42,32 +41,48 @@ def wait_for(url: str, job_id: str, states: tuple[str, ...], timeout: float = 60
 
 @pytest.fixture
 def queue_server():
-    live = start_server({"MAX_QUEUED": 2})
-    yield live
+    """A server with room for two waiting jobs, whose jobs run until released (tests/held_runner.py): the first
+    job stays running for as long as a test needs it to. Yields the server and the runner."""
+    runner = HeldRunner()
+    live = start_server({"MAX_QUEUED": 2}, runner)
+    yield live, runner
+    runner.release()
     live.stop()
 
 
+def wait_worker_free(live, timeout: float = 10) -> None:
+    """Until no job runs (the queue's own count: no request about a job)."""
+    deadline = time.monotonic() + timeout
+    while live.queue.stats()["running"] is not None:
+        assert time.monotonic() < deadline, "the running job never stopped"
+        time.sleep(0.01)
+
+
 def test_full_queue_gets_503_with_retry_after_and_cancel_works(queue_server):
-    url = queue_server.url
-    running = submit(url, LONG)
+    live, runner = queue_server
+    url = live.url
+    running = submit(url, TINY, (64, 48))
+    assert runner.started.wait(10)
     wait_for(url, running["id"], ("running",))
     queued = [submit(url, TINY, (64, 48)) for _ in range(2)]
     r = requests.post(f"{url}/v1/dreams", files={"image": ("in.png", png_bytes(), "image/png")}, data=TINY, timeout=10)
     assert r.status_code == 503 and r.json()["error"]["code"] == "queue_full"
     assert int(r.headers["Retry-After"]) >= 1
 
-    # While the long job runs, health, status and cancel still answer.
+    # While the held job runs, health, status and cancel still answer.
     assert requests.get(f"{url}/v1/health", timeout=5).json()["queue"]["running"] == running["id"]
     assert status(url, queued[1]["id"])["queue_position"] == 2
 
     cancelled = requests.post(f"{url}/v1/jobs/{queued[0]['id']}/cancel", timeout=5).json()
     assert cancelled["state"] == "cancelled"
-    steps_when_cancelled = status(url, running["id"])["progress"]["step"]
     assert status(url, running["id"])["state"] == "running"
     requests.post(f"{url}/v1/jobs/{running['id']}/cancel", timeout=5)
+    # Its cancel flag is set once the cancel is answered: from the step reported after that, at most one more.
+    steps_when_cancelled = status(url, running["id"])["progress"]["step"]
     final = wait_for(url, running["id"], ("cancelled", "done", "failed"))
     assert final["state"] == "cancelled"
-    assert final["progress"]["step"] <= steps_when_cancelled + 2  # stops within a step of being asked
+    assert final["progress"]["step"] <= steps_when_cancelled + 1  # stops within a step of being asked
+    runner.release()  # the next job, the last one waiting, may finish
     assert wait_for(url, queued[1]["id"], ("done",))["state"] == "done"
     never = status(url, queued[0]["id"])
     assert never["state"] == "cancelled" and never["started"] is None
@@ -76,8 +91,10 @@ def test_full_queue_gets_503_with_retry_after_and_cancel_works(queue_server):
 
 
 def test_delete_cancels_and_forgets_a_job_whether_it_waits_runs_or_has_ended(queue_server):
-    url, queue = queue_server.url, queue_server.queue
-    running = submit(url, LONG)
+    live, runner = queue_server
+    url, queue = live.url, live.queue
+    running = submit(url, TINY, (64, 48))
+    assert runner.started.wait(10)
     wait_for(url, running["id"], ("running",))
     waiting = submit(url, TINY, (64, 48))
     for job in (waiting, running):
@@ -85,7 +102,10 @@ def test_delete_cancels_and_forgets_a_job_whether_it_waits_runs_or_has_ended(que
         assert r.status_code == 204 and not r.content
         gone = requests.get(f"{url}/v1/jobs/{job['id']}", timeout=5)
         assert gone.status_code == 404 and gone.json()["error"]["code"] == "unknown_job"
-    # The running one stops within a step and keeps nothing: the worker is free for the next dream.
+    # The running one stops at its next step, though still held, and keeps nothing: the worker is free for the
+    # next dream, which may finish.
+    wait_worker_free(live)
+    runner.release()
     done = submit(url, TINY, (64, 48))
     assert wait_for(url, done["id"], ("done",))["state"] == "done"
     assert queue.stats()["kept_bytes"] > 0

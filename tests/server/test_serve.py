@@ -6,7 +6,8 @@ from __future__ import annotations
 import socket
 import time
 
-from .test_streams import ANSWER_WITHIN, LONG, cancel_within_a_second, running_server, slowest_answer, submit, wait_running
+from ..live_server import TINY, start_server
+from .test_streams import ANSWER_WITHIN, cancel_within_a_second, held_server, slowest_answer, submit, wait_running
 
 
 def _stall(port: int) -> socket.socket:
@@ -17,8 +18,8 @@ def _stall(port: int) -> socket.socket:
 
 
 def test_150_slow_header_connections_do_not_lock_anyone_out():
-    with running_server() as live:
-        job_id = submit(live.url, LONG)
+    with held_server() as (live, _):
+        job_id = submit(live.url, TINY)
         wait_running(live, job_id)
         stalled = [_stall(live.port) for _ in range(150)]
         try:
@@ -31,7 +32,8 @@ def test_150_slow_header_connections_do_not_lock_anyone_out():
 
 
 def test_a_stalled_connection_is_closed_after_the_channel_timeout():
-    with running_server({"CHANNEL_TIMEOUT": 2}) as live:
+    live = start_server({"CHANNEL_TIMEOUT": 2})
+    try:
         sock = _stall(live.port)
         start = time.monotonic()
         sock.settimeout(15)
@@ -42,6 +44,8 @@ def test_a_stalled_connection_is_closed_after_the_channel_timeout():
         finally:
             sock.close()
         assert closed and time.monotonic() - start < 15
+    finally:
+        live.stop()
 
 
 def test_declared_oversize_body_is_refused_before_it_is_read(small_server):

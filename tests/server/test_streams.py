@@ -16,12 +16,13 @@ from PIL import Image
 
 from dreamlayer_editor.client import DreamClient
 
+from ..held_runner import HeldRunner
 from ..live_server import TINY, LiveServer, png_bytes, start_server
 
-# About ten seconds of work on two cores: long enough to be caught running, and to outlive a lease of 1 s.
-LONG = {**TINY, "steps": "200"}
 # The issue's promise: these answer within a second whatever else is open.
 ANSWER_WITHIN = 1.0
+# A held job reports a step this often, as a small real dream does: each open stream is sent an event per step.
+STEP_SECONDS = 0.05
 
 
 def submit(url: str, fields: dict) -> str:
@@ -66,17 +67,21 @@ def cancel_within_a_second(live: LiveServer, job_id: str) -> float:
 
 
 @contextmanager
-def running_server(config: dict | None = None) -> Iterator[LiveServer]:
-    live = start_server(config)
+def held_server(config: dict | None = None) -> Iterator[tuple[LiveServer, HeldRunner]]:
+    """A server whose jobs run until released (tests/held_runner.py), so a job is running for as long as a test
+    needs: the server and its runner."""
+    runner = HeldRunner(STEP_SECONDS)
+    live = start_server(config, runner)
     try:
-        yield live
+        yield live, runner
     finally:
+        runner.release()
         live.stop()
 
 
 def test_twenty_event_streams_leave_health_status_and_cancel_answering():
-    with running_server() as live:
-        job_id = submit(live.url, LONG)
+    with held_server() as (live, _):
+        job_id = submit(live.url, TINY)
         wait_running(live, job_id)
         first_seen, finals = threading.Barrier(21, timeout=30), []
 
@@ -103,8 +108,8 @@ def test_twenty_event_streams_leave_health_status_and_cancel_answering():
 
 
 def test_a_stream_beyond_the_cap_gets_a_clear_503():
-    with running_server({"MAX_STREAMS": 2}) as live:
-        job_id = submit(live.url, LONG)
+    with held_server({"MAX_STREAMS": 2}) as (live, _):
+        job_id = submit(live.url, TINY)
         wait_running(live, job_id)
         streams = [requests.get(f"{live.url}/v1/jobs/{job_id}/events", stream=True, timeout=10) for _ in range(2)]
         assert [s.status_code for s in streams] == [200, 200]
@@ -124,25 +129,33 @@ def test_a_stream_beyond_the_cap_gets_a_clear_503():
 
 
 def test_an_open_event_stream_keeps_a_leased_job_alive():
-    with running_server() as live:
-        job_id = submit(live.url, {**LONG, "steps": "100", "lease": "1"})
-        # Only the event stream asks about the job: without it, the lease would cancel it after a second.
-        states = [status.state for status in DreamClient(live.url, timeout=30).events(job_id)]
+    with held_server() as (live, runner):
+        job_id = submit(live.url, {**TINY, "lease": "1"})
+        states: list[str] = []
+        follower = threading.Thread(target=lambda: states.extend(
+            status.state for status in DreamClient(live.url, timeout=30).events(job_id)))
+        follower.start()
+        assert runner.started.wait(10)
+        # Only the event stream asks about the job: without it, the lease would cancel it after a second. It runs
+        # for over twice its lease before it is let finish: a duration the test sets, not one it waits to see.
+        time.sleep(2.5)
+        runner.release()
+        follower.join(30)
         final = requests.get(f"{live.url}/v1/jobs/{job_id}", timeout=10).json()
         assert states[-1] == "done" and final["state"] == "done"
         assert final["finished"] - final["started"] > 1.5, "the dream ended too soon to show its lease was kept"
 
 
 def test_a_follower_that_leaves_no_longer_keeps_the_job():
-    with running_server() as live:
-        job_id = submit(live.url, {**LONG, "lease": "1"})
+    with held_server() as (live, _):
+        job_id = submit(live.url, {**TINY, "lease": "1"})
         stream = requests.get(f"{live.url}/v1/jobs/{job_id}/events", stream=True, timeout=10)
         lines = stream.iter_lines()
         while b"running" not in next(lines):  # follow until the dream runs...
             pass
         stream.close()  # ...then leave, as a plug-in killed by its editor would
-        final = wait_ended(live, job_id)
-        assert final["state"] == "cancelled" and final["progress"]["step"] < 200
+        final = wait_ended(live, job_id, timeout=30)  # held: only its lease can end it
+        assert final["state"] == "cancelled" and final["error"]["code"] == "lease_expired"
 
 
 def test_progress_events_and_preview(server):
