@@ -1,12 +1,15 @@
 """Dreaming moving pictures (FrameDreamer): the dream moves with what moves, the still background stays still, and
-nothing creeps over a long film. The `dreamlayer video` command is tested in tests/test_cli_films.py."""
+nothing creeps over a long film (each frame rounded to 8 bits, its detail's statistics held). The `dreamlayer video`
+command is tested in tests/test_cli_films.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
-from dreamlayer.engine.animate import FrameDreamer
+from dreamlayer.engine.animate import FrameDreamer, Statistics, hold, quantize, statistics
+from dreamlayer.engine.zoom import CONTRAST_PULL
 from dreamlayer.params import DreamParams, VideoSettings
 
 from ..clips import H, SIDE, W, clip_frame, position
@@ -96,3 +99,18 @@ def test_a_scene_cut_starts_afresh(net):
     assert dreamer._carried_detail(dreamer._tensor(clip_frame(1))) is not None
     other = np.ascontiguousarray(np.flipud(1 - clip_frame(0)))  # a different scene
     assert dreamer._carried_detail(dreamer._tensor(other)) is None
+
+
+def test_a_frame_is_carried_on_as_it_will_be_saved_in_8_bits():
+    image = torch.tensor([-0.2, 0.0, 0.5, 0.1234, 1.0, 1.3])
+    assert torch.equal(quantize(image) * 255, torch.tensor([0.0, 0.0, 128.0, 31.0, 255.0, 255.0]))
+
+
+def test_held_detail_keeps_the_references_mean_and_moves_a_quarter_of_the_way_to_its_spread():
+    detail = 0.3 + 0.2 * torch.randn((1, 3, 32, 32), generator=torch.Generator().manual_seed(0))
+    reference = Statistics(torch.full((1, 3, 1, 1), 0.05), torch.full((1, 3, 1, 1), 0.05))
+    held = statistics(hold(detail, reference))
+    assert torch.allclose(held.mean, reference.mean, atol=1e-6)
+    # The spread goes from about 0.2 a quarter of the way (in log terms) to 0.05: std · (0.05 / std) ** 0.25.
+    before = statistics(detail).std
+    assert torch.allclose(held.std, before * (reference.std / before) ** CONTRAST_PULL, rtol=1e-4)

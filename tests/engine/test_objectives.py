@@ -1,4 +1,5 @@
-"""What the dream maximises: the strongest channels, chosen channels, and a guide picture's features."""
+"""What the dream maximises: a layer's energy, the strongest or chosen channels, and a guide picture's features;
+which objectives may share a CUDA graph, and the view channels are ranked on."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import torch
 
 from dreamlayer.engine import dream
-from dreamlayer.engine.objectives import build_objective
+from dreamlayer.engine.objectives import Term, build_objective, ranking_size
 from dreamlayer.params import DreamParams
 from dreamlayer.params.resolved import resolve_dream
 
@@ -62,3 +63,26 @@ def test_guide_image_pulls_features_towards_the_guide(net, small_cat):
     # The strength steers: more of it pulls further towards the guide, none of it is no guide at all.
     assert similarity["stronger"] > similarity["guided"]
     assert np.array_equal(dream(net, small_cat, params.replace(guide_weight=0.0), guide=guide), dreams["unguided"])
+
+
+def test_a_layers_energy_is_its_squared_activation_per_channel_weighted():
+    activation = torch.arange(24, dtype=torch.float32).view(1, 4, 2, 3)
+    whole, chosen = Term("block10", 0.5), Term("block10", 2.0, torch.tensor([1, 3]))
+    assert torch.isclose(whole.value(activation), 0.5 * activation.pow(2).sum() / 4)
+    assert torch.isclose(chosen.value(activation), 2.0 * activation[:, [1, 3]].pow(2).sum() / 2)
+
+
+def test_only_an_objective_of_plain_layer_energies_can_share_a_graph(net, small_cat):
+    picture = torch.from_numpy(small_cat).permute(2, 0, 1)[None]
+    plain = build_objective(net, resolve_dream(QUICK.replace(layer="block4,block10=0.5"), 160, 112), picture)
+    assert plain.layers == ["block4", "block10"]
+    assert plain.static_key == (("block4", 1.0), ("block10", 0.5))
+    chosen = build_objective(net, resolve_dream(QUICK.replace(channels="3,5"), 160, 112), picture)
+    assert chosen.terms[0].channels.tolist() == [3, 5] and chosen.static_key is None
+
+
+def test_channels_are_ranked_on_a_view_no_larger_than_the_ranking_side(net):
+    assert ranking_size(net, (2000, 3000), ["block10"]) == (341, 512)
+    assert ranking_size(net, (100, 150), ["block10"]) == (100, 150)  # smaller pictures as they are
+    smallest = net.layer_info("block15").min_size
+    assert ranking_size(net, (20, 30), ["block15"]) == (smallest, smallest)  # never below what the layer needs

@@ -1,13 +1,14 @@
-"""Tiles: they cover the picture on the layer's grid, agree with one pass over the whole picture without seams, and
-are never smaller than two grid cells."""
+"""Tiles: they cover the picture on the layer's grid, blend back into the whole picture's gradient, agree with one
+pass over the whole picture without seams, and are never smaller than two grid cells."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from dreamlayer.engine import dream
-from dreamlayer.engine.tiling import tile_starts
+from dreamlayer.engine.tiling import tile_starts, tiled_gradient
 from dreamlayer.params import DreamParams
 
 from ..conftest import cat_rgb
@@ -67,3 +68,21 @@ def test_a_tile_smaller_than_two_grid_cells_still_dreams(net):
     picture = cat_rgb(96, 80)
     out = dream(net, picture, DreamParams(tile=33, layer="block15", octaves=1, steps=1, scale=1.0, jitter=4, seed=1))
     assert out.shape == picture.shape and np.isfinite(out).all() and not np.array_equal(out, picture)
+
+
+def test_blended_tiles_give_back_the_whole_pictures_gradient():
+    """With a gradient that is the patch itself, the blend of overlapping tiles must give back the picture: their
+    weights sum to one everywhere, and every tile is told how much of it is picture."""
+    image = torch.rand((1, 3, 100, 150), generator=torch.Generator().manual_seed(0))
+    calls = []
+
+    def identity(patch, valid):
+        calls.append((tuple(patch.shape[-2:]), valid))
+        return patch
+
+    assert torch.allclose(tiled_gradient(image, identity, tile=64, align=16), image, atol=1e-6)
+    assert len(calls) > 4 and all(shape == (64, 64) for shape, _ in calls)  # one shape for every tile
+    assert all(0 < rows <= 64 and 0 < columns <= 64 for _, (rows, columns) in calls)
+    calls.clear()
+    assert torch.equal(tiled_gradient(image, identity, tile=1024, align=16), image)  # one tile: the whole picture
+    assert calls == [((112, 160), (100, 150))]  # padded to the grid, told what is picture

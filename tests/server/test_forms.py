@@ -1,10 +1,18 @@
-"""Reading a request's fields and parts strictly, over real HTTP: a field or part given twice, an unknown or oddly
-named part, and a multipart body that does not parse are each refused by name, never silently ignored."""
+"""Reading a request's fields and parts strictly, by the functions and over real HTTP: a field or part given twice,
+an unknown or oddly named part, and a multipart body that does not parse are each refused by name, never silently
+ignored."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import requests
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from dreamlayer.errors import InvalidParameter
+from dreamlayer.server.errors import ApiError
+from dreamlayer.server.forms import picture_parts, single_fields
 
 from ..live_server import TINY, png_bytes
 
@@ -49,3 +57,24 @@ def test_odd_part_names_are_refused_by_name_never_a_500(server, disposition):
     assert r.status_code in (202, 422), r.text
     if r.status_code == 422:
         assert "Unknown setting" in r.json()["error"]["message"]
+
+
+def test_a_field_given_twice_is_refused_naming_every_such_field():
+    assert single_fields(MultiDict([("steps", "3"), ("seed", "1")])) == {"steps": "3", "seed": "1"}
+    with pytest.raises(ApiError) as twice:
+        single_fields(MultiDict([("steps", "3"), ("seed", "1"), ("steps", "4"), ("seed", "2")]))
+    assert (twice.value.status, twice.value.code) == (400, "duplicate_field")
+    assert twice.value.message.startswith("'seed', 'steps' given more than once")
+
+
+def test_picture_parts_take_one_of_each_single_part_any_number_of_a_repeated_one_and_no_other():
+    def part(name: str) -> tuple[str, FileStorage]:
+        return name, FileStorage(io.BytesIO(b"x"), name + ".png")
+
+    parts = picture_parts(MultiDict([part("frame"), part("frame"), part("image")]), ("image",), ("frame",))
+    assert {name: len(files) for name, files in parts.items()} == {"frame": 2, "image": 1}
+    with pytest.raises(ApiError) as second:
+        picture_parts(MultiDict([part("image"), part("image")]), ("image", "mask"))
+    assert (second.value.status, second.value.code) == (400, "duplicate_part")
+    with pytest.raises(InvalidParameter, match="Unknown part\\(s\\) 'picture': this request takes the pictures 'image', 'mask'"):
+        picture_parts(MultiDict([part("picture")]), ("image", "mask"))

@@ -3,7 +3,14 @@ a cap of its own)."""
 
 from __future__ import annotations
 
+import pytest
 import requests
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from dreamlayer.server.errors import ApiError
+from dreamlayer.server.films import FilmFolder
+from dreamlayer.server.limits import STATED_CAPS, Limits, check_upload_size
 
 from ..live_server import start_server
 from .test_films import VIDEO, jpeg, post
@@ -38,3 +45,28 @@ def test_oversize_chunked_body_is_refused(small_server):
 
     r = requests.post(f"{small_server.url}/v1/dreams", data=chunks(), headers={"Content-Type": "application/octet-stream"}, timeout=10)
     assert r.status_code == 413
+
+
+def request_of(length: int) -> Request:
+    return Request(EnvironBuilder(method="POST", data=b"\0" * length).get_environ())
+
+
+def test_each_route_has_its_own_upload_cap(tmp_path):
+    limits = Limits(100, 1000, FilmFolder(tmp_path), max_upload_bytes=10, max_video_upload_bytes=20)
+    check_upload_size(request_of(10), "dream", limits)  # exactly the cap: taken
+    check_upload_size(request_of(20), "video", limits)
+    with pytest.raises(ApiError) as refused:
+        check_upload_size(request_of(11), "zoom", limits)
+    assert (refused.value.status, refused.value.code) == (413, "request_entity_too_large")
+    assert "for a zoom (10 bytes)" in refused.value.message
+    with pytest.raises(ApiError, match="for a video"):
+        check_upload_size(request_of(21), "video", limits)
+
+
+def test_the_stated_caps_are_every_cap_and_the_precisions_of_the_device(tmp_path):
+    cpu = Limits(100, 1000, FilmFolder(tmp_path), 10, 20, 30, "cpu").describe()
+    assert list(cpu) == [*STATED_CAPS, "precisions"]
+    assert (cpu["max_pixels"], cpu["max_cost"], cpu["max_video_frames"]) == (100, 1000, 30)
+    assert cpu["precisions"] == ["fp32", "bf16"]
+    assert Limits(100, 1000, FilmFolder(tmp_path, limit=5000), device_type="cuda").describe()["film_disk_free_bytes"] <= 5000
+    assert "fp16" in Limits(100, 1000, FilmFolder(tmp_path), device_type="cuda").describe()["precisions"]

@@ -5,12 +5,14 @@ and enough open files for the connection limit."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
 import pytest
 
-from dreamlayer.server.startup import read_token_file
+from dreamlayer.errors import InvalidParameter
+from dreamlayer.server.startup import InsecureBind, PortInUse, check_bind, check_port, is_loopback, read_token_file
 
 
 @pytest.mark.parametrize("flag, said", [(["--film-folder", "/proc/no-such-place"], "Can't write films in '/proc/no-such-place'"),
@@ -73,3 +75,37 @@ def test_a_private_token_file_is_read(tmp_path):
     token_file.write_text("s3cret-token-of-enough-length\n")
     token_file.chmod(0o600)
     assert read_token_file(str(token_file)) == "s3cret-token-of-enough-length"
+
+
+@pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("localhost", True), ("::1", True), ("[::1]", True),
+                                            ("127.0.0.2", True), ("0.0.0.0", False), ("192.168.1.5", False),
+                                            ("example.com", False)])
+def test_loopback_hosts_are_told_from_the_others(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_off_loopback_needs_a_token():
+    check_bind("127.0.0.1", None)
+    check_bind("0.0.0.0", "a-token")
+    with pytest.raises(InsecureBind, match="Refusing to listen on 0.0.0.0 without an access token"):
+        check_bind("0.0.0.0", None)
+
+
+def test_a_missing_or_empty_token_file_is_refused_by_name(tmp_path):
+    with pytest.raises(InvalidParameter, match="Can't read the token file"):
+        read_token_file(str(tmp_path / "nothing"))
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    empty.chmod(0o600)
+    with pytest.raises(InvalidParameter, match="is empty"):
+        read_token_file(str(empty))
+
+
+def test_a_port_another_program_listens_on_is_named():
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(PortInUse, match=f"Port {port} is used by another program"):
+            check_port("127.0.0.1", port)
+    check_port("127.0.0.1", port)  # free again

@@ -1,6 +1,6 @@
 """Event streams of a job's status: progress and previews as they come; many open streams never block health,
-status or cancel, and one beyond the cap gets a clear 503; following a job through its events keeps its lease
-alive, and leaving lets it run out."""
+status or cancel, and one beyond the cap gets a clear 503 (the gate that counts them, and closes at shutdown);
+following a job through its events keeps its lease alive, and leaving lets it run out."""
 
 from __future__ import annotations
 
@@ -11,8 +11,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import requests
 from PIL import Image
+
+from dreamlayer.server.errors import ApiError
+from dreamlayer.server.jobs import JobQueue
+from dreamlayer.server.streams import StreamGate
 
 from dreamlayer_editor.client import DreamClient
 
@@ -176,3 +181,27 @@ def test_progress_events_and_preview(server):
     preview = requests.get(f"{server.url}/v1/jobs/{job_id}/preview", timeout=5)
     assert preview.headers["Content-Type"] == "image/png"
     assert Image.open(io.BytesIO(preview.content)).size == (128, 96)
+
+
+def test_the_gate_counts_streams_in_and_out_and_refuses_beyond_its_cap():
+    gate = StreamGate(2)
+    gate.admit()
+    gate.admit()
+    with pytest.raises(ApiError) as full:
+        gate.admit()
+    assert (full.value.status, full.value.code, full.value.headers) == (503, "too_many_streams", {"Retry-After": "5"})
+    gate.release()
+    gate.admit()  # a place was freed
+    assert gate.open == 2
+
+
+def test_closing_the_gate_refuses_new_streams_and_waits_for_the_open_ones():
+    gate, queue = StreamGate(4), JobQueue(HeldRunner())  # the queue's worker is never started: nothing runs
+    gate.admit()
+    threading.Timer(0.2, gate.release).start()  # the open stream ends a moment later, as a woken one does
+    start = time.monotonic()
+    assert gate.close_all(queue, timeout=5) == 1
+    assert 0.15 < time.monotonic() - start < 5 and gate.open == 0  # it waited for that stream, not for the timeout
+    with pytest.raises(ApiError) as closing:
+        gate.admit()
+    assert closing.value.code == "shutting_down"
