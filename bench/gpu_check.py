@@ -6,7 +6,7 @@ each one's time and objective gain against eager fp32, and notes (graph captures
 About two minutes on an H100 or H200 (the issue allows six, so a short rental can run it twice).
 
 ``--quick`` runs every row at tiny sizes on whatever device there is, in seconds, with no goals checked:
-tests/test_gpu_check.py runs it so that the script cannot rot.
+tests/engine/test_render.py runs it so that the script cannot rot.
 
     python bench/gpu_check.py [--quick] [--device auto] [--compile]
 """

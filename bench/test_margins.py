@@ -71,17 +71,17 @@ def collect(rows: dict, label: str, values: dict) -> None:
 
 @group
 def measure_dream(net) -> dict:
-    from tests import test_dream as t
+    from tests.engine import test_gradients as g, test_objectives as o, test_render as t
 
     rows: dict = {}
     for label, cat, seed in samples(160, 112, test_seed=7):
         params = t.QUICK.replace(seed=seed)
         out = t.dream(net, cat, params)
         luma, chroma = t.luma_and_chroma_change(net, cat, params)
-        difference, laplacian_gain = t.laplacian_difference_and_gain(net, cat, params)
+        difference, laplacian_gain = g.laplacian_difference_and_gain(net, cat, params)
         masked = t.masked_changes(net, cat, params)
-        guide = t.stripes_guide(cat)
-        similarity = {name: t.guide_similarity(net, d, guide) for name, d in t.guided_dreams(net, cat, params).items()}
+        guide = o.stripes_guide(cat)
+        similarity = {name: o.guide_similarity(net, d, guide) for name, d in o.guided_dreams(net, cat, params).items()}
         collect(rows, label, {
             "dream: energy gain (> 1.5)": t.energy(net, out) / t.energy(net, cat),
             "dream: seed s vs s+1 mean diff (> 0.01)": t.seed_difference(net, cat, seed),
@@ -90,7 +90,7 @@ def measure_dream(net) -> dict:
             "dream: mask feather / inside (< 0.5)": masked["edge"] / masked["inside"],
             "dream: preserve_colors luma change (> 0.02)": luma,
             "dream: preserve_colors chroma / luma (< 0.1)": chroma,
-            "dream: strongest:4 gain / others' (> 1.5)": t.chosen_over_other_gain(net, cat, params),
+            "dream: strongest:4 gain / others' (> 1.5)": o.chosen_over_other_gain(net, cat, params),
             "dream: laplacian=4 mean diff (> 0.01)": difference,
             "dream: laplacian=4 energy gain (> 1.5)": laplacian_gain,
             "dream: guide similarity, guided - unguided (> 0)": similarity["guided"] - similarity["unguided"],
@@ -101,12 +101,12 @@ def measure_dream(net) -> dict:
 
 @group
 def measure_tiles(net) -> dict:
-    from tests import test_dream as t
+    from tests.engine import test_render as t, test_tiling as tiles
 
     rows: dict = {}
     # jitter 0: the seed only moves the control's noise, so the pictures are what varies.
     for label, cat, seed in samples(384, 256, seeds=[3, 4], test_seed=3):
-        m = t.tiling_measures(net, cat, seed)
+        m = tiles.tiling_measures(net, cat, seed)
         collect(rows, label, {"tiles: one step corr (> 0.97)": m["one_step_corr"],
                               "tiles: 4 steps corr - noisy control's (> 0)": m["tiled_corr"] - m["noisy_corr"],
                               "tiles: seam jump / median, x (< 2)": m["seam_x"],
@@ -125,7 +125,7 @@ def measure_counter_tiles(net) -> dict:
     import torch
 
     from dreamlayer.engine import tiling
-    from tests import test_dream as t
+    from tests.engine import test_tiling as t
 
     original = tiling._ramp
 
@@ -154,7 +154,7 @@ def measure_counter_tiles(net) -> dict:
 
 @group
 def measure_steps(net) -> dict:
-    from tests import test_steps as t
+    from tests.engine import test_steps as t
 
     rows: dict = {}
     triples = [(5, 6, 7), (1, 2, 3), (2, 3, 4), (3, 4, 5), (8, 9, 10)]
@@ -185,7 +185,7 @@ def measure_counter_buckets(net) -> dict:
 
     from dreamlayer.engine import steps, tiling
 
-    from tests import test_steps as t
+    from tests.engine import test_steps as t
 
     originals = {"visible": steps.visible, "_pad_to": tiling._pad_to}
 
@@ -217,7 +217,7 @@ def measure_counter_buckets(net) -> dict:
 def measure_models(net) -> dict:
     import torch
 
-    from tests.test_models import IMAGENET_CATS
+    from tests.engine.test_efficientnet_lite import IMAGENET_CATS
 
     rows: dict = {}
     for name in ["cat", "cat-left", "cat-right"]:
@@ -233,7 +233,7 @@ def measure_residency(net) -> dict:
     from dreamlayer.engine import dream
     from dreamlayer.engine.policy import EngineOptions
     from dreamlayer.params import DreamParams
-    from tests.test_residency import RecordingTransfers
+    from tests.engine.test_residency import RecordingTransfers
 
     rows: dict = {}
     for label, cat, seed in samples(200, 140, seeds=[7, 1, 2], test_seed=7):
@@ -246,7 +246,7 @@ def measure_residency(net) -> dict:
 
 @group
 def measure_video(net) -> dict:
-    from tests import test_video as t
+    from tests.engine import test_animate as t
 
     rows: dict = {}
     for seed in SEEDS:
@@ -270,7 +270,7 @@ def measure_video(net) -> dict:
 
 @group
 def measure_zoom(net) -> dict:
-    from tests import test_zoom as t
+    from tests.engine import test_zoom as t
 
     rows: dict = {}
     for label, cat, seed in samples(128, 96, test_seed=2):
@@ -300,8 +300,7 @@ def measure_surfaces(net) -> dict:
     from dreamlayer.cli import main
     from dreamlayer.images.deep import decode_16bit, encode_png16
     from tests import test_cli_pictures as cp
-    from tests.live_server import TINY, png_bytes, start_server
-    from tests.test_server_api import wait_done
+    from tests.live_server import TINY, png_bytes, start_server, wait_done
     from PIL import Image
 
     rows: dict = {}

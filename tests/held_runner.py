@@ -24,8 +24,9 @@ class HeldRunner:
     device = "cpu"
     loaded_models = ["lite0"]
 
-    def __init__(self) -> None:
+    def __init__(self, step_seconds: float = STEP_SECONDS) -> None:
         self.started = threading.Event()  # set when a job starts running
+        self.step_seconds = step_seconds  # between progress reports: a real dream's step takes tens of ms
         self._released = threading.Event()
 
     def release(self) -> None:
@@ -35,7 +36,7 @@ class HeldRunner:
     def __call__(self, job: Job, queue) -> Result:
         self.started.set()
         step = 0
-        while not self._released.wait(STEP_SECONDS):
+        while not self._released.wait(self.step_seconds):
             if job.should_stop():
                 raise Cancelled("The dream was cancelled.")
             step += 1

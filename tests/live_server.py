@@ -1,13 +1,16 @@
-"""A real waitress server on a loopback port, in a background thread, for tests over real HTTP."""
+"""A real waitress server on a loopback port, in a background thread, for tests over real HTTP; and the few
+requests many of those tests make."""
 
 from __future__ import annotations
 
 import io
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import requests
 from flask import Flask
 from PIL import Image
 
@@ -62,3 +65,28 @@ def png_bytes(width: int = 64, height: int = 48, mode: str = "RGB") -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def wait_done(server, job_id: str, timeout: float = 60) -> dict:
+    """Poll the job's status until it has ended (done, failed or cancelled), or fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = requests.get(f"{server.url}/v1/jobs/{job_id}", timeout=5).json()
+        if status["state"] in ("done", "failed", "cancelled"):
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def post_file(url: str, data: bytes, name: str = "in.png", mime: str = "image/png", fields=None) -> requests.Response:
+    """A dream of ``data`` as its image part, with TINY's settings and ``fields``."""
+    return requests.post(f"{url}/v1/dreams", files={"image": (name, data, mime)}, data={**TINY, **(fields or {})}, timeout=10)
+
+
+def assert_json_error(response: requests.Response, status: int, code: str | None = None) -> None:
+    """The response is the server's JSON error, with ``status`` and (if given) its ``code``."""
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["message"]
+    if code:
+        assert error["code"] == code

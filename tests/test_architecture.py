@@ -1,5 +1,6 @@
 """The shape the code promises a newcomer: docs/ARCHITECTURE.md matches the tree, the editor core stands alone on
-the standard library, and no module of the product is too long to read in one sitting."""
+the standard library, no module of the product is too long to read in one sitting, and every engine and server
+module has its tests beside its name."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("server", "krita_plugin", "gimp_plugin")
+TESTED_BY_MODULE = ("engine", "server")  # dreamlayer/<package>/X.py is tested in tests/<package>/test_X.py
 LONGEST_MODULE = 250  # lines: a room a newcomer reads in one sitting
 
 
@@ -62,3 +64,35 @@ def test_no_module_of_the_product_is_longer_than_a_sitting():
     long = [f"{path.relative_to(ROOT)}: {n}" for top in PRODUCT for path in (ROOT / top).rglob("*.py")
             if (n := len(path.read_text().splitlines())) > LONGEST_MODULE]
     assert not long, long
+
+
+def _modules(package: str) -> list[str]:
+    return sorted(path.stem for path in (ROOT / "server" / "dreamlayer" / package).glob("*.py") if path.stem != "__init__")
+
+
+def _test_functions(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    return [node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+
+
+def test_every_engine_and_server_module_has_its_tests_beside_its_name():
+    missing, empty = [], []
+    for package in TESTED_BY_MODULE:
+        modules = _modules(package)
+        assert len(modules) >= 15, (package, modules)  # 19 and 22 today: fewer means the path is wrong
+        for module in modules:
+            path = ROOT / "tests" / package / f"test_{module}.py"
+            if not path.is_file():
+                missing.append(str(path.relative_to(ROOT)))
+            elif not _test_functions(path):
+                empty.append(str(path.relative_to(ROOT)))
+    assert not missing, f"modules without their test file: {missing}"
+    assert not empty, f"test files without a test: {empty}"
+
+
+def test_every_test_file_by_module_names_a_module_that_exists():
+    """A renamed or removed module takes its test file's name with it, so no test file outlives its module."""
+    orphans = [str(path.relative_to(ROOT)) for package in TESTED_BY_MODULE
+               for path in sorted((ROOT / "tests" / package).glob("test_*.py"))
+               if path.stem.removeprefix("test_") not in _modules(package)]
+    assert not orphans, f"test files for modules that do not exist: {orphans}"

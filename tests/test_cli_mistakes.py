@@ -17,7 +17,7 @@ from PIL import Image
 from dreamlayer.cli import build_parser, main
 from dreamlayer.cli.checks import claimed_output, number
 
-from .conftest import CAT, cat_rgb
+from .conftest import cat_rgb
 
 # The issue's bound for a whole refused run. Measured here: 0.42 to 0.55 s of wall time on two quiet cores, up to
 # 1.46 s when five other jobs share them, but 0.12 to 0.31 s of processor time either way (printed below, with -s).
@@ -119,7 +119,7 @@ def test_overwrite_replaces_a_video_and_keeps_its_sound(tmp_path):
     """The film replaces its source only after the source's sound was copied from it."""
     import av
 
-    from .test_video import make_video
+    from .test_cli_films import make_video
 
     source = tmp_path / "clip.mp4"
     make_video(source, frames=3)

@@ -1,4 +1,5 @@
-"""Parameters: parsing, ranges, presets, and the PNG round trip."""
+"""Parameters: parsing, ranges, presets, the feature scale that follows the picture, a zoom's settings, and the PNG
+round trip."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ import numpy as np
 import pytest
 
 from dreamlayer.params.resolved import octave_sizes, work_size
-from dreamlayer.engine.tiling import tile_starts
 from dreamlayer.errors import InvalidParameter
 from dreamlayer.images import Picture, SettingsRecord, read_settings, save_picture
-from dreamlayer.params import DreamParams, parse_channels, parse_layers
+from dreamlayer.params import DreamParams, ZoomSettings, default_scale, parse_channels, parse_layers
 from dreamlayer.params import PRESETS, preset_params
 
 
@@ -80,16 +80,6 @@ def test_smallest_octave_never_shrinks_below_what_the_layer_needs():
     assert min(min(s) for s in sizes) >= 64
     assert len(sizes) == 1 + math.floor(math.log(200 / 64, 1.4))
     assert work_size(40, 80, scale=1.0, min_side=64) == (64, 128)
-
-
-@pytest.mark.parametrize("length, tile, overlap, align", [(1000, 256, 64, 16), (4096, 512, 128, 32), (200, 512, 64, 16)])
-def test_tiles_cover_the_picture_with_overlap_on_the_grid(length, tile, overlap, align):
-    length += -(length - tile) % align if length > tile else 0
-    starts = tile_starts(length, tile, overlap, align)
-    assert starts[0] == 0
-    assert starts[-1] + min(tile, length) == length
-    assert all(s % align == 0 for s in starts)
-    assert all(b - a <= tile - overlap for a, b in zip(starts, starts[1:]))
 
 
 def test_every_surface_agrees_on_every_setting(server):
@@ -181,6 +171,19 @@ def test_no_list_of_settings_is_restated_outside_the_model():
                 if len(named) >= 3:
                     offenders.append(f"{path.relative_to(repo)}:{node.lineno}: {sorted(named)}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_default_scale_follows_the_picture_size():
+    assert default_scale(4096, 3000) == 4 * default_scale(1024, 700)
+    assert default_scale(2048, 2048) == 2.0
+    assert default_scale(300, 200) == 0.5  # small pictures are not blown up past 2×
+
+
+def test_settings_are_checked():
+    with pytest.raises(InvalidParameter, match="zoom"):
+        ZoomSettings(zoom=3.0).validated()
+    with pytest.raises(InvalidParameter, match="blend"):
+        ZoomSettings(blend=1.0).validated()
 
 
 def test_a_films_later_frames_may_step_below_the_strength_knobs_least():

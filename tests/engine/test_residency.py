@@ -20,7 +20,7 @@ from dreamlayer.params import preset_params
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
-from .conftest import cat_rgb
+from ..conftest import cat_rgb
 
 GiB = 2**30
 

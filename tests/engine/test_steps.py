@@ -1,13 +1,13 @@
-"""The gradient step: padding that leaves no trace, the CUDA-graph cache's plumbing and fallbacks, and the opt-in
-compiled network. There is no GPU here: graphs are captured by a stand-in (named MOCK) that replays the step
-from the static buffers into one static output, as a CUDA graph does; the real capture only runs on CUDA."""
+"""The gradient step: padding that leaves no trace, and the CUDA-graph cache's plumbing and fallbacks (the opt-in
+compiled network: test_compiled.py). There is no GPU here: graphs are captured by a stand-in (named MOCK) that
+replays the step from the static buffers into one static output, as a CUDA graph does; the real capture only runs
+on CUDA."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 from dreamlayer.engine import dream, render
-from dreamlayer.engine.compiled import compiled_features
 from dreamlayer.engine.objectives import build_objective
 from dreamlayer.params.resolved import resolve_dream
 from dreamlayer.engine.policy import EngineOptions
@@ -20,7 +20,7 @@ from dreamlayer.engine.steps import (
 )
 from dreamlayer.params import DreamParams
 
-from .conftest import cat_rgb
+from ..conftest import cat_rgb
 
 PARAMS = DreamParams(seed=5, octaves=2, steps=4, jitter=8, scale=1.0, step_size=3.0)
 
@@ -179,30 +179,3 @@ def test_a_dream_through_the_graph_path_is_the_eager_dream(net, monkeypatch):
     eager = dream(net, picture, PARAMS, options=EngineOptions(accelerator=True, graphs=False))
     assert np.array_equal(graphed, eager)
     assert sorted(calls) == [(1, 3, 80, 112), (1, 3, 112, 160)]
-
-
-def test_graphs_are_off_on_the_cpu_by_default(net):
-    plan = render.plan_dream(net, resolve_dream(PARAMS, 150, 100), (100, 150), EngineOptions())
-    assert not plan.graphs and not plan.accelerator and not plan.bucketed
-
-
-def test_compiled_network_gives_the_eager_gradient(net, caplog):
-    """torch.compile traces the network as one graph (fullgraph, or it falls back with a warning); the 'eager'
-    backend keeps this test quick."""
-    picture = batch(cat_rgb(96, 64))
-    objective = build_objective(net, resolve_dream(PARAMS, *picture.shape[:-3:-1]), picture)
-    compiled = GradientStep(net, objective, "fp32", features=compiled_features(net, "eager"), variant="eager-compiled")
-    assert torch.allclose(compiled(picture, (64, 96)), GradientStep(net, objective, "fp32")(picture, (64, 96)), atol=1e-6)
-    assert "eager network" not in caplog.text
-
-
-def test_a_failing_compiler_falls_back_to_the_eager_network(net, caplog):
-    picture = batch(cat_rgb(96, 64))
-    objective = build_objective(net, resolve_dream(PARAMS, *picture.shape[:-3:-1]), picture)
-
-    def broken_backend(graph_module, example_inputs):
-        raise RuntimeError("no compiler here")
-
-    compiled = GradientStep(net, objective, "fp32", features=compiled_features(net, broken_backend))
-    assert torch.equal(compiled(picture, (64, 96)), GradientStep(net, objective, "fp32")(picture, (64, 96)))
-    assert "eager network" in caplog.text

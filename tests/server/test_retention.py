@@ -10,7 +10,7 @@ import requests
 from dreamlayer.server.job import DONE, Job, Result
 from dreamlayer.server.retention import Retention
 
-from .live_server import TINY, png_bytes, start_server
+from ..live_server import TINY, png_bytes, start_server
 
 
 def submit(url: str, fields: dict = TINY) -> str:
