@@ -104,6 +104,9 @@ def _scroll_when_taller_than_the_screen(dialog: GimpUi.ProcedureDialog) -> None:
     scrolled.add(holder)
     area.pack_start(scrolled, True, True, 0)
     scrolled.show_all()
+    ok = dialog.get_widget_for_response(Gtk.ResponseType.OK)
+    if ok is not None:  # Return runs the dream, as in GIMP's own dialogs, whatever the first setting is
+        dialog.set_focus(ok)
 
 
 def _widget(dialog: GimpUi.ProcedureDialog, argument) -> None:

@@ -73,22 +73,32 @@ def test_a_queued_jobs_status_says_what_it_runs_and_has_no_eta_yet():
     assert body["eta_seconds"] is None and body["error"] is None and body["has_preview"] is False
 
 
-def test_the_eta_is_timed_from_the_first_step_and_unknown_before_a_second():
+def test_the_eta_is_timed_scale_by_scale_and_unknown_before_two_steps():
     job = Job("abc", "dream", None, state=RUNNING, started=time.time() - 10)
     assert eta(job) is None  # no step yet
-    job.progress, job.clock = Progress(1, 10, 1, 1, 0.1), (time.time(), 0.1)
+    job.progress = Progress(1, 10, 1, 2, 0.05)
+    job.pace.step(100.0, 0.05, 1)
     assert eta(job) is None  # one step: nothing timed yet (its time was the model's warm-up as much as the step)
-    job.progress, job.clock = Progress(6, 10, 1, 1, 0.6), (time.time() - 5, 0.1)
-    # Half the work in 5 s: 0.4 of it left takes 4 s (the clock readings, microseconds apart, move it far less).
-    assert abs(eta(job) - 4) < 0.05
+    job.progress = Progress(3, 10, 1, 2, 0.15)
+    job.pace.step(101.0, 0.15, 1)  # 0.1 of the work in 1 s
+    assert eta(job) == 8.5  # 0.85 left at 10 s a share
+    job.progress = Progress(6, 10, 2, 2, 0.4)
+    job.pace.step(103.0, 0.4, 2)  # the next scale's first step: its pace is not timed yet, the last one stands in
+    assert eta(job) == 6.0
+    job.progress = Progress(7, 10, 2, 2, 0.6)
+    job.pace.step(104.0, 0.6, 2)  # 0.2 in 1 s: this scale goes faster per pixel
+    assert eta(job) == 2.0
 
 
 def test_a_films_eta_counts_its_frames_and_the_current_frames_work():
     film = Job("def", "zoom", None, JobSettings("", {}, {}, frames=4), state=RUNNING, started=time.time() - 20,
                progress=Progress(10, 10, 1, 1, 1.0))
     film.store = SimpleNamespace(count=1)  # one frame made, the second one's dream finished: half the film
-    film.clock = (time.time() - 10, 0.0)
-    assert abs(eta(film) - 10) < 0.05
+    film.pace.step(100.0, 0.0, 1)
+    film.pace.step(110.0, 0.5, 1)
+    assert eta(film) == 10.0
+    film.state = DONE
+    assert eta(film) is None  # only a running job has a time left
 
 
 def test_running_to_the_end_turns_each_outcome_into_a_state_and_error():
@@ -119,8 +129,8 @@ def test_a_dropped_result_leaves_an_expired_record_and_a_film_keeps_its_file(tmp
 
 
 # How far an estimate may be from the real time left, as a share of it: the bound. Measured on this
-# project's 2-core machine with nothing else running (bench/RESULTS.md, "time left"): at most 0.27 over these
-# pictures and seeds, at 25, 50 and 75% of the steps.
+# project's 2-core machine with nothing else running (bench/bench_time_left.py, bench/RESULTS.md): at most 19% over
+# six pictures and seeds (these two among them: at most 12%), at 25, 50 and 75% of the steps.
 MARGIN = 0.35
 
 
@@ -137,7 +147,7 @@ def follow(server, width: int, height: int, seed: int) -> tuple[list[tuple[float
             return samples, status
         if status["state"] == "running":
             progress = status["progress"]
-            samples.append((asked, progress["step"] / progress["total"], status["eta_seconds"]))
+            samples.append((asked, progress["step"] / max(1, progress["total"]), status["eta_seconds"]))
         time.sleep(0.05)
 
 

@@ -29,7 +29,7 @@ def test_health_and_models(server):
     models = requests.get(f"{server.url}/v1/models", timeout=5).json()
     lite0 = next(m for m in models["models"] if m["name"] == "lite0")
     assert lite0["available"] and lite0["default_layer"] == "block10"
-    assert {"name": "block10", "channels": 112, "stride": 16} in lite0["layers"]
+    assert {"name": "block10", "channels": 112, "stride": 16, "dreams": "eyes and fur"} in lite0["layers"]
     assert set(models["presets"]) >= {"gentle", "classic", "deep"}
     steps = next(s for s in models["settings"]["dream"] if s["name"] == "steps")
     assert (steps["minimum"], steps["maximum"], steps["default"], steps["type"]) == (1, 200, 10, "integer")

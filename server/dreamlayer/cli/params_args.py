@@ -5,13 +5,24 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..params import DEFAULT_PRESET, PRESETS, Knobs
+from ..params import DEFAULT_PRESET, PRESETS, DreamParams, Knobs
+from .checks import add_overwrite_flag
 
 
 def add_preset_flag(parser: argparse.ArgumentParser) -> None:
     # Choices are checked by the parameter model, not argparse: its one-line messages beat a usage dump.
     parser.add_argument("--preset", default=DEFAULT_PRESET, metavar="{" + ",".join(PRESETS) + "}",
                         help="starting point; every setting given overrides it (default: %(default)s)")
+
+
+def add_film_flags(parser: argparse.ArgumentParser, film: type[Knobs], dream_group: str) -> None:
+    """What a film command (zoom, video) takes beside its input and output: the device, --overwrite, the film's
+    own settings, then a preset and each frame's dream settings on top of it."""
+    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    add_overwrite_flag(parser)
+    add_knob_flags(parser, "film settings", film)
+    add_preset_flag(parser)
+    add_knob_flags(parser, dream_group, DreamParams)
 
 
 def literal(text: str) -> str:

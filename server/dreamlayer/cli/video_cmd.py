@@ -18,8 +18,8 @@ from typing import Any
 
 from ..errors import InvalidParameter
 from ..params import DreamParams, VideoSettings
-from .checks import add_overwrite_flag, check_not_input, claimed_output, same_file
-from .params_args import add_knob_flags, add_preset_flag, given
+from .checks import check_not_input, claimed_output, same_file
+from .params_args import add_film_flags, given
 
 RUN_FILE = "dreamlayer-run.json"
 
@@ -30,11 +30,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "frame carrying the last one's dream along the motion. OUTPUT is .mp4, .webm, .gif, .webp, or a folder."))
     parser.add_argument("input", help="video, animated GIF or WebP, or a folder of frames")
     parser.add_argument("output", help="film to write: .mp4, .webm, .gif, .webp, or a folder for PNG frames")
-    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
-    add_overwrite_flag(parser)
-    add_knob_flags(parser, "film settings", VideoSettings)
-    add_preset_flag(parser)
-    add_knob_flags(parser, "dream settings (each overrides the preset)", DreamParams)
+    add_film_flags(parser, VideoSettings, "dream settings (each overrides the preset)")
     parser.set_defaults(run=run)
 
 

@@ -7,8 +7,8 @@ import re
 
 from ..errors import InvalidParameter
 from ..params import DreamParams, ZoomSettings
-from .checks import add_overwrite_flag, check_file_given, check_not_input, claimed_output
-from .params_args import add_knob_flags, add_preset_flag, given
+from .checks import check_file_given, check_not_input, claimed_output
+from .params_args import add_film_flags, given
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -18,11 +18,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("input", nargs="?", help="picture to start from (or use --noise)")
     parser.add_argument("output", help="film to write: .mp4, .webm, .gif, .webp, or a folder")
     parser.add_argument("--noise", metavar="WxH", help="start from noise of this size, e.g. 512x512")
-    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
-    add_overwrite_flag(parser)
-    add_knob_flags(parser, "film settings", ZoomSettings)
-    add_preset_flag(parser)
-    add_knob_flags(parser, "dream settings for each frame (each overrides the preset)", DreamParams)
+    add_film_flags(parser, ZoomSettings, "dream settings for each frame (each overrides the preset)")
     parser.set_defaults(run=run)
 
 

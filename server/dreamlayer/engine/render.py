@@ -53,10 +53,10 @@ class Progress(NamedTuple):
     work: float = 0.0  # the share of the dream's work done: its steps, each weighted by its octave's pixels
 
 
-# What one step costs beyond its pixels, in pixels: on two CPU cores a step took about 20 ms plus 0.55 µs a pixel
-# (octaves of 256² to 768², bench/RESULTS.md, "time left"), so about 36,000 pixels' worth; the time left weighs each
-# step by its pixels plus this.
-STEP_OVERHEAD_PIXELS = 36_000
+# A step costs about its octave's pixels, plus a part that does not grow with them (on two CPU cores a step of
+# 80,000 pixels took 0.63 µs a pixel, one of 300,000 took 0.52). Counting that part as 35,000 pixels kept the time
+# left closest to the truth over bench/bench_time_left.py's pictures: worst 19% off (25,000: 31%; none: 49%).
+STEP_OVERHEAD_PIXELS = 35_000
 
 ProgressFn = Callable[[Progress], None]
 PreviewFn = Callable[[int, torch.Tensor], None]  # octave (1-based) and the picture so far, (3, h, w) in 0..1
@@ -120,8 +120,7 @@ def _octaves(
     rng = random.Random(params.seed)
     detail = torch.zeros_like(resize(base, sizes[0]))
     total = len(sizes) * params.steps
-    # A step's work: its octave's pixels, plus a fixed cost (the network's layers, Python) worth STEP_OVERHEAD_PIXELS.
-    pixels = [h * w + STEP_OVERHEAD_PIXELS for h, w in sizes]
+    pixels = [h * w + STEP_OVERHEAD_PIXELS for h, w in sizes]  # a step's work: its octave's pixels, and a bit
     all_work = params.steps * sum(pixels)
     for k, size in enumerate(sizes):
         octave_base = resize(base, size)

@@ -177,8 +177,7 @@ class JobQueue:
     def report_progress(self, job: Job, progress: Progress) -> None:
         with self._changed:
             job.progress = progress
-            if job.clock is None:
-                job.clock = (time.time(), share_done(job))
+            job.pace.step(time.time(), share_done(job), progress.octave)
             job.version += 1
             self._changed.notify_all()
 
