@@ -351,7 +351,7 @@ def test_the_docker_builds_its_knobs_from_the_description_and_keeps_their_values
     def words(layer):
         return f"{layer.name} · {layer.dreams}"
 
-    assert state["layer_items"] == [f"The network's choice: {words(lite0.layers[lite0.default_layer])}",
+    assert state["layer_items"] == [f"{words(lite0.layers[lite0.default_layer])} (default)",
                                     *map(words, lite0.layers.values())]
     assert state["seed_text"] == "random"
     assert state["stored"]["preset"] == "classic"
@@ -411,6 +411,8 @@ def test_the_docker_shows_its_knobs_unclipped_and_in_reach_beside_the_default_do
         if os.environ.get("DREAMLAYER_SCREENSHOTS"):
             Path(os.environ["DREAMLAYER_SCREENSHOTS"], f"krita-{part}-{name}-{size[0]}x{size[1]}.png").write_bytes(png)
     assert layout["screen"] == size
+    if os.environ.get("DREAMLAYER_SCREENSHOTS"):  # what the closing notes and docs quote: rows in view, sizes
+        Path(os.environ["DREAMLAYER_SCREENSHOTS"], f"krita-layout-{name}-{size[0]}x{size[1]}.json").write_text(json.dumps(layout))
     for state in ("as_opened", "every_section_open"):
         seen = layout[state]
         said = json.dumps([state, seen])
@@ -507,9 +509,9 @@ def test_variations_land_as_layers_named_with_consecutive_seeds_in_a_new_group(k
 
 def test_the_docker_shows_each_documents_own_preview_and_message(krita):
     d = case(krita, "still", "documents")
-    assert d["on_first"][0] and d["on_first"][1].startswith("Added the layer 'Dream 12 · gentle'")
+    assert d["on_first"][0], d and d["on_first"][1].startswith("Added the layer 'Dream 12 · gentle'")
     assert d["on_second"] == [False, "", False]  # nothing of the first picture's dream beside the second picture
-    assert d["back"] == d["on_first"]
+    assert d["back"] == d["on_first"], d
 
 
 def test_cancel_cancels_the_whole_batch_of_variations(krita):

@@ -74,12 +74,18 @@ def test_the_docker_dreams_the_same_pixels_as_the_local_cli(by_hand, tmp_path):
         return cli_dream(source, tmp_path / f"{surface}.png", dreams[surface]["settings"], mask)
 
     mask = sent_mask(files / "U8_selection_mask.raw", W, H, tmp_path / "sent-mask.png")
+    selected = cli("U8_selection", files / "in.png", mask)
+    if "transparencymask" not in dreams["U8_selection"]["masks"]:
+        # Krita 5.1 can't fill a transparency mask from a script: the plugin puts the selection in the layer's
+        # alpha instead (regions.cut_out), by the same rounding as here.
+        selection = np.frombuffer((files / "U8_selection_mask.raw").read_bytes(), np.uint8).reshape(H, W)
+        selected = selected.copy()
+        selected[..., 3] = (selected[..., 3].astype(np.int64) * selection + 127) // 255
 
     found = [
         difference("Krita U8 (BGRA u8)", krita("U8", np.uint8), cli("U8", files / "in.png")),
         difference("Krita U16 (BGRA u16)", krita("U16", np.uint16), cli("U16", files / "in16.png")),
         difference("Krita F32 (RGBA f32, as 8 bits)", to_uint8(krita("F32", np.float32)), cli("F32", files / "in.png")),
-        difference("Krita U8 with a selection (u8 mask)", krita("U8_selection", np.uint8),
-                   cli("U8_selection", files / "in.png", mask)),
+        difference("Krita U8 with a selection (u8 mask)", krita("U8_selection", np.uint8), selected),
     ]
     assert not [f for f in found if f], [f for f in found if f]

@@ -56,7 +56,7 @@ class DreamDocker(DockWidget):
         self.zoom_button = QtWidgets.QPushButton("Make a zoom film")
         self.animate_button = QtWidgets.QPushButton("Dream the animation")
         self.log_view: LogView | None = None
-        self.feedback = Feedback(self.bar, self.message, self.preview, self.waiting, self.ctl.lineup)
+        self.feedback = Feedback(self, self.bar, self.message, self.preview, self.waiting, self.ctl.lineup)
 
         # The preset on top, then the knobs, which take the height; the preview gets what they leave (resizeEvent)
         # and folds away.
@@ -83,7 +83,10 @@ class DreamDocker(DockWidget):
 
     def canvasChanged(self, canvas) -> None:
         self.guide.refresh()  # another image: its layers
-        self.feedback.show_active()  # and its own preview, message and dreams waiting
+        # And its own preview, message and dreams waiting. The canvas says which document: Krita 5 may still name
+        # the one before as the active document at this point.
+        view = canvas.view() if canvas is not None else None
+        self.feedback.show_active(view.document() if view is not None else None)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

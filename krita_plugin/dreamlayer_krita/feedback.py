@@ -12,6 +12,7 @@ from krita import Krita
 from dreamlayer_editor.protocol import JobStatus
 
 from .progress_words import progress_text
+from .qt import QObject
 
 BAR_STEPS = 1000
 
@@ -27,25 +28,31 @@ def document_key(document) -> str | None:
     return document.rootNode().uniqueId().toString() if document is not None else None
 
 
-class Feedback:
-    def __init__(self, bar, message, preview, waiting, lineup):
+class Feedback(QObject):
+    """A QObject child of the docker: when Krita deletes the docker (it quits), Qt disconnects the lineup's signals
+    from it, so nothing writes into the widgets that went with the docker."""
+
+    def __init__(self, docker, bar, message, preview, waiting, lineup):
+        super().__init__(docker)
         self.bar, self.message, self.preview, self.waiting, self.lineup = bar, message, preview, waiting, lineup
         self.views: dict[str | None, View] = {}
+        self._shown: str | None = None  # the document whose view is shown (canvasChanged says)
         bar.setRange(0, BAR_STEPS)
         lineup.started.connect(self.started)
         lineup.progress.connect(self.progress)
         lineup.preview.connect(self.show_preview)
-        lineup.notice.connect(lambda text: self._running(message=text))
+        lineup.notice.connect(self.notice)
         lineup.ended.connect(self.ended)
-        lineup.waiting.connect(lambda _count: self._show_waiting())
+        lineup.waiting.connect(self.waiting_changed)
 
     def say(self, text: str) -> None:
         """A message about no dream in particular (the server, a mistake): shown, and kept with this document."""
         self._set(self._active(), message=text)
 
-    def show_active(self) -> None:
-        """Another document is active: its own bar, message and preview, and its dreams waiting."""
-        self._show(self.views.get(self._active(), View()))
+    def show_active(self, document) -> None:
+        """``document`` is the active one now: its own bar, message and preview, and its dreams waiting."""
+        self._shown = document_key(document)
+        self._show(self.views.get(self._shown, View()))
         self._show_waiting()
 
     def started(self, task) -> None:
@@ -59,6 +66,12 @@ class Feedback:
 
     def show_preview(self, image) -> None:
         self._running(image=image)
+
+    def notice(self, text: str) -> None:
+        self._running(message=text)
+
+    def waiting_changed(self, _count: int) -> None:
+        self._show_waiting()
 
     def ended(self, task, added: bool, message: str) -> None:
         changes = {"bar": BAR_STEPS} if added else {"bar": 0, "image": None}  # a preview of nothing added misleads
@@ -86,6 +99,7 @@ class Feedback:
         self.waiting.setText(f"{count} more waiting (Cancel drops them)." if count else "")
         self.waiting.setVisible(count > 0)
 
-    @staticmethod
-    def _active() -> str | None:
-        return document_key(Krita.instance().activeDocument())
+    def _active(self) -> str | None:
+        """The document shown: the one the last canvas change named (Krita's active document may lag behind
+        it), else Krita's active one."""
+        return self._shown if self._shown is not None else document_key(Krita.instance().activeDocument())

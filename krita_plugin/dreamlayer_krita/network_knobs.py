@@ -32,8 +32,8 @@ def layer_text(layer: dict[str, Any]) -> str:
 
 
 class LayerKnob(Knob):
-    """The chosen network's layers with what each dreams, its default first ("The network's choice: block10 · eyes
-    and fur", meaning: leave it to the network)."""
+    """The chosen network's layers with what each dreams, its default first ("block10 · eyes and fur (default)",
+    meaning: leave it to the network)."""
 
     def __init__(self, setting: dict[str, Any]):
         combo = QtWidgets.QComboBox()
@@ -48,7 +48,7 @@ class LayerKnob(Knob):
         self.widget.clear()
         if model is not None:
             default = next((l for l in model["layers"] if l["name"] == model["default_layer"]), {"name": model["default_layer"]})
-            self.widget.addItem(f"The network's choice: {layer_text(default)}", "")
+            self.widget.addItem(f"{layer_text(default)} (default)", "")
             for layer in model["layers"]:
                 self.widget.addItem(layer_text(layer), layer["name"])
         else:
@@ -69,6 +69,7 @@ class LayerKnob(Knob):
             self.widget.setCurrentIndex(index)
         else:
             self.widget.setEditText(str(value))
+        self.widget.lineEdit().setCursorPosition(0)  # a long entry shows its start, the layer's name
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self.widget.currentTextChanged.connect(lambda _text: callback())

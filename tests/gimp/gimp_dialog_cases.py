@@ -103,9 +103,10 @@ def fit_on_screen(dialog, shown, name):
 
     for expander in _all(dialog, Gtk.Expander):
         expander.set_expanded(True)
-    pump()
-    time.sleep(0.3)
-    pump()
+    end = time.monotonic() + 1.5  # GTK lays out and draws on its frame clock: let it, before the screenshot
+    while time.monotonic() < end:
+        pump()
+        time.sleep(0.05)
     focus = dialog.get_focus()
     width, height = dialog.get_allocated_width(), dialog.get_allocated_height()
     outside = []

@@ -155,20 +155,26 @@ def token_case(krita, server):
 
 
 def documents_case(krita, server):
-    """A dream in one document, then another document made active, then the first again: the docker shows each
-    document's own preview and message, and the dreams waiting for it only."""
+    """A dream in one document, then another document made active, then that one closed, so the first is active
+    again: the docker shows each document's own preview and message, and the dreams waiting for it only."""
     docker = connect_docker(krita, server)
     first, _ = yield from picture_document(krita, "first picture")
     quick_knobs(docker, 12)
     pressed(docker, docker.dream_button)
     wait_for_all(docker)
+    from dreamlayer_krita.feedback import document_key
+
+    keys = [document_key(first), docker.feedback._active(), sorted(str(k) for k in docker.feedback.views)]
     on_first = [docker.preview.image is not None, docker.message.text()]
-    window = krita.activeWindow()
     second, _ = yield from picture_document(krita, "second picture")
     yield
     on_second = [docker.preview.image is not None, docker.message.text(), docker.waiting.isVisible()]
-    view = next(v for v in window.views() if v.document() == first)
-    window.showView(view)
+    # Back to the first: the second closed, as a painter closes a picture (Krita 5's showView under Xvfb does not
+    # make an older view active again).
+    second.setModified(False)
+    second.close()
     yield
+    yield
+    keys += [docker.feedback._shown, document_key(krita.activeDocument())]
     back = [docker.preview.image is not None, docker.message.text()]
-    return {"on_first": on_first, "on_second": on_second, "back": back}
+    return {"on_first": on_first, "on_second": on_second, "back": back, "keys": keys}

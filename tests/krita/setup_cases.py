@@ -66,6 +66,7 @@ def dream_with_the_docker(docker, surface, folder):
             f.write(bytes(task.new_layer.pixelData(0, 0, W, H)))
         out["settings"] = task.status.settings
         out["bounds"] = [task.new_layer.bounds().width(), task.new_layer.bounds().height()]
+        out["masks"] = [child.type() for child in task.new_layer.childNodes()]
     return out
 
 

@@ -50,11 +50,14 @@ def quit_krita():
 
 
 def stuck():
+    import faulthandler
     import time
 
     time.sleep(QUIT_SECONDS)
     with open(os.environ["DREAMLAYER_TEST_OUT"] + ".stuck", "w") as f:
-        f.write(f"File > Quit did not end Krita within {QUIT_SECONDS} s")
+        f.write(f"File > Quit did not end Krita within {QUIT_SECONDS} s; Python's threads then:\n")
+        f.flush()
+        faulthandler.dump_traceback(file=f, all_threads=True)
     os._exit(3)
 
 
