@@ -413,6 +413,11 @@ def test_the_docker_shows_its_knobs_unclipped_and_in_reach_beside_the_default_do
     assert layout["screen"] == size
     if os.environ.get("DREAMLAYER_SCREENSHOTS"):  # what the closing notes and docs quote: rows in view, sizes
         Path(os.environ["DREAMLAYER_SCREENSHOTS"], f"krita-layout-{name}-{size[0]}x{size[1]}.json").write_text(json.dumps(layout))
+    wheel = layout["wheel"]
+    # Unclicked, the knob keeps its value and the docker scrolls; clicked (focused), the wheel changes the value.
+    assert not wheel["unfocused"]["focused"] and wheel["unfocused"]["value"][0] == wheel["unfocused"]["value"][1], wheel
+    assert wheel["scroll_maximum"] > 0 and wheel["unfocused"]["scroll"][1] > wheel["unfocused"]["scroll"][0], wheel
+    assert wheel["focused"]["focused"] and wheel["focused"]["value"][1] == wheel["focused"]["value"][0] - 1, wheel
     for state in ("as_opened", "every_section_open"):
         seen = layout[state]
         said = json.dumps([state, seen])

@@ -32,6 +32,7 @@ def layout_case(krita, server):
         fold.set_open(True)
     settle(1.0)
     out["every_section_open"] = measure(docker, QtCore)
+    out["wheel"] = wheel_over_a_knob(docker)
     out["window_png"], out["docker_png"] = shot(qwindow), shot(docker)
     for fold in folds:
         fold.set_open(False)
@@ -71,6 +72,35 @@ def measure(docker, QtCore):
     return {"docker": [root.width(), root.height()], "viewport": [viewport.width(), viewport.height()],
             "clipped": clipped, "rows_in_view": len(shown), "rows": len(rows), "unreachable": unreachable,
             "preview_height": docker.preview.height()}
+
+
+def wheel_over_a_knob(docker):
+    """The mouse wheel turned down over the Iterations knob, first without clicking it, then once it has the focus:
+    what the knob's value and the docker's scroll position were before and after each."""
+    from dreamlayer_krita.qt import QtCore, QtGui, QtWidgets
+
+    spin, bar = docker.panel.knobs["steps"].widget, docker.scroll.verticalScrollBar()
+    bar.setValue(0)  # Iterations is among the first rows: in view, with room to scroll down
+    settle(0.2)
+
+    def turn():
+        centre = QtCore.QPointF(spin.width() / 2, spin.height() / 2)
+        event = QtGui.QWheelEvent(centre, QtCore.QPointF(spin.mapToGlobal(centre.toPoint())), QtCore.QPoint(0, 0),
+                                  QtCore.QPoint(0, -120), QtCore.Qt.MouseButton.NoButton,
+                                  QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+        before = [spin.value(), bar.value()]
+        QtWidgets.QApplication.sendEvent(spin, event)
+        settle(0.2)
+        return {"value": [before[0], spin.value()], "scroll": [before[1], bar.value()], "focused": spin.hasFocus()}
+
+    spin.clearFocus()
+    unfocused = turn()
+    docker.activateWindow()
+    spin.setFocus(QtCore.Qt.FocusReason.MouseFocusReason)
+    settle(0.2)
+    focused = turn()
+    spin.clearFocus()
+    return {"unfocused": unfocused, "focused": focused, "scroll_maximum": bar.maximum()}
 
 
 def _name(widget):
