@@ -24,8 +24,9 @@ class View(NamedTuple):
 
 
 def document_key(document) -> str | None:
-    """A document's identity across libkis wrappers: its root node's id."""
-    return document.rootNode().uniqueId().toString() if document is not None else None
+    """A document's identity across libkis wrappers: its root node's id (None once it is closed: no root)."""
+    root = document.rootNode() if document is not None else None
+    return root.uniqueId().toString() if root is not None else None
 
 
 class Feedback(QObject):

@@ -124,11 +124,14 @@ def cut_out(data: bytes, layout: str, depth: str, mask8: bytes) -> bytes:
         at = layout.index("A")
         values[at::4] = array.array("H", ((a * m + 127) // 255 for a, m in zip(values[at::4], mask8)))
         return values.tobytes()
-    code = "e" if depth == "f16" else "f"
-    values = list(struct.unpack(f"<{len(data) // struct.calcsize(code)}{code}", data))
     at = layout.index("A")
+    if depth == "f32":  # in place in an array: a 4K float layer would be 64 million Python floats in a list
+        floats = array.array("f", data)
+        floats[at::4] = array.array("f", (a * m / 255 for a, m in zip(floats[at::4], mask8)))
+        return floats.tobytes()
+    values = list(struct.unpack(f"<{len(data) // 2}e", data))  # f16: array has no half floats
     values[at::4] = [a * m / 255 for a, m in zip(values[at::4], mask8)]
-    return struct.pack(f"<{len(values)}{code}", *values)
+    return struct.pack(f"<{len(values)}e", *values)
 
 
 def timeline(times: list[int], frames: list[T]) -> list[T | None]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .qt import QtWidgets, pyqtSignal
 from .state import AT_URL, DEVICES, MANAGED
-from .widgets import FoldingSection
+from .widgets import FoldingSection, wrapped
 
 MODES = ((MANAGED, "This computer (managed)"), (AT_URL, "A server at this URL"))
 DEVICE_NAMES = {"auto": "Automatic", "cuda": "CUDA (NVIDIA)", "mps": "MPS (Apple)", "cpu": "CPU"}
@@ -106,7 +106,7 @@ class ServerSection(FoldingSection):
         """The connection's state in the header, the details inside; a problem opens the section, so that what
         to fix is in view, and it folds again once the server is back."""
         self.button.setText(f"Server: {HEADER.get(state, state)}")
-        self.button.setToolTip(text)
+        self.button.setToolTip(wrapped(text))
         self.status.setText(text)
         if state == "not connected" and not self.is_open():
             self.set_open(True)

@@ -121,6 +121,7 @@ def _octaves(
     detail = torch.zeros_like(resize(base, sizes[0]))
     total = len(sizes) * params.steps
     pixels = [h * w + STEP_OVERHEAD_PIXELS for h, w in sizes]  # a step's work: its octave's pixels, and a bit
+    before = [params.steps * sum(pixels[:k]) for k in range(len(sizes))]  # the work of the octaves before each
     all_work = params.steps * sum(pixels)
     for k, size in enumerate(sizes):
         octave_base = resize(base, size)
@@ -131,7 +132,7 @@ def _octaves(
                 raise Cancelled("The dream was cancelled.")
             x = _ascend(x, step, params, octave_mask, plan, rng)
             if progress is not None:
-                work = (params.steps * sum(pixels[:k]) + (index + 1) * pixels[k]) / all_work
+                work = (before[k] + (index + 1) * pixels[k]) / all_work
                 progress(Progress(k * params.steps + index + 1, total, k + 1, len(sizes), work))
         detail = x - octave_base
         if preview is not None:

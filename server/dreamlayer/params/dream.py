@@ -39,7 +39,7 @@ class DreamParams(Knobs):
                             lo=0.01, hi=25.0, step=0.25)
     preserve_colors: bool = knob(False, "Keep colours", "Change the brightness only; the picture keeps its colours.")
     seed: int | None = knob(None, "Seed", "The same seed and settings give the same picture; a random "
-                            "seed is drawn below 100,000.", lo=0, hi=2**31 - 1,
+                            f"seed is drawn below {DRAWN_SEEDS:,}.", lo=0, hi=2**31 - 1,
                             none_means="random")
     channels: str = knob("", "Channels", "Which of the layer's channels to amplify: every channel, only the N that "
                          "already fire hardest (strongest:N), or only those numbered (3,17,42).", section="more", none_means="all")

@@ -50,6 +50,36 @@ class JobSettings:
     frames: int = 0  # how many frames a zoom makes
 
 
+FINISHING_SECONDS = 0.1  # the least time left a running job reports
+
+
+class Pace:
+    """Seconds per share of a job, timed from its own steps, scale by scale.
+
+    A scale's steps all cost the same, and each scale's steps cost less per pixel than the smaller scale's before it
+    (on two CPU cores, 0.63 µs a pixel at 80,000 pixels, 0.52 at 300,000: bench/RESULTS.md, "time left"), so the
+    pace is timed anew from the first step of each larger scale, and the last scale's pace stands in until the new
+    one has two steps. A film's next frame starts at its smallest scale again: the clock runs on through it, so
+    what a film does between frames (writing the frame, the flow of a video) is in the pace. The first step of all
+    is the model's warm-up as much as a step."""
+
+    def __init__(self) -> None:
+        self.start: tuple[float, float, int] | None = None  # (time, share done, scale) at this scale's first step
+        self.seconds_per_share: float | None = None
+
+    def step(self, now: float, done: float, scale: int) -> None:
+        if self.start is None or scale > self.start[2] or done < self.start[1]:
+            self.start = (now, done, scale)
+        elif done > self.start[1]:
+            self.seconds_per_share = (now - self.start[0]) / (done - self.start[1])
+
+    def left(self, done: float) -> float | None:
+        if self.seconds_per_share is None:
+            return None
+        # After the last step the result is still put together and encoded: never 0 while the job runs.
+        return max(FINISHING_SECONDS, round(self.seconds_per_share * (1 - done), 2))
+
+
 @dataclass
 class Job:
     id: str
@@ -61,7 +91,7 @@ class Job:
     started: float | None = None
     finished: float | None = None
     progress: Progress | None = None
-    pace: Pace = field(default_factory=lambda: Pace())  # how fast its steps go: what eta() reckons from
+    pace: Pace = field(default_factory=Pace)  # how fast its steps go: what eta() reckons from
     error: dict[str, str] | None = None
     preview: bytes | None = None
     store: FrameStore | None = None  # a zoom's or video's job folder: its frames (as PNG) and its film
@@ -136,34 +166,6 @@ def share_done(job: Job) -> float:
     if job.settings and job.settings.frames:
         done = (frames_done(job) + done) / job.settings.frames
     return done
-
-
-FINISHING_SECONDS = 0.1  # the least time left a running job reports
-
-
-class Pace:
-    """Seconds per share of a job, timed from its own steps, scale by scale.
-
-    A scale's steps all cost the same, and each scale's steps cost less per pixel than the smaller scale's before it
-    (on two CPU cores, 0.63 µs a pixel at 80,000 pixels, 0.52 at 300,000: bench/RESULTS.md, "time left"), so the
-    pace is timed anew from the first step of each scale (of each frame, in a film), and the last scale's pace
-    stands in until the new one has two steps. The first step of all is the model's warm-up as much as a step."""
-
-    def __init__(self) -> None:
-        self.start: tuple[float, float, int] | None = None  # (time, share done, scale) at this scale's first step
-        self.seconds_per_share: float | None = None
-
-    def step(self, now: float, done: float, scale: int) -> None:
-        if self.start is None or scale != self.start[2] or done < self.start[1]:
-            self.start = (now, done, scale)
-        elif done > self.start[1]:
-            self.seconds_per_share = (now - self.start[0]) / (done - self.start[1])
-
-    def left(self, done: float) -> float | None:
-        if self.seconds_per_share is None:
-            return None
-        # After the last step the result is still put together and encoded: never 0 while the job runs.
-        return max(FINISHING_SECONDS, round(self.seconds_per_share * (1 - done), 2))
 
 
 def eta(job: Job) -> float | None:
