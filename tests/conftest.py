@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,11 @@ from dreamlayer.engine import load_model
 
 REPO = Path(__file__).resolve().parents[1]
 CAT = REPO / "examples" / "chelsea.png"
+
+# The channel atlas's pictures go to a folder of this run's, never the user's cache: set before any server starts,
+# so every server, command and editor the tests start (they inherit the environment) shares it.
+_ATLAS_CACHE = tempfile.TemporaryDirectory(prefix="dreamlayer-test-cache-")
+os.environ["DREAMLAYER_CACHE"] = _ATLAS_CACHE.name
 
 # CI and the developers' machines have two cores; more threads than that only adds contention.
 torch.set_num_threads(min(2, torch.get_num_threads()))

@@ -8,7 +8,8 @@ starts itself (with the Python install-plugin recorded, running this checkout):
   replaying a layer's recorded settings, variations, guide, channels and layer mix, zoom films, animations,
   tokens, the managed server, errors);
 - GIMP with its interface, under Xvfb, runs tests/gimp/gimp_dialog_cases.py: the dialogs, the procedure run from
-  its dialog with keys pressed as an artist would, and the Help button.
+  its dialog with keys pressed as an artist would, and the Help button; and tests/gimp/picker_cases.py: the
+  dream dialog's channel picker, with keys and clicks, against a server of its own whose atlas cache starts empty.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ MimeType=text/html;x-scheme-handler/file;x-scheme-handler/http;x-scheme-handler/
 """
 
 
-def gimp_run(suite: str, server_url: str, token_url: str, gui: bool) -> tuple[dict, str]:
+def gimp_run(suite: str, server_url: str, token_url: str, gui: bool, more_env: dict | None = None) -> tuple[dict, str]:
     """(the cases' results, GIMP's output) of one GIMP run in a fresh HOME with the plug-in installed."""
     with workspace(suite) as (here, there):
         home = here / "home"
@@ -56,13 +57,13 @@ def gimp_run(suite: str, server_url: str, token_url: str, gui: bool) -> tuple[di
             "[Default Applications]\n" + "".join(f"{kind}=record-url.desktop\n" for kind in (
                 "text/html", "x-scheme-handler/file", "x-scheme-handler/http", "x-scheme-handler/https")))
         cases = "gimp_dialog_cases.py" if gui else "gimp_cases.py"
-        for name in (cases, "press_key.py"):
+        for name in (cases, "press_key.py", *(("picker_cases.py",) if gui else ())):
             (here / name).write_text((HERE / name).read_text())
         env = {"HOME": str(there / "home"), "DREAMLAYER_TEST_SERVER": server_url, "DREAMLAYER_TEST_OUT": str(there / "out.json"),
                "DREAMLAYER_TEST_TOKEN_SERVER": token_url, "DREAMLAYER_TEST_TOKEN": TOKEN,
                "DREAMLAYER_TEST_KEYS": str(there / "press_key.py"), "DREAMLAYER_TEST_OPENED": str(there / "opened.txt"),
                # The Python install-plugin recorded runs the managed servers; this checkout is the dreamlayer it runs.
-               "PYTHONPATH": str(REPO / "server")}
+               "PYTHONPATH": str(REPO / "server"), **(more_env or {})}
         script = f"exec(open({str(there / cases)!r}).read())"
         # With its interface, GIMP runs on a laptop's 1366×768 screen: its dialogs must fit there.
         gimp = ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", "gimp", "-df"] if gui else ["gimp-console", "-idf"]
@@ -109,9 +110,24 @@ def gimp_results(gimp):
 
 
 @pytest.fixture(scope="module")
-def gimp_gui(gimp):
+def atlas_server(gimp, tmp_path_factory):
+    """A server whose atlas cache starts empty for each GIMP: its channel picker sees the pictures being made."""
+    from .live_server import start_server
+
+    live = start_server({"CACHE_FOLDER": str(tmp_path_factory.mktemp("atlas-cache"))})
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def gimp_gui(gimp, atlas_server):
+    """With the channel picker's server, and a network it has not downloaded, if there is one."""
+    from dreamlayer.catalog import describe_models
+
     _, url, token_url, suite = gimp
-    return gimp_run(suite, url, token_url, gui=True)
+    missing = next((m["name"] for m in describe_models() if not m["available"]), "")
+    return gimp_run(suite, url, token_url, gui=True, more_env={
+        "DREAMLAYER_TEST_ATLAS_SERVER": atlas_server.url, "DREAMLAYER_TEST_MISSING_MODEL": missing})
 
 
 def ran_the_preset(record: dict, preset: str, **changes) -> None:
@@ -388,3 +404,125 @@ def test_help_opens_the_plugins_own_page_and_cancel_changes_nothing(gimp_gui):
     assert len(results["help_from_dialog"]) == 1 and results["help_from_dialog"][0].endswith(page + "#deepdream")
     assert results["help_zoom"] and results["help_zoom"][0].endswith(page + "#zoom")
     assert results["help_animation"] and results["help_animation"][0].endswith(page + "#animation")
+
+
+def test_the_channel_picker_shows_the_layers_pictures_as_they_are_made_strongest_on_the_selection_first(gimp_gui, gimp):
+    c = gimp_gui[0]["picker"]
+    assert c["pick_pressed"] and c["title"] == "Channels of block1", c
+    first = c["first_tick"]  # the cache started empty: the first answer has the pictures still to make
+    assert first["cells"] == 24 and first["pictures"] < 24 and first["progress_shown"], first
+    assert first["progress"].startswith("Making the channels' pictures"), first
+    assert c["error"] is None and not c["polling_when_all_in"] and not c["progress_shown_when_all_in"]
+    shown = c["shown"]
+    assert len(shown) == 24 and all(has_picture for _, _, has_picture, _ in shown)
+    # The server's own ranking of the same pixels (the selection's box, the selection as mask) gives the order and
+    # the shares, and the selection counts: the whole layer ranks otherwise.
+    ranking = c["ranking_of_the_selection"]
+    assert [channel for channel, *_ in shown] == [channel for channel, _ in ranking]
+    assert [channel for channel, _ in ranking] != [channel for channel, _ in c["ranking_of_the_layer"]]
+    assert "Strongest on the selection first" in c["hint"]
+    assert [label for _, label, *_ in shown] == [f"#{channel} · {share:.1%}" for channel, share in ranking]
+    assert set(c["bold"]) == {channel for channel, share in ranking if share >= 0.05} != set()
+    png = base64.b64decode(c["screenshot"]["png"])
+    assert png.startswith(b"\x89PNG") and c["screenshot"]["size"][0] <= 1366 and c["screenshot"]["size"][1] <= 768
+    if os.environ.get("DREAMLAYER_SCREENSHOTS"):
+        Path(os.environ["DREAMLAYER_SCREENSHOTS"], f"gimp-channel-picker-{gimp[0]}.png").write_bytes(png)
+
+
+def test_channels_picked_with_a_click_and_a_ctrl_click_go_into_the_channels_argument_and_cancel_keeps_them(gimp_gui):
+    c = gimp_gui[0]["picker"]
+    a, b = c["clicked"]
+    assert c["clicks_pressed"] and c["selected"] == [a, b] and c["choice_line"] == f"OK: 2 channels: {a},{b}"
+    assert c["field_before"] == "all"  # the preset's: every channel
+    assert c["ok_pressed"] and c["closed_by_ok"]
+    assert c["after_ok"] == {"field": f"{a},{b}", "argument": f"{a},{b}"}  # numbers, as a script passes them
+    assert c["pick_again_pressed"] and sorted(c["reopened_selected"]) == sorted([a, b])  # opens on the choice
+    assert sorted(c["selected_before_cancel"]) == sorted([a, b, c["third"]])
+    assert c["cancel_pressed"] and c["closed_by_cancel"]
+    assert c["after_cancel"] == {"field": f"{a},{b}", "argument": f"{a},{b}"}
+
+
+def test_the_channel_picker_says_when_the_server_is_out_of_reach_and_stops_asking_once_closed(gimp_gui):
+    c = gimp_gui[0]["picker_server_down"]
+    assert c["pick_pressed"] and c["polling_while_open"] and c["ticks_while_open"] >= 2, c
+    assert "Can't reach the dreamlayer server at http://127.0.0.2:9" in c["error"] and "Traceback" not in c["error"]
+    assert c["escape_pressed"] and c["closed"]
+    assert not c["polling_after_close"] and c["ticks_after_close"] == 0
+    assert c["field"] == "all"  # as the dialog opened: the preset's every channel
+
+
+def test_the_channel_picker_names_a_network_the_server_has_not_downloaded_and_asks_no_more(gimp_gui):
+    c = gimp_gui[0].get("picker_missing_model")
+    if c is None:
+        pytest.skip("every network is downloaded on this machine")
+    assert c["pick_pressed"] and c["error"], c
+    assert f"The '{c['model']}' model is not downloaded on the server" in c["error"] and "Traceback" not in c["error"]
+    assert f"dreamlayer models pull {c['model']}" in c["error"]
+    assert c["cells"] == 0 and not c["polling_while_open"]  # asking again would not mend it
+    assert c["escape_pressed"] and c["closed"] and c["ticks_after_close"] == 0
+
+
+# -- the picker's plain-Python side (picker_inputs), without GIMP ------------------------------------------------
+
+@pytest.fixture
+def picking(monkeypatch, tmp_path):
+    """The plug-in's picker_inputs and its dream form, imported from the checkout (the editor core from server/)."""
+    import importlib
+    import sys
+
+    from dreamlayer.catalog import describe_models
+    from dreamlayer_editor.description import Description
+
+    names = ("picker_inputs", "procedure_forms", "setting_arguments", "film_arguments", "mnemonics",
+             "server_connection", "plugin_settings", "plugin_errors")
+    for name in names:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.syspath_prepend(str(REPO / "gimp_plugin" / "dreamlayer"))
+    inputs = importlib.import_module("picker_inputs")
+    form = importlib.import_module("procedure_forms").dream_form(
+        Description.from_json({"settings": describe(), "models": describe_models()}))
+    settings = importlib.import_module("plugin_settings").PluginSettings(str(tmp_path / "dreamlayer"))
+    yield inputs, form, {a.name: a.default for a in form.arguments}, settings
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def test_the_picker_shows_the_layer_the_dream_would_use(picking):
+    from dreamlayer_editor.description import DescriptionError
+
+    inputs, form, args, _ = picking
+    assert inputs.picked_layer(form, args)[:3] == ("lite0", "block10", "")  # classic: the network's default layer
+    assert inputs.picked_layer(form, {**args, "layer": "block3"}).name == "block3"
+    mixed = inputs.picked_layer(form, {**args, "layer-mix": "block5=0.5,block8"})
+    assert mixed.name == "block8" and "block8's pictures" in mixed.note  # the heaviest, and the window says so
+    assert inputs.picked_layer(form, {**args, "channels": "3,7"}).channels_text == "3,7"
+    with pytest.raises(DescriptionError, match="has no layer 'block3'"):
+        inputs.picked_layer(form, {**args, "model": "vgg16", "layer": "block3"})
+
+
+@pytest.mark.parametrize("opened_with, chosen, written, line", [
+    ("", [5, 7], "5,7", "OK: 2 channels: 5,7"),
+    ("3,17", [], "all", "OK: Every channel"),  # the artist un-chose the setting's channels
+    ("", [], None, "OK: Every channel"),  # as it was: every channel
+    ("strongest:3", [], None, "None chosen: OK keeps “strongest:3”"),
+])
+def test_ok_writes_the_chosen_numbers_or_leaves_what_no_picture_stands_for(picking, opened_with, chosen, written, line):
+    from dreamlayer_editor.atlas import ChannelPicker
+    from dreamlayer_editor.client import DreamClient
+
+    inputs = picking[0]
+    picker = ChannelPicker.for_setting(DreamClient(), "lite0", "block10", opened_with)
+    picker.choose(chosen)
+    assert inputs.text_after_ok(picker, opened_with, "all") == written
+    assert inputs.choice_text(picker, opened_with) == line
+
+
+def test_the_picker_uses_a_token_typed_in_the_dialog_without_keeping_it(picking):
+    inputs, _, args, settings = picking
+    url = {"server-url": "http://192.0.2.1:9"}
+    assert inputs.dialog_connection({**args, **url, "token": "t0k"}, settings).client.token == "t0k"
+    assert not os.path.exists(settings.path)  # kept only once a dream runs with it
+    settings.set_token("http://192.0.2.1:9", "kept")
+    assert inputs.dialog_connection({**args, **url}, settings).client.token == "kept"
+    assert inputs.dialog_connection({**args, **url, "token": "forget"}, settings).client.token is None
+    assert settings.token_for("http://192.0.2.1:9") == "kept"

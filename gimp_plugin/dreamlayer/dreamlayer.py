@@ -88,7 +88,7 @@ class DreamlayerPlugIn(Gimp.PlugIn):
             dream(image, drawables[0], preset, settings, connection, guide=args[GUIDE])
             return procedure.new_return_values(Gimp.PDBStatusType.SUCCESS, GLib.Error())
 
-        return _guarded(procedure, run_mode, config, work)
+        return _guarded(procedure, run_mode, config, work, image, drawables)
 
     def run_zoom(self, procedure, run_mode, image, drawables, config, run_data):
         from gimp_zoom import zoom
@@ -99,7 +99,7 @@ class DreamlayerPlugIn(Gimp.PlugIn):
             source = None if args[FROM_NOISE] else drawables[0]
             return _film_values(zoom(image, source, *form.zoom_settings(args), connection), run_mode)
 
-        return _guarded(procedure, run_mode, config, work)
+        return _guarded(procedure, run_mode, config, work, image, drawables)
 
     def run_animation(self, procedure, run_mode, image, drawables, config, run_data):
         from gimp_animation import dream_animation
@@ -107,7 +107,7 @@ class DreamlayerPlugIn(Gimp.PlugIn):
         def work(form: Form, args: dict, connection):
             return _film_values(dream_animation(image, *form.video_settings(args), connection), run_mode)
 
-        return _guarded(procedure, run_mode, config, work)
+        return _guarded(procedure, run_mode, config, work, image, drawables)
 
 
 def _film_values(film: Gimp.Image, run_mode) -> Gimp.ValueArray:
@@ -160,15 +160,15 @@ def _add_argument(procedure, a) -> None:
         procedure.add_string_argument(a.name, a.label, a.blurb, a.default, RW)
 
 
-def _guarded(procedure, run_mode, config, work):
-    """Every procedure's run: the dialog when interactive, then ``work(form, args, connection)``, every failure a
-    GIMP error."""
+def _guarded(procedure, run_mode, config, work, image=None, drawables=()):
+    """Every procedure's run: the dialog when interactive (its channel picker ranks the one drawable, if it is one),
+    then ``work(form, args, connection)``, every failure a GIMP error."""
     try:
         form = _forms()[procedure.get_name()]
         if run_mode == Gimp.RunMode.INTERACTIVE:
             from gimp_dialog import run_dialog
 
-            if not run_dialog(procedure, config, form, _settings()):
+            if not run_dialog(procedure, config, form, _settings(), image, drawables):
                 return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
         args = form.values(config)
         for name in KEPT_ELSEWHERE:

@@ -6,12 +6,16 @@
 - Choosing another network greys out the layers it does not have; a layer that no longer fits becomes the
   network's default.
 - A number that can be random or automatic is greyed out while its "Random ..." / "Automatic ..." box is on.
+- Channels has a "Pick…" button beside it: the channel picker (``channel_picker``), a window of the layer's
+  channel pictures; its OK writes the chosen channels' numbers into the field.
 - The settings scroll when the dialog with its folds open would be taller than the screen.
 - Server: the token is typed hidden, and left empty it means the one kept for the server; the server's Python
   shows the one in the plug-in's settings file. Neither is kept in GIMP's last used values (see dreamlayer.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import gi
 
@@ -20,27 +24,35 @@ gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, GimpUi, GObject, Gtk  # noqa: E402
 
+from picker_inputs import CHANNELS  # noqa: E402
 from plugin_settings import PluginSettings  # noqa: E402
 from procedure_forms import PRESET, SERVER_PYTHON, TOKEN, Form  # noqa: E402
 from setting_arguments import FROM_PRESET, NETWORK_DEFAULT, NumberKnob  # noqa: E402
 
 LAYER, MODEL = "layer", "model"
+CHANNELS_ROW = "channels-row"  # the Channels field with its "Pick…" button, side by side
+PICK_BUTTON = "dreamlayer-pick-channels"  # the button's widget name, which tests find it by
 
 
-def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, form: Form, settings: PluginSettings) -> bool:
-    """Show the dialog until OK (True) or Cancel (False); the config then holds the values to run."""
+def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, form: Form, settings: PluginSettings,
+               image: Gimp.Image | None = None, drawables: Sequence[Gimp.Drawable] = ()) -> bool:
+    """Show the dialog until OK (True) or Cancel (False); the config then holds the values to run. ``image`` and
+    ``drawables``: what the procedure runs on, for the channel picker to rank."""
     GimpUi.init(procedure.get_name())
     dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config)
-    build_dialog(dialog, config, form, settings)
+    build_dialog(dialog, config, form, settings, image, drawables)
     accepted = dialog.run()
     dialog.destroy()
     return accepted
 
 
 def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, form: Form,
-                 settings: PluginSettings) -> None:
+                 settings: PluginSettings, image: Gimp.Image | None = None,
+                 drawables: Sequence[Gimp.Drawable] = ()) -> None:
     """Fill the dialog and connect it to the config (separate from running it, so tests can look inside)."""
-    _lay_out(dialog, form)
+    pick = _lay_out(dialog, form)
+    if pick is not None:
+        pick.connect("clicked", lambda _: _pick_channels(dialog, config, form, settings, image, drawables))
     _show(config, form.unset_arguments(form.values(config)))
     if not config.get_property(SERVER_PYTHON):
         config.set_property(SERVER_PYTHON, settings.server_python)
@@ -58,23 +70,50 @@ def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, f
             dialog.set_sensitive(knob.name, True, config, knob.toggle, True)
 
 
-def _lay_out(dialog: GimpUi.ProcedureDialog, form: Form) -> None:
-    """The main area first, then each titled section in a folded expander."""
+def _lay_out(dialog: GimpUi.ProcedureDialog, form: Form) -> Gtk.Button | None:
+    """The main area first, then each titled section in a folded expander; the Channels field with its "Pick…"
+    button (returned; None where the dialog has no room for Channels)."""
     arguments = {a.name: a for a in form.arguments}
     for section in form.sections:
         for name in section.names:
             _widget(dialog, arguments[name])
+    pick = _channels_row(dialog) if any(CHANNELS in section.names for section in form.sections) else None
     top = []
     for section in form.sections:
+        names = [CHANNELS_ROW if name == CHANNELS else name for name in section.names]
         if section.title is None:
-            top += section.names
+            top += names
             continue
-        dialog.fill_box(f"{section.id}-box", list(section.names))
+        dialog.fill_box(f"{section.id}-box", names)
         dialog.get_label(f"{section.id}-title", section.title, False, False)
         dialog.fill_expander(section.id, f"{section.id}-title", False, f"{section.id}-box")
         top.append(section.id)
     dialog.fill(top)
     _scroll_when_taller_than_the_screen(dialog)
+    return pick
+
+
+def _channels_row(dialog: GimpUi.ProcedureDialog) -> Gtk.Button:
+    """The Channels field and, beside it, the button that opens the channel picker."""
+    row = dialog.fill_box(CHANNELS_ROW, [CHANNELS])
+    row.set_orientation(Gtk.Orientation.HORIZONTAL)
+    row.set_spacing(6)
+    field = dialog.get_widget(CHANNELS, GObject.TYPE_NONE)
+    row.set_child_packing(field, True, True, 0, Gtk.PackType.START)
+    button = Gtk.Button(label="Pick…", valign=Gtk.Align.CENTER, tooltip_text=(
+        "Choose channels by their pictures: what each channel of the layer dreams, the strongest on this layer "
+        "(or selection) first"))
+    button.set_name(PICK_BUTTON)
+    row.pack_start(button, False, False, 0)
+    return button
+
+
+def _pick_channels(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, form: Form,
+                   settings: PluginSettings, image: Gimp.Image | None, drawables: Sequence[Gimp.Drawable]) -> None:
+    """Open the picker (imported only now: it brings GdkPixbuf and the threads); OK writes the Channels field."""
+    from channel_picker import open_picker
+
+    open_picker(dialog, config, form, settings, image, drawables)
 
 
 # What the dialog's title bar, buttons and margins take besides its settings, and a screen's panels: the settings

@@ -18,5 +18,6 @@ What the plugins keep and show:
 - ``description``: every setting and preset as the server describes them, the knobs' checks and variation seeds;
 - ``shorthand``: the layer mix and channel choice as text (the server reads them with the same functions);
 - ``layers``: what a dream layer is called; ``records``: what made it (the CLI's PNGs keep the same record);
-- ``settings_file``: the plugins' own settings file, shared with the installer.
+- ``settings_file``: the plugins' own settings file, shared with the installer;
+- ``atlas``: the channel picker's model (the layer's channel pictures, the picture's strongest channels, the choice).
 """

@@ -1,4 +1,5 @@
-"""The dreamlayer protocol client: submit a dream, a zoom or a video, follow it, cancel it, fetch the result.
+"""The dreamlayer protocol client: submit a dream, a zoom or a video, follow it, cancel it, fetch the result;
+ask for a layer's channel atlas and a picture's channel ranking.
 
 It talks to the server described in the README and in ``/v1/openapi.json``; both plugins and
 ``dreamlayer dream --server URL`` use it.
@@ -17,20 +18,10 @@ from typing import Any, Callable, Iterator
 from .films import film_problem
 from .follow import losses_as_lost_jobs
 from .protocol import (
-    DEFAULT_URL,
-    ClientError,
-    ErrorInfo,
-    JobFailed,
-    JobLost,
-    JobResult,
-    JobState,
-    JobStatus,
-    RawImage,
-    RawMask,
-    ServerUnavailable,
-    normalize_url,
+    DEFAULT_URL, ClientError, ErrorInfo, JobFailed, JobLost, JobResult, JobState, JobStatus, RawImage, RawMask,
+    ServerUnavailable, normalize_url,
 )
-from .wire import Part, form_fields, multipart, picture_parts
+from .wire import Part, event_data, form_fields, multipart, picture_parts
 
 
 class DreamClient:
@@ -93,6 +84,18 @@ class DreamClient:
         files = [("frame", f"frame_{i:05d}.png", "image/png", data) for i, data in enumerate(frames)]
         return self._submit("videos", form_fields(params), files)
 
+    def atlas(self, model: str, layer: str) -> dict:
+        """A layer's channel pictures, made (with URLs) or not yet; asking keeps the server making them."""
+        return self._json("GET", f"/v1/models/{_quote(model)}/layers/{_quote(layer)}/atlas")
+
+    def picture_at(self, url: str) -> bytes:
+        return self._request("GET", url)[0]  # a URL the server gave: a channel's picture
+
+    def rank(self, image: RawImage | bytes, mask: RawMask | bytes | None, model: str, layer: str) -> list[dict]:
+        """The layer's channels, strongest on ``image`` (inside ``mask``) first, with their share."""
+        fields, files = picture_parts(image, mask, None, "image.png")
+        return self._submit_json("rankings", {**form_fields({"model": model, "layer": layer}), **fields}, files)["channels"]
+
     def check_film(self, what: str, frames: int | None, width: int, height: int, upload_bytes: int = 0) -> None:
         """Before sending a film (``what``: "zoom film" or "animation"; ``frames`` None: a zoom's default): refuse,
         saying what to change, one that this server's caps (``limits`` in ``GET /v1/health``) would refuse. A server
@@ -154,17 +157,11 @@ class DreamClient:
         """Follow a job through Server-Sent Events until it ends."""
         request = self._build("GET", f"/v1/jobs/{_quote(job_id)}/events", None, {"Accept": "text/event-stream"})
         with self._open(request) as response:
-            data = []
-            for raw_line in response:
-                line = raw_line.decode("utf-8").rstrip("\r\n")
-                if line.startswith("data:"):
-                    data.append(line[5:].strip())
-                elif not line and data:
-                    status = JobStatus.from_json(json.loads("\n".join(data)))
-                    data = []
-                    yield status
-                    if status.finished:
-                        return
+            for data in event_data(response):
+                status = JobStatus.from_json(json.loads(data))
+                yield status
+                if status.finished:
+                    return
 
     def wait(
         self,
@@ -194,9 +191,12 @@ class DreamClient:
 
     # -- HTTP plumbing ---------------------------------------------------------------------------------------
     def _submit(self, route: str, fields: dict[str, Any], files: list[Part]) -> JobStatus:
-        """POST a multipart form to ``/v1/<route>``: the one way work is sent."""
+        return JobStatus.from_json(self._submit_json(route, fields, files))
+
+    def _submit_json(self, route: str, fields: dict[str, Any], files: list[Part]) -> dict:
+        """POST a multipart form to ``/v1/<route>``: the one way pictures are sent."""
         body, content_type = multipart(fields, files)
-        return JobStatus.from_json(self._json("POST", f"/v1/{route}", body, {"Content-Type": content_type}))
+        return self._json("POST", f"/v1/{route}", body, {"Content-Type": content_type})
 
     def _build(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> urllib.request.Request:
         headers = dict(headers)

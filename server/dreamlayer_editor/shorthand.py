@@ -2,7 +2,8 @@
 
 - ``layer``: one network layer, or a weighted mix: ``block10``, ``block8=0.5,block10`` (a layer without a weight
   weighs 1); empty means the network's default layer;
-- ``channels``: every channel (empty or ``all``), the N strongest (``strongest:N``), or a list (``3,17,42``).
+- ``channels``: every channel (empty or ``all``), the N strongest (``strongest:N``), or a list of numbers and
+  ranges (``3,17,42`` or ``0-31,40``).
 """
 
 from __future__ import annotations
@@ -31,13 +32,17 @@ def parse_layers(text: str) -> list[LayerWeight]:
     return out
 
 
+MOST_CHANNELS = 4096  # more than any layer has: a range beyond it is a slip of the keyboard
+
+
 class ChannelChoice(NamedTuple):
     strongest: int  # 0 when explicit indices are given
     indices: tuple[int, ...]
 
 
 def parse_channels(text: str) -> ChannelChoice | None:
-    """``"strongest:N"`` or ``"i,j,k"``; an empty string (or ``all``) means every channel of the layer: None."""
+    """``"strongest:N"`` or ``"i,j-k"``; an empty string (or ``all``) means every channel of the layer: None.
+    A list keeps its order and drops repeats."""
     text = text.strip()
     if not text or text == "all":
         return None
@@ -47,11 +52,15 @@ def parse_channels(text: str) -> ChannelChoice | None:
             if count < 1:
                 raise ValueError
             return ChannelChoice(count, ())
-        indices = tuple(int(i) for i in text.split(","))
-        if min(indices) < 0:
-            raise ValueError
-        return ChannelChoice(0, indices)
+        indices: list[int] = []
+        for part in (p.strip() for p in text.split(",")):
+            first, dash, last = part.partition("-")
+            numbers = range(int(first), int(last) + 1) if dash else (int(first),)
+            if not numbers or numbers[0] < 0 or len(numbers) > MOST_CHANNELS:
+                raise ValueError
+            indices += numbers
+        return ChannelChoice(0, tuple(dict.fromkeys(indices)))
     except ValueError:
         raise ShorthandError(
-            f"Channels must be 'strongest:N' or a list of channel numbers like '3,17,42', not '{text}'."
+            f"Channels must be 'strongest:N' or channel numbers and ranges like '3,17,42' or '0-31', not '{text}'."
         ) from None

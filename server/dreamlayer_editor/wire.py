@@ -1,4 +1,4 @@
-"""What goes on the wire without a library: form fields, multipart bodies, and 8-bit PNGs (an editor's Python has
+"""What goes on the wire without a library: form fields, multipart bodies, event streams, and 8-bit PNGs (an editor's Python has
 no Pillow), for the client's requests.
 """
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import struct
 import uuid
 import zlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .protocol import ClientError, RawImage, RawMask
@@ -63,6 +64,18 @@ def multipart(fields: dict[str, Any], files: list[Part]) -> tuple[bytes, str]:
         chunks += [head.encode(), data, b"\r\n"]
     chunks.append(f"--{boundary}--\r\n".encode())
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def event_data(lines: Iterable[bytes]) -> Iterator[str]:
+    """The data of each Server-Sent Event in a stream of lines (an event ends at a blank line)."""
+    data: list[str] = []
+    for raw_line in lines:
+        line = raw_line.decode("utf-8").rstrip("\r\n")
+        if line.startswith("data:"):
+            data.append(line[5:].strip())
+        elif not line and data:
+            yield "\n".join(data)
+            data = []
 
 
 def encode_png(width: int, height: int, rgba: bytes) -> bytes:

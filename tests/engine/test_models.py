@@ -4,6 +4,8 @@ catalog alone: tests/test_catalog.py; Lite0's own network and weights: test_effi
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -76,3 +78,31 @@ def test_batchnorm_folding_keeps_the_activations(net):
         assert fold_batchnorm(plain) == 1 + 1 + 16 * 2 + 15  # stem, head, depthwise+project per block, 15 expands
         assert torch.allclose(plain((x - 0.5) / 0.5), expected, atol=1e-4)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.net.modules())
+
+
+def test_two_threads_read_one_network_at_once_each_getting_its_own_layers(net):
+    """A ranking reads the network beside a running dream: each call's hooks answer only to its own thread."""
+    pictures = [torch.rand(1, 3, 96, 96, generator=torch.Generator().manual_seed(i)) for i in range(2)]
+    layers = (["block4"], ["block10", "block2"])
+    with torch.no_grad():
+        alone = [net.features(p, wanted) for p, wanted in zip(pictures, layers)]
+    together: list[dict] = [{}, {}]
+    errors: list[BaseException] = []
+
+    def read(index: int) -> None:
+        try:
+            for _ in range(20):
+                with torch.no_grad():
+                    together[index] = net.features(pictures[index], layers[index])
+        except BaseException as exc:  # noqa: BLE001 - reported below, on the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for got, expected in zip(together, alone):
+        assert got.keys() == expected.keys()
+        assert all(torch.equal(got[name], expected[name]) for name in got)

@@ -1,5 +1,5 @@
 """What the dream maximises: a layer's energy, the strongest or chosen channels, and a guide picture's features;
-which objectives may share a CUDA graph, and the view channels are ranked on."""
+and which objectives may share a CUDA graph."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from dreamlayer.engine import dream
-from dreamlayer.engine.objectives import Term, build_objective, ranking_size
+from dreamlayer.engine.objectives import Term, build_objective
 from dreamlayer.params import DreamParams
 from dreamlayer.params.resolved import resolve_dream
 
@@ -79,10 +79,3 @@ def test_only_an_objective_of_plain_layer_energies_can_share_a_graph(net, small_
     assert plain.static_key == (("block4", 1.0), ("block10", 0.5))
     chosen = build_objective(net, resolve_dream(QUICK.replace(channels="3,5"), 160, 112), picture)
     assert chosen.terms[0].channels.tolist() == [3, 5] and chosen.static_key is None
-
-
-def test_channels_are_ranked_on_a_view_no_larger_than_the_ranking_side(net):
-    assert ranking_size(net, (2000, 3000), ["block10"]) == (341, 512)
-    assert ranking_size(net, (100, 150), ["block10"]) == (100, 150)  # smaller pictures as they are
-    smallest = net.layer_info("block15").min_size
-    assert ranking_size(net, (20, 30), ["block15"]) == (smallest, smallest)  # never below what the layer needs

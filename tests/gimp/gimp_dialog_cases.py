@@ -5,6 +5,7 @@
 - The artist's path: the procedure run interactively; ``press_key.py`` (beside this file) presses keys in the
   plug-in's dialog as an artist would: Return (OK), Alt+H (Help), Escape (Cancel).
 - Help: GIMP's help system asked for the procedures' help pages, which a stand-in web browser records.
+- The channel picker: ``picker_cases.py`` (beside this file), against DREAMLAYER_TEST_ATLAS_SERVER.
 
 Configured by DREAMLAYER_TEST_SERVER, DREAMLAYER_TEST_TOKEN_SERVER and DREAMLAYER_TEST_TOKEN (a server that wants
 that token), DREAMLAYER_TEST_OUT, DREAMLAYER_TEST_KEYS (press_key.py) and DREAMLAYER_TEST_OPENED (the file the
@@ -230,6 +231,11 @@ results = {"gimp": Gimp.version()}
 try:
     GimpUi.init("dreamlayer-dialog-test")
     results["dialogs"] = {name: dialog_case(name) for name in FORMS}
+    write(results)
+    sys.path.insert(0, os.path.dirname(os.environ["DREAMLAYER_TEST_KEYS"]))
+    import picker_cases
+
+    results.update(picker_cases.run(FORMS["python-fu-dreamlayer"], SETTINGS))
     write(results)
     results["ok"] = ok_case()
     write(results)

@@ -1,9 +1,10 @@
 """Press keys in the window titled TITLE, as an artist would: ``python3 press_key.py TITLE KEY...``.
 
-A KEY is an X key name, with modifiers before a "+" if any: Return, Escape, alt+h. Runs beside GIMP under Xvfb (no
-window manager), with only the standard library: libX11 finds the window among the screen's top-level windows
-(waiting up to two minutes for it) and gives it the keyboard; libXtst presses the keys, a second apart. Exits 0
-once they are pressed, 1 if no such window appeared in time.
+A KEY is an X key name, with modifiers before a "+" if any: Return, Escape, alt+h; or a click of the first mouse
+button at a point of the screen, modifiers held likewise: click@120,300, ctrl+click@220,300. Runs beside GIMP under
+Xvfb (no window manager), with only the standard library: libX11 finds the window among the screen's top-level
+windows (waiting up to two minutes for it) and gives it the keyboard; libXtst presses the keys, a second apart.
+Exits 0 once they are pressed, 1 if no such window appeared in time.
 """
 
 import ctypes
@@ -29,6 +30,8 @@ x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
 x11.XFlush.argtypes = [ctypes.c_void_p]
 x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
 xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_ulong]
+xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
 REVERT_TO_PARENT = 2
 MODIFIERS = {"alt": "Alt_L", "ctrl": "Control_L", "shift": "Shift_L"}
 
@@ -48,10 +51,18 @@ def find_window(display, title: str):
 
 def press(display, key: str) -> None:
     *modifiers, name = key.split("+")
-    codes = [x11.XKeysymToKeycode(display, x11.XStringToKeysym(k.encode()))
-             for k in [MODIFIERS[m.lower()] for m in modifiers] + [name]]
+    codes = [x11.XKeysymToKeycode(display, x11.XStringToKeysym(k.encode())) for k in [MODIFIERS[m.lower()] for m in modifiers]]
     for code in codes:
         xtst.XTestFakeKeyEvent(display, code, 1, 0)
+    if name.startswith("click@"):  # the pointer there, the first button pressed and let go, modifiers held
+        x, y = (int(v) for v in name.removeprefix("click@").split(","))
+        xtst.XTestFakeMotionEvent(display, -1, x, y, 0)
+        xtst.XTestFakeButtonEvent(display, 1, 1, 0)
+        xtst.XTestFakeButtonEvent(display, 1, 0, 0)
+    else:
+        code = x11.XKeysymToKeycode(display, x11.XStringToKeysym(name.encode()))
+        xtst.XTestFakeKeyEvent(display, code, 1, 0)
+        xtst.XTestFakeKeyEvent(display, code, 0, 0)
     for code in reversed(codes):
         xtst.XTestFakeKeyEvent(display, code, 0, 0)
     x11.XFlush(display)

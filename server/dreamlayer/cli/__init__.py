@@ -10,9 +10,9 @@ from typing import NoReturn
 from .. import __version__
 from dreamlayer_editor.protocol import ClientError
 from ..errors import DreamlayerError
-from . import dream_cmd, models_cmd, plugin_cmd, serve_cmd, video_cmd, zoom_cmd
+from . import atlas_cmd, dream_cmd, models_cmd, plugin_cmd, serve_cmd, video_cmd, zoom_cmd
 
-SUBCOMMANDS = (dream_cmd, zoom_cmd, video_cmd, models_cmd, serve_cmd, plugin_cmd)
+SUBCOMMANDS = (dream_cmd, zoom_cmd, video_cmd, atlas_cmd, models_cmd, serve_cmd, plugin_cmd)
 
 
 class Parser(argparse.ArgumentParser):

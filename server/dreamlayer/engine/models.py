@@ -6,6 +6,7 @@ torchvision import. Weights are loaded from disk and never downloaded, except by
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -71,13 +72,17 @@ class DreamNet:
         return layer
 
     def features(self, image: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
-        """Activations of ``layers`` for an RGB batch in 0..1."""
+        """Activations of ``layers`` for an RGB batch in 0..1. Threads may call it at once: each call's hooks
+        answer only to its own thread's forward pass."""
         wanted = [self.check_layer(layer) for layer in layers]
         deepest = max(wanted, key=self._order.index)
         found: dict[str, torch.Tensor] = {}
+        caller = threading.get_ident()
 
         def grab(name: str):
             def hook(_module, _inputs, output):
+                if threading.get_ident() != caller:
+                    return  # another thread's pass through the same network (a ranking beside a dream)
                 found[name] = output
                 if name == deepest:
                     raise _StopForward

@@ -1,9 +1,13 @@
 """What the dream maximises: a weighted sum of terms, each reading one layer of the network.
 
-A term is the L2 energy of a layer (all of its channels, the N strongest, or chosen ones), or, with a guide image,
-the similarity of each feature vector to its best match among the guide's (google/deepdream's ``objective_guide``).
+A term is the L2 energy of a layer (all of its channels, or the N strongest), the summed activation of chosen
+channels, or, with a guide image, the similarity of each feature vector to its best match among the guide's
+(google/deepdream's ``objective_guide``).
 With a guide both are kept, the guide's weighted by ``guide_weight``: each step's size is normalised, so only
 the balance between terms can steer the dream (a guide term alone, at any weight, would dream the same).
+Chosen channels (``channels=3,17``) are dreamed as the channel atlas draws them: their activation is raised, signed
+(lucent's ``channel`` objective), so a dream grows what the channel's picture shows. The L2 energy would also
+deepen a channel's negative responses, which in Lite0's linear block outputs are as common as positive ones.
 Energies are summed over space rather than averaged, so a pixel's gradient does not depend on how the picture was
 cut into tiles.
 """
@@ -16,10 +20,7 @@ import torch
 
 from ..params.resolved import ResolvedDream
 from .models import DreamNet
-from .resize import resize
-
-# Channel strength is measured on a copy of the picture no larger than this, which is plenty to rank channels.
-_RANKING_SIDE = 512
+from .ranking import features_at_most, mean_activations, strongest_first
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,14 @@ class Term:
     weight: float
     channels: torch.Tensor | None = None  # indices, or None for the whole layer
     guide: torch.Tensor | None = None  # (C, M) guide feature vectors
+    signed: bool = False  # raise the activation itself (chosen channels), not its square
 
     def value(self, activation: torch.Tensor) -> torch.Tensor:
         a = activation.float()
         if self.channels is not None:
             a = a.index_select(1, self.channels)
         if self.guide is None:
-            return self.weight * a.pow(2).sum() / a.shape[1]
+            return self.weight * (a.sum() if self.signed else a.pow(2).sum()) / a.shape[1]
         x = a.flatten(2)[0]  # (C, N)
         best = (self.guide.T @ x).argmax(0)  # each position's closest guide feature
         return self.weight * (x * self.guide[:, best]).sum() / a.shape[1]
@@ -65,14 +67,14 @@ def build_objective(net: DreamNet, resolved: ResolvedDream, image: torch.Tensor,
     params, layers, choice = resolved.params, resolved.layers, resolved.channels
     names = [net.check_layer(name) for name, _ in layers]
     with torch.no_grad():
-        probe = _features_at_most(net, image, names, _RANKING_SIDE) if choice and choice.strongest else {}
-        guide_features = _features_at_most(net, guide, names, _RANKING_SIDE) if guide is not None else {}
+        probe = features_at_most(net, image, names) if choice and choice.strongest else {}
+        guide_features = features_at_most(net, guide, names) if guide is not None else {}
     terms = []
     for name, weight in layers:
         channels = None
         if choice is not None:
             channels = _pick_channels(net, name, choice.indices, choice.strongest, probe.get(name))
-        terms.append(Term(name, weight, channels))
+        terms.append(Term(name, weight, channels, signed=choice is not None and not choice.strongest))
         if guide is not None and params.guide_weight > 0:
             g = guide_features[name].float()[0]
             if channels is not None:
@@ -81,24 +83,10 @@ def build_objective(net: DreamNet, resolved: ResolvedDream, image: torch.Tensor,
     return Objective(tuple(terms))
 
 
-def ranking_size(net: DreamNet, size: tuple[int, int], layers: list[str], side: int = _RANKING_SIDE) -> tuple[int, int]:
-    """The size a picture is looked at to rank channels or read a guide: at most ``side``, at least the layer's."""
-    h, w = size
-    factor = min(1.0, side / max(h, w))
-    min_side = max(net.layer_info(name).min_size for name in layers)
-    return max(min_side, round(h * factor)), max(min_side, round(w * factor))
-
-
-def _features_at_most(net: DreamNet, image: torch.Tensor, layers: list[str], side: int) -> dict[str, torch.Tensor]:
-    size = ranking_size(net, tuple(image.shape[-2:]), layers, side)
-    return net.features(resize(image.to(net.device), size), layers)
-
-
 def _pick_channels(net: DreamNet, layer: str, indices: tuple[int, ...], strongest: int, probe: torch.Tensor | None) -> torch.Tensor:
     if strongest:
         # "Find the kernel that fires hardest and make it fire harder": rank by mean activation on the picture.
-        ranking = probe.float().mean(dim=(0, 2, 3)).argsort(descending=True)
-        return ranking[:strongest].to(net.device)
+        return strongest_first(mean_activations(probe))[:strongest].to(net.device)
     return torch.tensor(indices, device=net.device)
 
 

@@ -28,7 +28,8 @@ from .footprint import activation_bytes_per_pixel
 from .gradients import laplacian_normalize, normalized_step
 from .masks import soften_edges
 from .models import DreamNet
-from .objectives import build_objective, ranking_size
+from .objectives import build_objective
+from .ranking import ranking_size
 from .policy import (
     EngineOptions,
     Plan,

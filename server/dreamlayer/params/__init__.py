@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .atlas import AtlasSettings
 from .dream import (
     ChannelChoice, DreamParams, LayerWeight, default_edge_softness, default_scale, parse_channels, parse_layers,
 )
@@ -32,6 +33,7 @@ def describe() -> dict[str, Any]:
         "dream": DreamParams.describe(),
         "zoom": ZoomSettings.describe(),
         "video": VideoSettings.describe(),
+        "atlas": AtlasSettings.describe(),
         "zoom_replaces": dict(ZoomSettings.REPLACES),  # dream settings a zoom names otherwise (steps: steps_per_frame)
         "presets": {name: {"description": p.description, "values": preset_params(name).to_dict()}
                     for name, p in PRESETS.items()},

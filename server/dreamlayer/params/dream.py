@@ -9,7 +9,7 @@ from dreamlayer_editor import shorthand
 from dreamlayer_editor.layers import DRAWN_SEEDS
 from dreamlayer_editor.shorthand import ChannelChoice, LayerWeight, ShorthandError
 
-from ..catalog import MODELS, get_model
+from ..catalog import MODELS, ModelInfo, get_model
 from ..errors import InvalidParameter, UnknownLayer
 from .knobs import Knobs, knob
 
@@ -42,7 +42,8 @@ class DreamParams(Knobs):
                             f"seed is drawn below {DRAWN_SEEDS:,}.", lo=0, hi=2**31 - 1,
                             none_means="random")
     channels: str = knob("", "Channels", "Which of the layer's channels to amplify: every channel, only the N that "
-                         "already fire hardest (strongest:N), or only those numbered (3,17,42).", section="more", none_means="all")
+                         "already fire hardest (strongest:N), or only those numbered (3,17,42 or 0-7), whose pictures "
+                         "the channel atlas shows.", section="more", none_means="all")
     octave_scale: float = knob(1.4, "Scale step", "Size ratio between one scale and the next.", lo=1.05, hi=3.0,
                                step=0.05, section="more")
     jitter: int = knob(32, "Jitter", "Random shift before each iteration, in pixels; hides the network's grid.",
@@ -109,9 +110,14 @@ def check_model_layers(params: DreamParams) -> None:
     spec = get_model(params.model)
     choice = parse_channels(params.channels)
     for name, _ in parse_layers(params.layer) or [(spec.default_layer, 1.0)]:
-        if name not in spec.layers:
-            raise UnknownLayer(f"Model '{spec.name}' has no layer '{name}'. Its layers are: {', '.join(spec.layers)}.")
-        count = spec.layers[name].channels
-        bad = [i for i in (choice.indices if choice else ()) if i >= count]
-        if bad:
-            raise InvalidParameter(f"Layer '{name}' has {count} channels (0 to {count - 1}); {bad[0]} is out of range.")
+        check_layer_channels(spec, name, choice)
+
+
+def check_layer_channels(spec: ModelInfo, layer: str, choice: ChannelChoice | None) -> None:
+    """Refuse a layer the model lacks, and channel numbers the layer lacks."""
+    if layer not in spec.layers:
+        raise UnknownLayer(f"Model '{spec.name}' has no layer '{layer}'. Its layers are: {', '.join(spec.layers)}.")
+    count = spec.layers[layer].channels
+    bad = [i for i in (choice.indices if choice else ()) if i >= count]
+    if bad:
+        raise InvalidParameter(f"Layer '{layer}' has {count} channels (0 to {count - 1}); {bad[0]} is out of range.")

@@ -4,6 +4,7 @@ editor's picture sits in its document. Described like the settings, so the API's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from .dream import MAX_SIDE
 from .knobs import Knobs, knob
@@ -24,15 +25,54 @@ def _lease():
                 lo=0.0, hi=MAX_LEASE)
 
 
+class PictureUpload(Protocol):
+    """What a request that sends one picture says about its raw pixels (``DreamUpload``, ``RankingUpload``)."""
+
+    width: int | None
+    height: int | None
+    layout: str
+    depth: str
+    mask_depth: str
+
+
+def _width():
+    return knob(None, "Width", "Raw pixels only: the picture's width.", lo=1, hi=MAX_SIDE, none_means="from the file")
+
+
+def _height():
+    return knob(None, "Height", "Raw pixels only: the picture's height.", lo=1, hi=MAX_SIDE, none_means="from the file")
+
+
+def _layout():
+    return knob("RGBA", "Layout", "Raw pixels only: the channel order.", choices=LAYOUTS)
+
+
+def _depth():
+    return knob("u8", "Depth", "Raw pixels only: 8 or 16-bit integers, or 16 or 32-bit floats.", choices=DEPTHS)
+
+
+def _mask_depth():
+    return knob("u8", "Mask depth", "A raw mask: u8 (0 to 255) or f32 (0 to 1).", choices=MASK_DEPTHS)
+
+
+@dataclass(frozen=True)
+class RankingUpload(Knobs):
+    width: int | None = _width()
+    height: int | None = _height()
+    layout: str = _layout()
+    depth: str = _depth()
+    mask_depth: str = _mask_depth()
+
+
 @dataclass(frozen=True)
 class DreamUpload(Knobs):
     preset: str = _preset()
     lease: float = _lease()
-    width: int | None = knob(None, "Width", "Raw pixels only: the picture's width.", lo=1, hi=MAX_SIDE, none_means="from the file")
-    height: int | None = knob(None, "Height", "Raw pixels only: the picture's height.", lo=1, hi=MAX_SIDE, none_means="from the file")
-    layout: str = knob("RGBA", "Layout", "Raw pixels only: the channel order.", choices=LAYOUTS)
-    depth: str = knob("u8", "Depth", "Raw pixels only: 8 or 16-bit integers, or 16 or 32-bit floats.", choices=DEPTHS)
-    mask_depth: str = knob("u8", "Mask depth", "A raw mask: u8 (0 to 255) or f32 (0 to 1).", choices=MASK_DEPTHS)
+    width: int | None = _width()
+    height: int | None = _height()
+    layout: str = _layout()
+    depth: str = _depth()
+    mask_depth: str = _mask_depth()
     document_width: int | None = knob(None, "Document width", "The whole document's width, when the picture is a "
                                       "part of it: the feature size follows the document.", lo=1, hi=MAX_SIDE,
                                       none_means="the picture's")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
 import torch
 from flask import Flask
 
+from ..atlas import default_cache_folder
 from ..engine import pick_device
 from ..engine.policy import EngineOptions
 from .dreaming import DreamRunner
@@ -17,6 +19,8 @@ from .films import FilmFolder
 from .forms import StrictRequest
 from .jobs import JobQueue
 from .lifetime import Activity
+from .atlas_maker import AtlasMaker
+from .atlas_routes import atlas as atlas_routes
 from .routes import v1
 from .security import init_security
 from .services import EXTENSION_KEY, Services
@@ -51,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "GPU_MEMORY_BUDGET": None,
     "WARM_UP": True,  # on a CUDA GPU: choose kernels and capture graphs for common shapes at start-up
     "COMPILE": False,  # torch.compile the network per shape: tens of seconds per new shape, so off by default
+    "CACHE_FOLDER": None,  # where channel atlases are kept; None: $DREAMLAYER_CACHE or the user's cache folder
 }
 # Form parts beside a video's frames: its settings, each at most once (duplicates are refused).
 FORM_FIELDS = 100
@@ -91,10 +96,12 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
                     app.config["MAX_VIDEO_UPLOAD_BYTES"], app.config["MAX_VIDEO_FRAMES"],
                     torch.device(runner.device).type)
     activity = Activity()
-    app.extensions[EXTENSION_KEY] = Services(queue, runner, limits, StreamGate(app.config["MAX_STREAMS"]), activity)
+    atlas_maker = AtlasMaker(lambda name: runner.net(name), queue, Path(app.config["CACHE_FOLDER"] or default_cache_folder()))
+    app.extensions[EXTENSION_KEY] = Services(queue, runner, limits, StreamGate(app.config["MAX_STREAMS"]), activity, atlas_maker)
     app.before_request(activity.touch)
     init_security(app)
     register_error_handlers(app)
     app.register_blueprint(v1)
+    app.register_blueprint(atlas_routes)
     queue.start()
     return app

@@ -20,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from ..errors import ImageTooLarge, InvalidParameter
 from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
 from ..params import DreamUpload
+from ..params.uploads import PictureUpload
 from ..params.resolved import ResolvedDream, resolve_dream
 from .errors import ApiError
 from .forms import picture_parts, single_fields
@@ -49,10 +50,38 @@ class DreamRequest:
 
 
 def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
-    fields, image_part, mask_part, guide_part = _parts(request)
+    fields, image_part, mask_part, guide_part = request_parts(request, ("mask", "guide"))
     upload_fields, settings = split_fields(fields, DreamUpload)
     upload = DreamUpload.from_mapping(upload_fields, exact=True)
     params = dream_params(settings, upload.preset, limits)
+    sent = read_picture(request, fields, image_part, mask_part, upload, limits)
+    width, height = sent.picture.size
+    document = (upload.document_width or width, upload.document_height or height)
+    resolved = resolve_dream(params, width, height, document)
+    check_cost("dream", resolved.cost, limits, "Use fewer steps or octaves, or a larger feature scale.")
+    guide, guide_print = None, None
+    if guide_part is not None:
+        if is_raw(guide_part):
+            raise InvalidParameter("Send the guide as a PNG, JPEG, WebP or TIFF picture, not raw pixels.")
+        guide_bytes = guide_part.read()
+        guide_picture = read_part("the 'guide' part", lambda: load_picture(guide_bytes, limits.max_pixels))
+        guide, guide_print = guide_picture.rgb, fingerprint(guide_bytes, guide_picture.size)
+    return DreamRequest(sent.picture, resolved, sent.mask, guide, sent.raw_format, sent.image_format, upload.lease,
+                        guide_print, sent.mask_print, _open_sides(upload, width, height, document), upload.preset)
+
+
+@dataclass
+class SentPicture:
+    picture: Picture
+    mask: np.ndarray | None
+    mask_print: Fingerprint | None
+    raw_format: RawFormat | None  # raw pixels in this layout, or...
+    image_format: str | None  # ...an encoded picture in this format
+
+
+def read_picture(request: Request, fields: Mapping[str, str], image_part: FileStorage | None,
+                 mask_part: FileStorage | None, upload: PictureUpload, limits: Limits) -> SentPicture:
+    """The picture and its mask, encoded or raw (``upload`` says the raw layout), within the server's limits."""
     raw_image = image_part is None or is_raw(image_part)
     image_bytes = request.get_data(cache=False) if image_part is None else image_part.read()
     mask_bytes = mask_part.read() if mask_part is not None else None
@@ -64,38 +93,26 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
     else:
         fmt, picture = None, load_picture(image_bytes, limits.max_pixels)
         image_format = picture.source_format
-
     width, height = picture.size
-    document = (upload.document_width or width, upload.document_height or height)
-    resolved = resolve_dream(params, width, height, document)
-    check_cost("dream", resolved.cost, limits, "Use fewer steps or octaves, or a larger feature scale.")
     mask, mask_print = None, None
     if mask_bytes is not None:
         mask_print = fingerprint(mask_bytes, (width, height))
         raw_mask = image_part is None or is_raw(mask_part)
         mask = read_part("the 'mask' part", lambda: decode_raw_mask(mask_bytes, width, height, upload.mask_depth) if raw_mask
-                     else load_mask(mask_bytes, (width, height), limits.max_pixels))
-    guide, guide_print = None, None
-    if guide_part is not None:
-        if is_raw(guide_part):
-            raise InvalidParameter("Send the guide as a PNG, JPEG, WebP or TIFF picture, not raw pixels.")
-        guide_bytes = guide_part.read()
-        guide_picture = read_part("the 'guide' part", lambda: load_picture(guide_bytes, limits.max_pixels))
-        guide, guide_print = guide_picture.rgb, fingerprint(guide_bytes, guide_picture.size)
-    return DreamRequest(picture, resolved, mask, guide, fmt, image_format, upload.lease, guide_print, mask_print,
-                        _open_sides(upload, width, height, document), upload.preset)
+                         else load_mask(mask_bytes, (width, height), limits.max_pixels))
+    return SentPicture(picture, mask, mask_print, fmt, image_format)
 
 
-def _parts(request: Request) -> tuple[Mapping[str, str], FileStorage | None, FileStorage | None, FileStorage | None]:
-    """(fields, image, mask, guide); image is None for a bare raw body, whose fields are query parameters."""
+def request_parts(request: Request, extras: tuple[str, ...]) -> tuple[Mapping[str, str], FileStorage | None, ...]:
+    """(fields, image, then each of ``extras``' parts or None); image is None for a bare raw body, whose fields
+    are query parameters."""
     if request.mimetype == "multipart/form-data":
-        parts = picture_parts(request.files, ("image", "mask", "guide"))
+        parts = picture_parts(request.files, ("image", *extras))
         if "image" not in parts:
             raise InvalidParameter("The request has no 'image' part.")
-        mask, guide = parts.get("mask", [None])[0], parts.get("guide", [None])[0]
-        return single_fields(request.form), parts["image"][0], mask, guide
+        return (single_fields(request.form), parts["image"][0], *(parts.get(name, [None])[0] for name in extras))
     if request.mimetype == "application/octet-stream":
-        return single_fields(request.args), None, None, None
+        return (single_fields(request.args), None, *(None for _ in extras))
     raise ApiError(415, "unsupported_media_type", "Send the picture as multipart/form-data or application/octet-stream.")
 
 
@@ -107,7 +124,7 @@ def _open_sides(upload: DreamUpload, width: int, height: int, document: tuple[in
     return (y == 0, y + height >= document[1], x == 0, x + width >= document[0])
 
 
-def _raw_format(upload: DreamUpload, limits: Limits) -> RawFormat:
+def _raw_format(upload: PictureUpload, limits: Limits) -> RawFormat:
     if upload.width is None or upload.height is None:
         raise InvalidParameter("Raw pixels need whole-number 'width' and 'height' fields.")
     if upload.width * upload.height > limits.max_pixels:

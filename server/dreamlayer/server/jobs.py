@@ -37,6 +37,7 @@ class JobQueue:
         self._jobs: dict[str, Job] = {}
         self._pending: deque[Job] = deque()
         self._running: Job | None = None
+        self.turn = threading.Lock()  # the device: a job holds it while it runs; the atlas and rankings between jobs
         self._accepting = True
         self.retention = Retention(result_ttl, max_kept_bytes, Job.drop_pictures)
         self._durations: deque[float] = deque(maxlen=20)
@@ -213,7 +214,8 @@ class JobQueue:
             self._run(job)
 
     def _run(self, job: Job) -> None:
-        outcome, result, error = run_to_the_end(job, lambda: self._runner(job, self))
+        with self.turn:
+            outcome, result, error = run_to_the_end(job, lambda: self._runner(job, self))
         with self._changed:
             job.result, job.error = result, error
             self._durations.append(time.time() - (job.started or time.time()))

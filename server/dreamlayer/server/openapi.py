@@ -15,6 +15,7 @@ from ..params import DreamParams, DreamUpload, Knobs, VideoSettings, VideoUpload
 from ..params.dream import PRECISIONS
 from .job import STATES
 from .limits import STATED_CAPS
+from .openapi_atlas import atlas_paths, atlas_schemas
 
 _SCHEMA_KEYS = {"type": "type", "minimum": "minimum", "maximum": "maximum", "choices": "enum", "default": "default"}
 _BINARY = {"type": "string", "format": "binary"}
@@ -97,10 +98,10 @@ def _submit(summary: str, content: dict[str, Any]) -> dict[str, Any]:
         "507": _error("A film that needs more disk than the server has free for films"), **_COMMON}}}
 
 
-def _form(properties: dict[str, Any], precisions: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, Any]:
+def _form(properties: dict[str, Any], precisions: tuple[str, ...] | None, required: tuple[str, ...] = ()) -> dict[str, Any]:
     """A multipart body: these parts and fields and no others (the server refuses unknown names), each picture
-    part a picture file."""
-    properties, rules = _model_fields(properties, precisions)
+    part a picture file. With ``precisions``, the dream settings' model, layer, channels and precision rules."""
+    properties, rules = _model_fields(properties, precisions) if precisions is not None else (properties, [])
     schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         schema["required"] = list(required)
@@ -166,6 +167,7 @@ def _paths(precisions: tuple[str, ...]) -> dict[str, Any]:
             "404": _error("Unknown job"), "409": _error("Not finished, failed or cancelled"), "410": _EXPIRED, **_COMMON}}},
         "/v1/openapi.json": {"get": {"summary": "This document", "responses": {
             "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}, **_COMMON}}},
+        **atlas_paths(field_schemas, lambda fields, required: _form(fields, None, required), _COMMON),
     }
 
 
@@ -215,10 +217,11 @@ def _components() -> dict[str, Any]:
                     "open": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 0}}}}},
             "Settings": {"type": "object", "required": ["dream", "zoom", "video", "presets", "default_preset"], "properties": {
                 "dream": {"type": "array", "items": obj}, "zoom": {"type": "array", "items": obj},
-                "video": {"type": "array", "items": obj}, "presets": obj,
+                "video": {"type": "array", "items": obj}, "atlas": {"type": "array", "items": obj}, "presets": obj,
                 "default_preset": {"type": "string"}}},
             "Models": {"type": "object", "required": ["models", "presets", "settings"], "properties": {
                 "models": {"type": "array", "items": obj}, "presets": obj, "settings": _ref("Settings")}},
+            **atlas_schemas(field_schemas),
         },
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
     }

@@ -42,9 +42,14 @@ def is_raw(part: FileStorage) -> bool:
 def dream_params(settings: Mapping[str, str], preset: str, limits: Limits) -> DreamParams:
     params = DreamParams.from_mapping(settings, preset_params(preset), exact=True)
     check_precision(limits.device_type, params.precision)
-    if not get_model(params.model).available():
-        raise ModelNotDownloaded(f"The '{params.model}' model is not downloaded on the server. Run `dreamlayer models pull {params.model}` there.")
+    check_downloaded(params.model)
     return params
+
+
+def check_downloaded(model: str) -> None:
+    """Refuse, before any work, a model whose weights this server lacks."""
+    if not get_model(model).available():
+        raise ModelNotDownloaded(f"The '{model}' model is not downloaded on the server. Run `dreamlayer models pull {model}` there.")
 
 
 def check_cost(what: str, cost: int, limits: Limits, advice: str) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from .atlas_maker import AtlasMaker
 from .dreaming import DreamRunner
 from .jobs import JobQueue
 from .lifetime import Activity
@@ -22,6 +23,7 @@ class Services:
     limits: Limits
     streams: StreamGate
     activity: Activity
+    atlas: AtlasMaker
 
 def services() -> Services:
     return current_app.extensions[EXTENSION_KEY]
