@@ -17,6 +17,7 @@ how docs/krita-docker.png is made.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import http.server
 import json
@@ -40,11 +41,15 @@ CASES = Path(__file__).with_name("krita")
 KRITAS = {"krita5": None, "krita6": "sid"}
 KRITARC = "[python]\nenable_dreamlayer_krita=true\nenable_dreamlayer_krita_tests=true\n"
 # The screen each group of cases runs on (Xvfb's default is 640×480): the docker must fit a 1000-pixel-high one.
-SCREENS = {"screen": "1600x1000x24", "layout": "1600x1000x24", "small_screen": "1366x768x24"}
+SCREENS = {"screen": "1600x1000x24", "layout": "1600x1000x24", "small_screen": "1366x768x24", "picker": "1600x1000x24"}
 CAT = Path(__file__).resolve().parents[1] / "examples" / "chelsea.png"
 TOKEN = "a-token-for-the-krita-tests-3f9c1e"
 # How long a managed server may outlive a killed Krita: it looks for its Krita every second, then stops in order.
 GONE_SECONDS = 10.0
+# The channel picker's cases: the selection they rank (x, y, width, height: the cat's face), and how many pictures
+# the atlas cache holds before Krita starts (one batch of the atlas maker: the strongest channel's).
+PICKER_BOX = (150, 40, 200, 160)
+PREFILLED = 16
 
 
 def free_port() -> int:
@@ -148,6 +153,49 @@ def token_server():
     live.stop()
 
 
+@pytest.fixture(scope="module")
+def picker_atlas(net, tmp_path_factory):
+    """What the channel picker's cases start from: a ranking of lite0's block10 channels on the cat's face (the
+    editor core's client and a real server, given the pixels as Pillow reads them), and an atlas cache holding the
+    pictures of the batch of channels the strongest one is made in, made by the real atlas maker (one batch of
+    PREFILLED: about 12 s on two cores). Each Krita gets a copy, so each sees the next batch made while its
+    picker is open."""
+    from PIL import Image
+
+    from dreamlayer.atlas import AtlasCache, make_thumbnails
+    from dreamlayer_editor.client import DreamClient
+    from dreamlayer_editor.protocol import RawImage, RawMask
+
+    from .live_server import start_server
+
+    x, y, width, height = PICKER_BOX
+    rgba = Image.open(CAT).convert("RGBA").crop((x, y, x + width, y + height)).tobytes()
+    bgra = bytearray(rgba)
+    bgra[0::4], bgra[2::4] = rgba[2::4], rgba[0::4]  # Krita's byte order for 8-bit layers
+    folder = tmp_path_factory.mktemp("atlas")
+    live = start_server({"CACHE_FOLDER": str(folder)})
+    try:
+        ranking = DreamClient(live.url).rank(RawImage(width, height, bytes(bgra), "BGRA", "u8"),
+                                             RawMask(b"\xff" * (width * height), "u8"), "lite0", "block10")
+    finally:
+        live.stop()
+    cache = AtlasCache(folder, "lite0", "block10", 128)
+    make_thumbnails(net, cache, (ranking[0]["channel"],))  # its whole batch, as the server makes it
+    return {"folder": folder, "ranking": ranking, "pixels": hashlib.sha256(bytes(bgra)).hexdigest(),
+            "prefilled": sorted(cache.made(list(range(112))))}
+
+
+def picker_server(picker_atlas) -> tuple[dict, dict, str, list]:
+    """The picker group's own server, on a fresh copy of the pre-filled atlas cache."""
+    from .live_server import start_server
+
+    folder = Path(str(picker_atlas["folder"]) + f"-{time.monotonic_ns()}")
+    shutil.copytree(picker_atlas["folder"], folder)
+    live = start_server({"CACHE_FOLDER": str(folder)})
+    env = {"DREAMLAYER_TEST_SERVER": live.url, "DREAMLAYER_TEST_PICKER_BOX": ",".join(map(str, PICKER_BOX))}
+    return env, {"server_mode": "url", "server_url": live.url}, "exit", [live.stop, lambda: shutil.rmtree(folder)]
+
+
 def group_setup(group: str, server, token_server) -> tuple[dict, dict, str, list]:
     """For one group: the environment of its cases, the docker's settings before Krita starts, how Krita ends,
     and the closers of what was opened for it. Groups that don't test the managed server name a server at a URL."""
@@ -179,7 +227,10 @@ def krita(request, server, token_server):
 
     def results(group: str) -> dict:
         if group not in runs:
-            env, settings, end, closers = group_setup(group, server, token_server)
+            if group == "picker":  # its own server and atlas cache, made only when its tests run
+                env, settings, end, closers = picker_server(request.getfixturevalue("picker_atlas"))
+            else:
+                env, settings, end, closers = group_setup(group, server, token_server)
             try:
                 runs[group] = run_krita(suite, group, env, settings, end)
                 if "DREAMLAYER_TEST_MANAGED_PORT" in env:
@@ -572,3 +623,54 @@ def test_an_animation_whose_clip_range_starts_later_keeps_its_timing(krita):
     assert later["keys"] == [0, 1, 2, 3, 4, 5]
     assert later["empty"] == [True, True, False, False, False, False]
     assert all(later["alpha_kept"])
+
+
+# -- the channel atlas: the Krita picker --------------------------------------------------------------------------
+def test_the_channel_picker_shows_the_layers_channels_strongest_first_and_fills_in(krita, picker_atlas):
+    """The Channels knob's Pick… button opens a grid of block10's channel pictures: strongest first on the
+    selection, each with its share (strong ones in bold), pictures made while it is open appearing by themselves.
+    Its screenshots go to DREAMLAYER_SCREENSHOTS when set."""
+    name, _ = krita
+    p = case(krita, "picker", "picker")
+    for part in ("dialog", "screen", "knob"):
+        png = base64.b64decode(p.pop(f"{part}_png"))
+        assert png.startswith(b"\x89PNG")
+        if os.environ.get("DREAMLAYER_SCREENSHOTS"):
+            Path(os.environ["DREAMLAYER_SCREENSHOTS"], f"krita-channel-picker-{part}-{name}.png").write_bytes(png)
+    assert p["layer_pixels"] == picker_atlas["pixels"]  # Krita's layer holds the pixels ranked here
+    ranking = picker_atlas["ranking"]
+    order, shares = [r["channel"] for r in ranking], {r["channel"]: r["share"] for r in ranking}
+    grid = p["ranked"]
+    assert grid["order"] == order and p["total"] == 112
+    assert grid["labels"] == [f"#{c} · {shares[c]:.1%}" for c in order]
+    assert grid["bold"] == [shares[c] >= 0.05 for c in order] and grid["bold"][0] and not grid["bold"][-1]
+    assert "block10" in p["heading"] and "eyes and fur" in p["heading"]
+    assert "Strongest first on the layer" in p["about"] and "inside the selection" in p["about"]
+    # The pre-filled pictures at once, then more as the server makes them, the line counting them.
+    assert PREFILLED <= p["made_at_first"] < 112 and p["pictures_shown"] > p["made_at_first"], p
+    assert p["lines"][0] == f"Making the pictures: {p['made_at_first']} of 112 made…" and len(p["lines"]) >= 2, p["lines"]
+    assert all(re.fullmatch(r"Making the pictures: \d+ of 112 made…|All 112 pictures made\.", line) for line in p["lines"])
+
+
+def test_the_channel_pickers_choice_goes_into_the_knob_and_shows_as_pictures(krita, picker_atlas):
+    """Click, Ctrl+click, OK: the knob lists the chosen numbers (stored as the docker's value) and shows their
+    pictures; opened again, the choice is selected, and Cancel leaves the knob alone; a list typed by hand shows its
+    pictures too, and those of the layer the Features knob names; with no server the picker says so in words."""
+    p = case(krita, "picker", "picker")
+    order = [r["channel"] for r in picker_atlas["ranking"]]
+    first, second, third = p["pictured"]  # the three strongest with a picture (the strongest one's batch was made)
+    assert first == 0 and order[0] in picker_atlas["prefilled"]
+    chosen = [order[first], order[second]]
+    assert p["knob_before"] == "" and p["only_one"] == [order[third]]  # a click chooses one
+    assert p["chosen"] == chosen and p["chosen_line"] == f"Chosen: 2 channels: {chosen[0]},{chosen[1]}"
+    ok = p["after_ok"]
+    assert ok["value"] == ok["listed"] == ok["stored"] == f"{chosen[0]},{chosen[1]}" and ok["mode"] == "these", ok
+    assert ok["chips"] == chosen and ok["chip_pictures"] == sorted(chosen) and ok["chips_visible"], ok
+    assert not ok["polling"] and not ok["visible"]  # closed, it no longer asks: the server's lease runs out
+    assert sorted(p["preselected"]) == sorted(chosen) and p["changed_to"] == [order[5]]  # a click: only that one
+    assert p["after_cancel"] == {"value": ok["value"], "chips": chosen, "polling": False}
+    assert p["after_typing"] == {"chips": p["typed"], "stored": ",".join(map(str, p["typed"]))}
+    assert p["mixed"] == {"layer": ["lite0", "block8"], "chip_pictures": [], "chips": p["typed"],
+                          "back": ["lite0", "block10"]}  # a mix's first layer, whose pictures are not made
+    assert "Can't reach the dreamlayer server at http://127.0.0.1:9" in p["down_message"]
+

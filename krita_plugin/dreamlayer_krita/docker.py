@@ -6,7 +6,7 @@ It fits a small screen beside Krita's default dockers: the knobs sit in a scroll
 animation and server knobs fold away, and the preview takes whatever height is left. The docker keeps no state of
 its own: the controller holds the values, the dreams and the connection; the docker shows them and forwards
 presses. While it is visible it watches the server (connection.py), so the Server header follows a server that
-comes, goes or restarts.
+comes, goes or restarts. The Channels knob's Pick… opens the channel picker (channel_choice.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from krita import DockWidget
 
 from dreamlayer_editor.description import Description
 
+from .channel_choice import ChannelChoice
 from .controller import controller
 from .feedback import Feedback
 from .guide_picker import GuidePicker
@@ -57,6 +58,7 @@ class DreamDocker(DockWidget):
         self.animate_button = QtWidgets.QPushButton("Dream the animation")
         self.log_view: LogView | None = None
         self.feedback = Feedback(self, self.bar, self.message, self.preview, self.waiting, self.ctl.lineup)
+        self.channel_choice = ChannelChoice(self, self.ctl.connection.link, self.panel, self.feedback.say)
 
         # The preset on top, then the knobs, which take the height; the preview gets what they leave (resizeEvent)
         # and folds away.
@@ -152,6 +154,7 @@ class DreamDocker(DockWidget):
         ctl, lineup = self.ctl, self.ctl.lineup
         self.panel.preset_chosen.connect(self._preset_chosen)
         self.panel.value_changed.connect(ctl.set_value)
+        self.panel.value_changed.connect(lambda name, _value: self.channel_choice.knobs_changed(name))
         self.panel.video_value_changed.connect(ctl.set_video_value)
         self.panel.section_toggled.connect(self._remember_sections)
         self.server.toggled.connect(lambda _opened: self._remember_sections())
@@ -170,6 +173,7 @@ class DreamDocker(DockWidget):
         self.visibilityChanged.connect(ctl.docker_visible)
         ctl.message.connect(self.feedback.say)
         ctl.connection.changed.connect(self._connection_changed)
+        ctl.connection.changed.connect(lambda state, _text: self.channel_choice.server_changed(state))
         ctl.description_changed.connect(self._build_knobs)
         lineup.busy.connect(self.cancel_button.setEnabled)
 
@@ -179,6 +183,7 @@ class DreamDocker(DockWidget):
             self.feedback.say(self.ctl.description_problem)
             return
         self.panel.build(description, self.ctl.state.values, self.ctl.state.preset, self.ctl.state.video_values)
+        self.channel_choice.attach()
         self.wheel.tame(self.scroll.widget())
         self.wheel.tame(self.panel.preset_box)
         wrap_tooltips(self)
@@ -192,6 +197,7 @@ class DreamDocker(DockWidget):
     def _keep_what_the_knobs_show(self) -> None:
         """A knob may round a value (a spin box's decimals) or refuse it (a network the server lacks): what runs is
         what the knobs show, so their values become the stored ones."""
+        self.channel_choice.knobs_changed("layer")  # the chips follow a layer the preset or description brought
         for name, value in self.panel.values().items():
             if self.ctl.state.values.get(name) != value:
                 self.ctl.set_value(name, value)

@@ -1,7 +1,8 @@
 """The knobs that know the network: the network itself (``model``), by its models' titles; the features
 (``layer``), an editable combo of the chosen network's layers, its default first, so a mix like
 "block8=0.5,block10" can still be typed; and the channels (``channels``): all of them, the N strongest, or a typed
-list, spoken as the setting's text ("", "strongest:N", "3,17,42").
+list, spoken as the setting's text ("", "strongest:N", "3,17,42"); its Pick… button opens the channel picker
+(channel_picker.py, wired by channel_choice.py) and the numbers listed show as small pictures (channel_chips.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from dreamlayer_editor.shorthand import ChannelChoice, ShorthandError, parse_channels
 
+from .channel_chips import ChannelChips
 from .knobs import ChoiceKnob, Knob
 from .qt import QtWidgets
 
@@ -76,24 +78,40 @@ class LayerKnob(Knob):
 
 
 class ChannelsKnob(Knob):
-    """All channels, the N strongest (a spin box), or these (a typed list): the three forms of the setting's text."""
+    """All channels, the N strongest (a spin box), or these (a typed list): the three forms of the setting's text.
+    Under them, the numbers listed as small pictures (the chips), and Pick… (``pick_button``, which the docker
+    connects), which chooses them by their pictures."""
 
     MODES = (("all", "Every channel"), ("strongest", "Only the strongest"), ("these", "Only these numbers"))
 
     def __init__(self, setting: dict[str, Any]):
         super().__init__(setting, QtWidgets.QWidget())
         self.mode, self.count, self.listed = QtWidgets.QComboBox(), QtWidgets.QSpinBox(), QtWidgets.QLineEdit()
+        self.pick_button, self.chips = QtWidgets.QToolButton(), ChannelChips()
+        self._callbacks: list[Callable[[], None]] = []
         for value, text in self.MODES:
             self.mode.addItem(text, value)
         self.count.setRange(1, 4096)
         self.count.setValue(STRONGEST_SHOWN)
         self.listed.setPlaceholderText("3,17,42")
-        row = QtWidgets.QHBoxLayout(self.widget)
-        row.setContentsMargins(0, 0, 0, 0)
+        self.pick_button.setText("Pick…")
+        column = QtWidgets.QVBoxLayout(self.widget)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        row, pictures = QtWidgets.QHBoxLayout(), QtWidgets.QHBoxLayout()
         for part in (self.mode, self.count, self.listed):
             part.setToolTip(self.widget.toolTip())
             row.addWidget(part)
+        # Under the row, the numbers listed as pictures, and Pick… (the row itself has no room to spare in a
+        # docker of the default width: the list needs what the mode leaves).
+        pictures.addWidget(self.chips, 1)
+        pictures.addWidget(self.pick_button)
+        column.addLayout(row)
+        column.addLayout(pictures)
+        self.pick_button.setToolTip("Choose the channels by what each one dreams: a picture per channel, the active "
+                                    "layer's strongest first.")
         self.mode.currentIndexChanged.connect(lambda _index: self._show_mode())
+        self.listed.textChanged.connect(lambda _text: self._show_chips())
         self._show_mode()
 
     def value(self) -> str:
@@ -122,7 +140,24 @@ class ChannelsKnob(Knob):
             for part, was in zip(parts, blocked):
                 part.blockSignals(was)
 
+    def choose(self, text: str) -> None:
+        """The picker's choice ("3,17,42", or "" for every channel), reported as the artist's change."""
+        self.set_value(text)
+        for callback in self._callbacks:
+            callback()
+
+    def listed_channels(self) -> list[int]:
+        """The numbers listed, in "these numbers" mode and when they read; else none."""
+        if self.mode.currentData() != "these":
+            return []
+        try:
+            choice = parse_channels(self.listed.text())
+        except ShorthandError:
+            return []
+        return list(choice.indices) if choice is not None else []
+
     def on_change(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
         self.mode.currentIndexChanged.connect(lambda _index: callback())
         self.count.valueChanged.connect(lambda _value: callback())
         self.listed.textChanged.connect(lambda _text: callback())
@@ -130,3 +165,7 @@ class ChannelsKnob(Knob):
     def _show_mode(self) -> None:
         self.count.setVisible(self.mode.currentData() == "strongest")
         self.listed.setVisible(self.mode.currentData() == "these")
+        self._show_chips()
+
+    def _show_chips(self) -> None:
+        self.chips.set_channels(self.listed_channels())  # none: an empty row, Pick… at its end

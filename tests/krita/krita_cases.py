@@ -18,6 +18,7 @@ import batch_cases
 import docker_cases
 import layout_cases
 import managed_cases
+import picker_cases
 import setup_cases
 
 W, H = 96, 64
@@ -344,6 +345,8 @@ GROUPS = {
     # Krita maximised on 1600×1000 and on 1366×768: the docker's knobs in view, none clipped, all in reach.
     "layout": {"setup": setup_case, "layout": docker_case(layout_cases.layout_case)},
     "small_screen": {"setup": setup_case, "layout": docker_case(layout_cases.layout_case)},
+    # The channel picker, maximised on 1600×1000, against a server of its own whose atlas cache is pre-filled.
+    "picker": {"setup": setup_case, "picker": docker_case(picker_cases.picker_case)},
     "animation": {
         "setup": setup_case,
         "zoom_noise": zoom_case("noise", "U8"),
