@@ -195,3 +195,19 @@ def test_a_films_later_frames_may_step_below_the_strength_knobs_least():
     later = first.for_frames(2, 0.05)
     assert (later.params.steps, later.params.step_size) == (2, pytest.approx(0.0005))
     assert later.octaves == first.octaves and later.params.seed == first.params.seed
+
+
+def test_a_live_dream_is_the_dream_made_lighter_never_dearer():
+    from dreamlayer.params.live import LIVE_SIZE_CPU, STRONGEST_STEP, LiveSettings, lane_seed, live_version
+    from dreamlayer.params.resolved import resolve_dream
+
+    full = resolve_dream(DreamParams(seed=3, steps=50, step_size=20.0), 2048, 1536)
+    live = live_version(full, LiveSettings(), "cpu", (2048, 1536), None)
+    assert max(live.octaves[-1]) == LIVE_SIZE_CPU and len(live.octaves) == 2 and live.params.steps == 3
+    assert live.params.step_size == STRONGEST_STEP and live.params.seed == 3  # 20 × 50 / 3 is over the knob's top
+    coarse = resolve_dream(DreamParams(seed=3, scale=16.0, octaves=1, steps=2), 2048, 1536)
+    lighter = live_version(coarse, LiveSettings(), "gpu", (2048, 1536), None)
+    assert lighter.octaves == coarse.octaves and lighter.params.steps == 2  # the artist's cheaper settings stay
+    selection = live_version(full, LiveSettings(live_size=256), "cpu", (512, 512), (2048, 2048))
+    assert max(selection.octaves[-1]) == 64  # a selection's features are the whole document's
+    assert lane_seed("doc-1") == lane_seed("doc-1") != lane_seed("doc-2")

@@ -18,10 +18,10 @@ from typing import Any, Callable, Iterator
 from .films import film_problem
 from .follow import losses_as_lost_jobs
 from .protocol import (
-    DEFAULT_URL, ClientError, ErrorInfo, JobFailed, JobLost, JobResult, JobState, JobStatus, RawImage, RawMask,
+    DEFAULT_URL, ClientError, ErrorInfo, JobFailed, JobLost, JobResult, JobState, JobStatus, LiveAnswer, RawImage, RawMask,
     ServerUnavailable, normalize_url,
 )
-from .wire import Part, event_data, form_fields, multipart, picture_parts
+from .wire import Part, dream_form, event_data, form_fields, multipart, picture_parts, read_result
 
 
 class DreamClient:
@@ -60,13 +60,20 @@ class DreamClient:
         feature size for the whole document) and where the part sits in it (``position``, so a selection's edge is
         softened inside the document but not along its border).
         """
-        fields = form_fields(params)
-        if document is not None:
-            fields.update(document_width=document[0], document_height=document[1])
-        if position is not None:
-            fields.update(region_x=position[0], region_y=position[1])
-        picture_fields, files = picture_parts(image, mask, guide, filename)
-        return self._submit("dreams", {**fields, **picture_fields}, files)
+        return self._submit("dreams", *dream_form(image, params, mask, guide, filename, document, position))
+
+    def live(self, lane: str, image: RawImage, params: dict[str, Any] | None = None, mask: RawMask | None = None,
+             document: tuple[int, int] | None = None, position: tuple[int, int] | None = None) -> LiveAnswer:
+        """Dream ``image`` live in ``lane`` (one per document; see dreamlayer_editor.live) and wait for it. A newer
+        request in the lane replaces this one: it then raises ClientError with the code "superseded"."""
+        body, content_type = multipart(*dream_form(image, params, mask, None, "image.raw", document, position))
+        data, headers = self._request("POST", f"/v1/live/{_quote(lane)}", body, {"Content-Type": content_type})
+        return LiveAnswer(read_result(data, headers), float(headers.get("X-Dreamlayer-Live-Seconds") or 0),
+                          headers.get("X-Dreamlayer-Live-Changed") != "no")
+
+    def forget_lane(self, lane: str) -> None:
+        """The server lets the lane go: what waits or runs in it stops, its last live dream is dropped."""
+        self._request("DELETE", f"/v1/live/{_quote(lane)}")
 
     def submit_zoom(self, params: dict[str, Any], start_png: bytes | None = None, width: int = 512, height: int = 512) -> JobStatus:
         """Queue a zoom film from a picture (PNG bytes) or from noise of width × height. ``params`` holds the zoom
@@ -145,13 +152,7 @@ class DreamClient:
         body, headers = self._request("GET", f"/v1/jobs/{_quote(job_id)}/result")
         if forget:
             self.delete(job_id)
-        seed = int(headers["X-Dreamlayer-Seed"]) if headers.get("X-Dreamlayer-Seed", "").isdigit() else None
-        if headers.get("Content-Type", "").startswith("application/octet-stream"):
-            return JobResult(RawImage(
-                int(headers["X-Dreamlayer-Width"]), int(headers["X-Dreamlayer-Height"]), body,
-                headers["X-Dreamlayer-Layout"], headers["X-Dreamlayer-Depth"],
-            ), seed)
-        return JobResult(body, seed)
+        return read_result(body, headers)
 
     def events(self, job_id: str) -> Iterator[JobStatus]:
         """Follow a job through Server-Sent Events until it ends."""

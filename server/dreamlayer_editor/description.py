@@ -39,6 +39,7 @@ class Description(NamedTuple):
     models: list[dict[str, Any]]  # name, title, available, default_layer, layers
     zoom_replaces: dict[str, str]  # dream settings a zoom names otherwise: steps -> steps_per_frame
     video: list[dict[str, Any]] = []  # an animation's settings (a description from before videos has none)
+    live: list[dict[str, Any]] = []  # Live Dream's settings (live_size, live_steps, ..., live_pause)
 
     @classmethod
     def from_json(cls, data: Any) -> Description:
@@ -46,7 +47,8 @@ class Description(NamedTuple):
             settings = data["settings"]
             description = cls(list(settings["dream"]), list(settings["zoom"]), dict(settings["presets"]),
                               str(settings["default_preset"]), list(data.get("models") or []),
-                              dict(settings.get("zoom_replaces") or {}), list(settings.get("video") or []))
+                              dict(settings.get("zoom_replaces") or {}), list(settings.get("video") or []),
+                              list(settings.get("live") or []))
             for setting in description.settings() + description.video:
                 missing = [key for key in ("name", "type", "label", "help") if key not in setting]  # what any knob needs
                 if missing:
@@ -70,6 +72,10 @@ class Description(NamedTuple):
 
     def settings(self) -> list[dict[str, Any]]:
         return self.dream + self.zoom
+
+    def live_default(self, name: str, fallback: Any) -> Any:
+        """A live setting's default (``live_pause``...), or ``fallback`` from a description older than Live."""
+        return next((s["default"] for s in self.live if s["name"] == name), fallback)
 
     def model(self, name: str) -> dict[str, Any] | None:
         return next((m for m in self.models if m["name"] == name), None)

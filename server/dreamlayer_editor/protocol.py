@@ -142,6 +142,14 @@ class JobResult(NamedTuple):
     seed: int | None  # the seed that ran
 
 
+class LiveAnswer(NamedTuple):
+    """A live dream as the server answered it (``DreamClient.live``)."""
+
+    result: JobResult
+    seconds: float  # the server's time for it
+    changed: bool  # False: nothing had changed, nothing was dreamed, the last live dream came back
+
+
 def normalize_url(url: str) -> str:
     """Accept ``host:port`` or a full URL; a wildcard bind address means this machine."""
     url = url.strip().rstrip("/")

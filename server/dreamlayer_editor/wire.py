@@ -1,5 +1,5 @@
 """What goes on the wire without a library: form fields, multipart bodies, event streams, and 8-bit PNGs (an editor's Python has
-no Pillow), for the client's requests.
+no Pillow), for the client's requests, and the pictures that come back.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .protocol import ClientError, RawImage, RawMask
+from .protocol import ClientError, JobResult, RawImage, RawMask
 
 Part = tuple[str, str, str, bytes]  # a file part: (field name, file name, media type, bytes)
 
@@ -88,3 +88,24 @@ def encode_png(width: int, height: int, rgba: bytes) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b"")
+
+
+def dream_form(image: RawImage | bytes, params: dict[str, Any] | None, mask: RawMask | bytes | None, guide: bytes | None,
+               filename: str, document: tuple[int, int] | None, position: tuple[int, int] | None) -> tuple[dict[str, Any], list[Part]]:
+    """A dream's form: its settings, where the picture sits in its document, and its picture, mask and guide."""
+    fields = form_fields(params)
+    if document is not None:
+        fields.update(document_width=document[0], document_height=document[1])
+    if position is not None:
+        fields.update(region_x=position[0], region_y=position[1])
+    picture_fields, files = picture_parts(image, mask, guide, filename)
+    return {**fields, **picture_fields}, files
+
+
+def read_result(body: bytes, headers: dict[str, str]) -> JobResult:
+    """A dream's picture as the server sent it: RawImage for raw pixels, else the file's bytes; and its seed."""
+    seed = int(headers["X-Dreamlayer-Seed"]) if headers.get("X-Dreamlayer-Seed", "").isdigit() else None
+    if headers.get("Content-Type", "").startswith("application/octet-stream"):
+        return JobResult(RawImage(int(headers["X-Dreamlayer-Width"]), int(headers["X-Dreamlayer-Height"]), body,
+                                  headers["X-Dreamlayer-Layout"], headers["X-Dreamlayer-Depth"]), seed)
+    return JobResult(body, seed)

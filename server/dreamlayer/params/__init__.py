@@ -14,6 +14,7 @@ from .atlas import AtlasSettings
 from .dream import (
     ChannelChoice, DreamParams, LayerWeight, default_edge_softness, default_scale, parse_channels, parse_layers,
 )
+from .live import LiveSettings
 from .knobs import Knobs, Setting, parse_bool
 from .presets import DEFAULT_PRESET, PRESETS, preset_params
 from .uploads import DreamUpload, VideoUpload, ZoomUpload
@@ -21,7 +22,7 @@ from .video import VideoSettings
 from .zoom import ZoomSettings
 
 __all__ = [
-    "DEFAULT_PRESET", "PRESETS", "ChannelChoice", "DreamParams", "DreamUpload", "Knobs", "LayerWeight", "Setting",
+    "DEFAULT_PRESET", "PRESETS", "ChannelChoice", "DreamParams", "DreamUpload", "Knobs", "LayerWeight", "LiveSettings", "Setting",
     "VideoSettings", "VideoUpload", "ZoomSettings", "ZoomUpload", "default_edge_softness", "default_scale", "describe", "parse_bool",
     "parse_channels", "parse_layers", "preset_params",
 ]
@@ -34,6 +35,7 @@ def describe() -> dict[str, Any]:
         "zoom": ZoomSettings.describe(),
         "video": VideoSettings.describe(),
         "atlas": AtlasSettings.describe(),
+        "live": LiveSettings.describe(),
         "zoom_replaces": dict(ZoomSettings.REPLACES),  # dream settings a zoom names otherwise (steps: steps_per_frame)
         "presets": {name: {"description": p.description, "values": preset_params(name).to_dict()}
                     for name, p in PRESETS.items()},

@@ -21,6 +21,8 @@ from .jobs import JobQueue
 from .lifetime import Activity
 from .atlas_maker import AtlasMaker
 from .atlas_routes import atlas as atlas_routes
+from .live_lanes import LiveLanes
+from .live_routes import live as live_routes
 from .routes import v1
 from .security import init_security
 from .services import EXTENSION_KEY, Services
@@ -97,11 +99,14 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
                     torch.device(runner.device).type)
     activity = Activity()
     atlas_maker = AtlasMaker(lambda name: runner.net(name), queue, Path(app.config["CACHE_FOLDER"] or default_cache_folder()))
-    app.extensions[EXTENSION_KEY] = Services(queue, runner, limits, StreamGate(app.config["MAX_STREAMS"]), activity, atlas_maker)
+    live = LiveLanes(lambda job, memory, stop: job.run(runner, memory, stop), queue.turn)
+    app.extensions[EXTENSION_KEY] = Services(queue, runner, limits, StreamGate(app.config["MAX_STREAMS"]), activity,
+                                             atlas_maker, live)
     app.before_request(activity.touch)
     init_security(app)
     register_error_handlers(app)
     app.register_blueprint(v1)
     app.register_blueprint(atlas_routes)
+    app.register_blueprint(live_routes)
     queue.start()
     return app

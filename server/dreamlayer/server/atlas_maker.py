@@ -128,7 +128,7 @@ class AtlasMaker:
         """Wait until no dream runs or waits, then hold the device for one step."""
         while self._queue.busy() and not self._stopping:
             time.sleep(IDLE_POLL)
-        with self._queue.turn:
+        with self._queue.turn.taken():
             yield
 
 

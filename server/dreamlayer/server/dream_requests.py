@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage
 
 from ..errors import ImageTooLarge, InvalidParameter
 from ..images import Fingerprint, Picture, fingerprint, load_mask, load_picture
-from ..params import DreamUpload
+from ..params import DreamUpload, Knobs
 from ..params.uploads import PictureUpload
 from ..params.resolved import ResolvedDream, resolve_dream
 from .errors import ApiError
@@ -44,16 +44,24 @@ class DreamRequest:
     open_sides: tuple[bool, bool, bool, bool] = (True, True, True, True)  # top, bottom, left, right: on the canvas edge
     preset: str = ""
     store: None = None  # a dream has no job folder
+    document: tuple[int, int] | None = None  # (width, height) of the document the picture is part of
+    own: Knobs | None = None  # the settings of the route's own that came with the dream (a live dream's)
 
     def job_settings(self) -> JobSettings:
         return JobSettings(self.preset, self.dream.params.to_dict())
 
 
-def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
+def parse_dream_request(request: Request, limits: Limits, own: type[Knobs] | None = None,
+                        seed: int | None = None) -> DreamRequest:
+    """The dream, with the fields of a route's ``own`` settings read apart (a live dream's), and ``seed`` where the
+    request leaves the seed to chance (a live lane's own)."""
     fields, image_part, mask_part, guide_part = request_parts(request, ("mask", "guide"))
+    own_fields, fields = split_fields(fields, own) if own is not None else ({}, fields)
     upload_fields, settings = split_fields(fields, DreamUpload)
     upload = DreamUpload.from_mapping(upload_fields, exact=True)
     params = dream_params(settings, upload.preset, limits)
+    if params.seed is None and seed is not None:
+        params = params.replace(seed=seed)
     sent = read_picture(request, fields, image_part, mask_part, upload, limits)
     width, height = sent.picture.size
     document = (upload.document_width or width, upload.document_height or height)
@@ -67,7 +75,8 @@ def parse_dream_request(request: Request, limits: Limits) -> DreamRequest:
         guide_picture = read_part("the 'guide' part", lambda: load_picture(guide_bytes, limits.max_pixels))
         guide, guide_print = guide_picture.rgb, fingerprint(guide_bytes, guide_picture.size)
     return DreamRequest(sent.picture, resolved, sent.mask, guide, sent.raw_format, sent.image_format, upload.lease,
-                        guide_print, sent.mask_print, _open_sides(upload, width, height, document), upload.preset)
+                        guide_print, sent.mask_print, _open_sides(upload, width, height, document), upload.preset,
+                        document=document, own=own.from_mapping(own_fields, exact=True) if own is not None else None)
 
 
 @dataclass

@@ -105,9 +105,11 @@ class Job:
     followers: int = 0  # open event streams: following a job counts as asking about it
     fetched: bool = False  # its result was downloaded at least once; such results make room first
     deleted: bool = False  # forgotten at its client's request: nothing of it is kept once it ends
+    between_steps: Callable[[], None] = field(default=lambda: None)  # the device turn's, while it runs (jobs.py)
 
     def should_stop(self) -> bool:
-        """Asked by the engine at every step."""
+        """Asked by the engine at every step, where the job lends the device to a live dream waiting for it."""
+        self.between_steps()
         return self.cancel_requested.is_set() or self.abandoned()
 
     def drop_pictures(self) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine import Progress
+from .device_turn import DeviceTurn
 from .errors import ApiError, shutting_down
 from .films import FrameStore
 from .job import CANCELLED, FAILED, QUEUED, RUNNING, Job, JobSettings, Result, run_to_the_end, share_done, status
@@ -37,7 +38,7 @@ class JobQueue:
         self._jobs: dict[str, Job] = {}
         self._pending: deque[Job] = deque()
         self._running: Job | None = None
-        self.turn = threading.Lock()  # the device: a job holds it while it runs; the atlas and rankings between jobs
+        self.turn = DeviceTurn()  # a job holds it while it runs, lending it to live dreams between its steps
         self._accepting = True
         self.retention = Retention(result_ttl, max_kept_bytes, Job.drop_pictures)
         self._durations: deque[float] = deque(maxlen=20)
@@ -187,14 +188,12 @@ class JobQueue:
         if job.store is not None:
             job.store.add_frame(png)
         with self._changed:
-            job.preview = png
-            job.version += 1
+            job.preview, job.version = png, job.version + 1
             self._changed.notify_all()
 
     def report_preview(self, job: Job, png: bytes) -> None:
         with self._changed:
-            job.preview = png
-            job.version += 1
+            job.preview, job.version = png, job.version + 1
             self._changed.notify_all()
 
     # -- the worker ----------------------------------------------------------------------------------------------
@@ -214,7 +213,8 @@ class JobQueue:
             self._run(job)
 
     def _run(self, job: Job) -> None:
-        with self.turn:
+        job.between_steps = self.turn.between_steps
+        with self.turn.taken():
             outcome, result, error = run_to_the_end(job, lambda: self._runner(job, self))
         with self._changed:
             job.result, job.error = result, error

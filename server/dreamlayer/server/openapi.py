@@ -16,6 +16,7 @@ from ..params.dream import PRECISIONS
 from .job import STATES
 from .limits import STATED_CAPS
 from .openapi_atlas import atlas_paths, atlas_schemas
+from .openapi_live import live_paths
 
 _SCHEMA_KEYS = {"type": "type", "minimum": "minimum", "maximum": "maximum", "choices": "enum", "default": "default"}
 _BINARY = {"type": "string", "format": "binary"}
@@ -168,6 +169,7 @@ def _paths(precisions: tuple[str, ...]) -> dict[str, Any]:
         "/v1/openapi.json": {"get": {"summary": "This document", "responses": {
             "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}, **_COMMON}}},
         **atlas_paths(field_schemas, lambda fields, required: _form(fields, None, required), _COMMON),
+        **live_paths(field_schemas, {**pictures, **dream_fields}, lambda fields: _form(fields, precisions, ("image",)), _COMMON),
     }
 
 
@@ -208,7 +210,7 @@ def _components() -> dict[str, Any]:
                 "version": {"type": "string"}, "device": {"type": "string"},
                 "started": {"type": "number", "description": "when the server started, in seconds since the epoch"},
                 "models_loaded": {"type": "array", "items": {"type": "string"}},
-                "queue": obj, "accepting": {"type": "boolean"},
+                "queue": obj, "live": obj, "accepting": {"type": "boolean"},
                 "limits": {"type": "object", "description": "every cap on what the server takes",
                            "properties": {**{name: {"type": "integer", "minimum": 0} for name in STATED_CAPS},
                                           "precisions": {"type": "array", "items": {"type": "string"},
@@ -217,7 +219,8 @@ def _components() -> dict[str, Any]:
                     "open": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 0}}}}},
             "Settings": {"type": "object", "required": ["dream", "zoom", "video", "presets", "default_preset"], "properties": {
                 "dream": {"type": "array", "items": obj}, "zoom": {"type": "array", "items": obj},
-                "video": {"type": "array", "items": obj}, "atlas": {"type": "array", "items": obj}, "presets": obj,
+                "video": {"type": "array", "items": obj}, "atlas": {"type": "array", "items": obj},
+                "live": {"type": "array", "items": obj}, "presets": obj,
                 "default_preset": {"type": "string"}}},
             "Models": {"type": "object", "required": ["models", "presets", "settings"], "properties": {
                 "models": {"type": "array", "items": obj}, "presets": obj, "settings": _ref("Settings")}},

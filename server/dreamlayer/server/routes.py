@@ -53,7 +53,7 @@ def health():
     s = services()
     return jsonify(version=__version__, device=str(s.runner.device), started=current_app.config["STARTED"],
                    models_loaded=s.runner.loaded_models,
-                   queue=s.queue.stats(), accepting=s.queue.accepting, limits=s.limits.describe(),
+                   queue=s.queue.stats(), live=s.live.stats(), accepting=s.queue.accepting, limits=s.limits.describe(),
                    event_streams={"open": s.streams.open, "limit": s.streams.limit})
 
 

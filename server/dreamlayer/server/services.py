@@ -10,6 +10,7 @@ from .atlas_maker import AtlasMaker
 from .dreaming import DreamRunner
 from .jobs import JobQueue
 from .lifetime import Activity
+from .live_lanes import LiveLanes
 from .streams import StreamGate
 from .limits import Limits
 
@@ -24,6 +25,8 @@ class Services:
     streams: StreamGate
     activity: Activity
     atlas: AtlasMaker
+    live: LiveLanes
+
 
 def services() -> Services:
     return current_app.extensions[EXTENSION_KEY]

@@ -50,6 +50,7 @@ def stop_in_order(server: Any, app: Flask, reason: str, say: Say = say_on_stderr
     try:
         running, waiting = services.queue.begin_shutdown()
         say(f"stopping ({reason}): new dreams are refused; health and status answer until the end.")
+        services.live.stop()  # what waits answers at once; what runs stops at its next step
         services.atlas.stop()  # after its step under way, at most; its pictures so far stay in the cache
         _stop_jobs(services.queue, running, waiting, say)
         streams = services.streams.close_all(services.queue, STREAMS_WAIT)
