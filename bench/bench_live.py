@@ -89,6 +89,9 @@ def table(measured: dict) -> str:
         lines.append(f"| {size}² | {len(row['latencies']) + row['missed']} | {median:.2f} | {p95:.2f} | "
                      f"{server['dreamed']} | {server['superseded']} | {server['unchanged']} | {row['missed']} | "
                      f"{row['server_cpu_idle']:.1%} | {row['krita_cpu_idle']:.1%} |")
+        burst, server = row["burst"], row["burst"]["server"]
+        lines.append(f"| {size}², a stroke every {burst['apart']} s | {burst['strokes']} | last: {burst['latency']:.2f} | | "
+                     f"{server['dreamed']} | {server['superseded']} | {server['unchanged']} | | | |")
     return "\n".join(lines)
 
 

@@ -9,7 +9,9 @@ starts itself (with the Python install-plugin recorded, running this checkout):
   tokens, the managed server, errors);
 - GIMP with its interface, under Xvfb, runs tests/gimp/gimp_dialog_cases.py: the dialogs, the procedure run from
   its dialog with keys pressed as an artist would, and the Help button; and tests/gimp/picker_cases.py: the
-  dream dialog's channel picker, with keys and clicks, against a server of its own whose atlas cache starts empty.
+  dream dialog's channel picker, with keys and clicks, against a server of its own whose atlas cache starts empty;
+- and, in a GIMP run of their own, tests/gimp/preview_cases.py: the dream dialog's Preview (live dreams in the
+  dialog), against a server of its own whose live lanes it counts.
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ MimeType=text/html;x-scheme-handler/file;x-scheme-handler/http;x-scheme-handler/
 """
 
 
-def gimp_run(suite: str, server_url: str, token_url: str, gui: bool, more_env: dict | None = None) -> tuple[dict, str]:
-    """(the cases' results, GIMP's output) of one GIMP run in a fresh HOME with the plug-in installed."""
+def gimp_run(suite: str, server_url: str, token_url: str, gui: bool, more_env: dict | None = None,
+             cases: str | None = None) -> tuple[dict, str]:
+    """(the cases' results, GIMP's output) of one GIMP run in a fresh HOME with the plug-in installed; ``cases``:
+    the script it runs, if not the usual one for the console or the interface."""
     with workspace(suite) as (here, there):
         home = here / "home"
         for version in ("3.0", "3.2"):  # GIMP's help opens in the (stand-in) web browser, not its own
@@ -56,8 +60,8 @@ def gimp_run(suite: str, server_url: str, token_url: str, gui: bool, more_env: d
         (home / ".config" / "mimeapps.list").write_text(
             "[Default Applications]\n" + "".join(f"{kind}=record-url.desktop\n" for kind in (
                 "text/html", "x-scheme-handler/file", "x-scheme-handler/http", "x-scheme-handler/https")))
-        cases = "gimp_dialog_cases.py" if gui else "gimp_cases.py"
-        for name in (cases, "press_key.py", *(("picker_cases.py",) if gui else ())):
+        cases = cases or ("gimp_dialog_cases.py" if gui else "gimp_cases.py")
+        for name in (cases, "press_key.py", *(("picker_cases.py",) if cases == "gimp_dialog_cases.py" else ())):
             (here / name).write_text((HERE / name).read_text())
         env = {"HOME": str(there / "home"), "DREAMLAYER_TEST_SERVER": server_url, "DREAMLAYER_TEST_OUT": str(there / "out.json"),
                "DREAMLAYER_TEST_TOKEN_SERVER": token_url, "DREAMLAYER_TEST_TOKEN": TOKEN,
@@ -460,6 +464,103 @@ def test_the_channel_picker_names_a_network_the_server_has_not_downloaded_and_as
     assert f"dreamlayer models pull {c['model']}" in c["error"]
     assert c["cells"] == 0 and not c["polling_while_open"]  # asking again would not mend it
     assert c["escape_pressed"] and c["closed"] and c["ticks_after_close"] == 0
+
+
+@pytest.fixture(scope="module")
+def gimp_preview(gimp):
+    """The Preview's GIMP run, against a server of its own: no other run's live lanes there."""
+    from .live_server import start_server
+
+    _, _, token_url, suite = gimp
+    live = start_server({})
+    try:
+        results, output = gimp_run(suite, live.url, token_url, gui=True, cases="preview_cases.py")
+    finally:
+        live.stop()
+    return results, output
+
+
+def test_the_preview_is_off_until_clicked_then_shows_the_servers_live_dream_of_the_layer(gimp_preview, gimp):
+    """A screenshot goes to DREAMLAYER_SCREENSHOTS when set (gimp-preview-VERSION.png)."""
+    c = gimp_preview[0]["preview"]
+    png = base64.b64decode(c["fit"].pop("png"))
+    if os.environ.get("DREAMLAYER_SCREENSHOTS"):
+        Path(os.environ["DREAMLAYER_SCREENSHOTS"], f"gimp-preview-{gimp[0]}.png").write_bytes(png)
+    assert png.startswith(b"\x89PNG") and c["fit"]["size"][0] <= 1366 and c["fit"]["size"][1] <= 768, c["fit"]
+    assert c["opened_on"] is False and c["toggle"] == "Preview" and c["lanes_before"] == 0
+    assert c["shows_the_layer_when_off"] > 0.99  # GIMP's preview shows the layer itself until Preview is on
+    assert c["on_clicked"] and c["on"] and c["shown"], c
+    first = c["first"]
+    assert first["shows_the_dream"] > 0.99 and first["shows_the_layer"] < 0.5, first
+    assert first["changed_from_the_layer"] > 0.5  # a dream, not the layer
+    # What the preview got is what the server makes of the same request (a fixed seed: the same dream).
+    assert first["difference_from_the_servers_own"] is not None and first["difference_from_the_servers_own"] < 1.0
+    assert first["lanes"] == 1 and first["status"].startswith("Live dream:") and c["error"] is None
+
+
+def test_another_setting_chosen_in_the_dialog_dreams_the_preview_again(gimp_preview):
+    c = gimp_preview[0]["preview"]
+    assert c["layer_chosen"] and c["layer_argument"] == "block3" and c["shown_again"], c
+    second = c["second"]
+    assert second["shows_the_dream"] > 0.99 and second["shows_the_first"] < 0.5, second
+    assert second["changed_from_the_first"] > 0.5
+
+
+def test_the_preview_leaves_the_image_as_it_was_and_its_lane_goes_with_the_dialog(gimp_preview):
+    c = gimp_preview[0]["preview"]
+    for state in (c["during"], c["after"]):
+        assert state == c["before"] and state["layers"] == ["Source"] and state["source_unchanged"]
+    assert c["off_clicked"] and c["off"]["update"] is False and c["off"]["shows_the_layer"] > 0.99
+    assert c["closed"] and c["lanes_after_close"] == 0
+
+
+def test_with_a_selection_the_preview_dreams_the_selection_and_shows_the_layer_around_it(gimp_preview):
+    c = gimp_preview[0]["selection"]
+    assert c["view"] == [32, 22, 96, 76]  # GIMP frames the selection (40, 30, 80×60) with a margin
+    assert c["on_clicked"] and c["shown"] and c["mask_sent"], c
+    assert c["outside_kept"] and c["inside_changed"] > 0.5  # as the full dream's layer mask will show it
+    assert c["shows_the_dream"] > 0.99
+    assert c["after"]["layers"] == ["Source"] and c["after"]["source_unchanged"]
+
+
+def test_a_larger_image_is_previewed_part_by_part_as_the_preview_moves(gimp_preview):
+    c = gimp_preview[0]["scroll"]
+    assert c["on_clicked"] and c["shown"], c
+    assert c["first_view"][:2] == [0, 0] and c["first_view"][2] < 480  # a part, at 1:1
+    assert c["moved_view"][:2] == [200, 150] and c["shown_there"], c
+    assert c["shows_the_dream"] > 0.99 and c["changed_from_the_layer"] > 0.5
+    assert c["after"]["layers"] == ["Source"] and c["after"]["source_unchanged"]
+
+
+def test_a_layer_without_alpha_is_previewed_in_rgb(gimp_preview):
+    c = gimp_preview[0]["no_alpha"]
+    assert c["on_clicked"] and c["shown"] and c["layout"] == "RGB", c
+    assert c["shows_the_dream"] > 0.99 and c["changed_from_the_layer"] > 0.5
+    assert c["after"]["layers"] == ["Source"] and c["after"]["source_unchanged"]
+
+
+def test_the_preview_says_in_the_dialog_when_its_server_is_out_of_reach(gimp_preview):
+    c = gimp_preview[0]["server_down"]
+    assert c["on_clicked"] and c["error_shown"] and c["dreams_shown"] == 0, c
+    assert "Can't reach the dreamlayer server at http://127.0.0.2:9" in c["error"] and "Traceback" not in c["error"]
+    assert c["after"]["layers"] == ["Source"] and c["after"]["source_unchanged"]
+
+
+def test_ok_with_the_preview_on_still_makes_the_full_dream_layer(gimp_preview):
+    c = gimp_preview[0]["ok"]
+    assert c["on_clicked"] and c["shown"] and c["lanes_while_open"] == 1 and c["keys_pressed"], c
+    assert not c["left_open"]  # Return is OK with the preview on: clicking Preview leaves the focus where it was
+    assert c["during"]["layers"] == ["Source"] and c["during"]["source_unchanged"]
+    assert c["accepted"] and c["closed"] and c["lanes_after_close"] == 0
+    assert c["after"]["layers"] == ["Dream 3 · classic", "Source"] and c["after"]["source_unchanged"]
+    assert c["new_layer_differs"]
+
+
+def test_cancel_with_the_preview_on_leaves_the_image_as_it_was(gimp_preview):
+    c = gimp_preview[0]["cancel"]
+    assert c["on_clicked"] and c["shown"] and c["keys_pressed"] and not c["left_open"], c
+    assert c["accepted"] is False and c["closed"] and c["lanes_after_close"] == 0
+    assert c["after"]["layers"] == ["Source"] and c["after"]["source_unchanged"]
 
 
 # -- the picker's plain-Python side (picker_inputs), without GIMP ------------------------------------------------

@@ -11,7 +11,8 @@ Krita ends (the "managed" group quits with File > Quit, the "screen" group is ki
 of the managed server after Krita has gone is looked at from here (``left_behind``).
 
 Set DREAMLAYER_SCREENSHOTS to a folder to keep the docker's screenshots (krita-docker-krita5.png, ...): that is
-how docs/krita-docker.png is made.
+how docs/krita-docker.png is made. Set DREAMLAYER_LIVE_GIF to a file (docs/krita-live.gif) to make the Live Dream
+GIF there, from screenshots of Krita 6 while strokes are painted by script and the live layer follows them.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ CASES = Path(__file__).with_name("krita")
 KRITAS = {"krita5": None, "krita6": "sid"}
 KRITARC = "[python]\nenable_dreamlayer_krita=true\nenable_dreamlayer_krita_tests=true\n"
 # The screen each group of cases runs on (Xvfb's default is 640×480): the docker must fit a 1000-pixel-high one.
-SCREENS = {"screen": "1600x1000x24", "layout": "1600x1000x24", "small_screen": "1366x768x24", "picker": "1600x1000x24"}
+SCREENS = {"screen": "1600x1000x24", "layout": "1600x1000x24", "small_screen": "1366x768x24", "picker": "1600x1000x24",
+           "live": "1600x1000x24", "live_bench": "1600x1000x24"}
 CAT = Path(__file__).resolve().parents[1] / "examples" / "chelsea.png"
 TOKEN = "a-token-for-the-krita-tests-3f9c1e"
 # How long a managed server may outlive a killed Krita: it looks for its Krita every second, then stops in order.
@@ -208,6 +210,8 @@ def group_setup(group: str, server, token_server) -> tuple[dict, dict, str, list
         port = free_port()
         env["DREAMLAYER_TEST_MANAGED_PORT"] = str(port)
         return env, {"managed_port": port, "managed_device": "cpu"}, "kill", []
+    if group == "live" and os.environ.get("DREAMLAYER_LIVE_GIF"):
+        env["DREAMLAYER_LIVE_GIF"] = "1"
     if group == "managed":  # its port held by another program at first; Krita quits at the end
         other = OtherProgram()
         env.update(DREAMLAYER_TEST_OTHER_PORT=str(other.server_port), DREAMLAYER_TEST_MANAGED_PORT=str(free_port()))
@@ -673,4 +677,108 @@ def test_the_channel_pickers_choice_goes_into_the_knob_and_shows_as_pictures(kri
     assert p["mixed"] == {"layer": ["lite0", "block8"], "chip_pictures": [], "chips": p["typed"],
                           "back": ["lite0", "block10"]}  # a mix's first layer, whose pictures are not made
     assert "Can't reach the dreamlayer server at http://127.0.0.1:9" in p["down_message"]
+
+
+
+
+# -- issue 23: Live Dream ------------------------------------------------------------------------------------------
+def test_live_shows_a_live_dream_above_the_source_that_follows_each_stroke(krita):
+    """The docker's Live switch on a 1024² canvas: a "Live dream" layer right above the source, the source still
+    the active layer; it differs from the source and changes with each of two strokes painted by script."""
+    live = case(krita, "live", "live")
+    assert live["switched_on"] == [True, True, True]
+    assert live["names_live"] == live["names_before"] + ["Live dream"] and live["active"] == "Source"
+    assert live["first_differs_from_source"] and live["first_opaque"]
+    assert live["changes"] == [True, True]
+
+
+def test_ctrl_z_undoes_the_stroke_never_the_live_dream(krita):
+    undo = case(krita, "live", "live")["undo"]
+    assert undo["stroke_undone"] and undo["live_layer_kept"] and undo["live_dream_kept"], undo
+    assert undo["inverted_live_differs"]
+
+
+def test_keep_makes_an_ordinary_dream_layer_with_the_live_seed_in_one_undo_step(krita):
+    live = case(krita, "live", "live")
+    keep = live["keep"]
+    assert keep["error"] is None and keep["name"] == f"Dream {keep['live_seed']} · gentle", keep
+    assert keep["names"] == live["names_before"] + [keep["name"], "Live dream"]
+    assert keep["record"] == ["dream", keep["live_seed"], True] and not keep["live_has_record"]
+    assert keep["size"] == [1024, 1024]  # the full dream, at the canvas's resolution
+    assert keep["active"] == "Source"  # Live stays on the source, though Krita makes a new layer active
+    assert keep["after_undo"] == live["names_before"] + ["Live dream"]
+    assert keep["after_redo"] == keep["names"]
+
+
+def test_live_off_leaves_the_document_as_before_plus_what_was_kept(krita):
+    live = case(krita, "live", "live")
+    off = live["off"]
+    assert off["names"] == live["names_before"] + [live["keep"]["name"]]
+    assert off["source_as_painted"] and off["switch"] == [False, False, False] and off["spot"]
+    assert not [line for line in live["messages"] if line.startswith("Live:")], live["messages"]
+
+
+def test_a_stroke_during_a_live_dream_supersedes_it(krita):
+    s = case(krita, "live", "supersede")
+    assert s["shown_offer"] == s["final_offer"]
+    # Inside the stroke, the live layer shows the dream of the newest pixels, not of the stroke before.
+    assert s["to_second"] < s["to_first"] / 4, s
+    assert not any("supersed" in line.lower() or line.startswith("Live:") for line in s["messages"]), s["messages"]
+
+
+def test_the_live_layer_is_never_a_source_and_follows_layers_and_documents(krita):
+    f = case(krita, "live", "follow")
+    assert f["shortcut"] == "Ctrl+Alt+L" and f["others_with_it"] == []
+    assert f["on_by_action"] == [True, True]
+    assert f["live_active_names"] == ["Background", "Source", "Live dream"]
+    dream = f["dream"]
+    assert dream["error"] is None and dream["source"] is True
+    assert dream["names"][:3] == ["Background", "Source", "Dream 5 · gentle"] and dream["names"][3] == "Live dream"
+    assert f["other"]["names"] == ["Background", "Source", "Dream 5 · gentle", "Other", "Live dream"]
+    assert f["other"]["bounds"] == [10, 10, 64, 64]
+    assert f["second"] == {"names": ["Background", "Source", "Live dream"],
+                           "first_names": ["Background", "Source", "Dream 5 · gentle", "Other"]}
+    assert f["off_by_action"] == [False, False, ["Background", "Source"]]
+    assert f["documents_watched"] == 2  # each once: Live never lost track of the document it watched
+
+
+def test_lives_errors_show_in_the_dockers_message_line(krita):
+    u = case(krita, "live", "unreachable")
+    assert u["error"].startswith("Live: Can't reach the dreamlayer server at http://127.0.0.1:9"), u
+    assert not u["message_after"].startswith("Live:") and u["names"] == ["Background", "Source", "Live dream"]
+
+
+def test_live_follows_the_frame_of_an_animated_layer(krita):
+    film = case(krita, "live", "film")
+    assert film["frames_differ"] and film["alpha_follows"] == [True, True], film
+
+
+def test_the_live_gif_is_made_only_when_asked(krita):
+    """DREAMLAYER_LIVE_GIF=docs/krita-live.gif: Krita 6's screenshots, Live switched on over the cat and four strokes
+    painted by script, each once the live layer has followed it. Without it, no screenshot is taken."""
+    name, _ = krita
+    frames = case(krita, "live", "gif")["frames"]
+    if not os.environ.get("DREAMLAYER_LIVE_GIF"):
+        assert frames == []
+        return
+    assert len(frames) == 6 and all(base64.b64decode(frame).startswith(b"\x89PNG") for frame in frames)
+    if name == "krita6":
+        save_gif([base64.b64decode(frame) for frame in frames], Path(os.environ["DREAMLAYER_LIVE_GIF"]))
+
+
+def save_gif(pngs: list[bytes], path: Path, width: int = 800) -> None:
+    """Screenshots as a looping GIF for the README, scaled to ``width`` and sharing one palette, under ~2 MB."""
+    import io
+
+    from PIL import Image
+
+    frames = []
+    for png in pngs:
+        image = Image.open(io.BytesIO(png)).convert("RGB")
+        frames.append(image.resize((width, round(image.height * width / image.width)), Image.LANCZOS))
+    palette = frames[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    shown = [frame.quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
+    durations = [1500 if i in (0, len(shown) - 1) else 900 for i in range(len(shown))]
+    shown[0].save(path, save_all=True, append_images=shown[1:], duration=durations, loop=0, optimize=True)
+    assert path.stat().st_size < 2_500_000, path.stat().st_size
 

@@ -9,6 +9,8 @@
 - Channels has a "Pick…" button beside it: the channel picker (``channel_picker``), a window of the layer's
   channel pictures; its OK writes the chosen channels' numbers into the field.
 - The settings scroll when the dialog with its folds open would be taller than the screen.
+- Preview (with one RGB layer to dream): GIMP's drawable preview beside the settings, showing a quick live dream
+  of the part of the layer it frames while its box is on (``live_preview``); the image is never touched by it.
 - Server: the token is typed hidden, and left empty it means the one kept for the server; the server's Python
   shows the one in the plug-in's settings file. Neither is kept in GIMP's last used values (see dreamlayer.py).
 """
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import gi
 
@@ -26,8 +29,11 @@ from gi.repository import Gimp, GimpUi, GObject, Gtk  # noqa: E402
 
 from picker_inputs import CHANNELS  # noqa: E402
 from plugin_settings import PluginSettings  # noqa: E402
-from procedure_forms import PRESET, SERVER_PYTHON, TOKEN, Form  # noqa: E402
+from procedure_forms import PRESET, SERVER_PYTHON, TOKEN, VARIATIONS, Form  # noqa: E402
 from setting_arguments import FROM_PRESET, NETWORK_DEFAULT, NumberKnob  # noqa: E402
+
+if TYPE_CHECKING:
+    from live_preview import LivePreview
 
 LAYER, MODEL = "layer", "model"
 CHANNELS_ROW = "channels-row"  # the Channels field with its "Pick…" button, side by side
@@ -42,14 +48,15 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, form: Fo
     dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config)
     build_dialog(dialog, config, form, settings, image, drawables)
     accepted = dialog.run()
-    dialog.destroy()
+    dialog.destroy()  # the preview's live lane goes with it
     return accepted
 
 
 def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, form: Form,
                  settings: PluginSettings, image: Gimp.Image | None = None,
-                 drawables: Sequence[Gimp.Drawable] = ()) -> None:
-    """Fill the dialog and connect it to the config (separate from running it, so tests can look inside)."""
+                 drawables: Sequence[Gimp.Drawable] = ()) -> LivePreview | None:
+    """Fill the dialog and connect it to the config (separate from running it, so tests can look inside); the
+    live preview, when the dream dialog has one RGB layer to show (else None)."""
     pick = _lay_out(dialog, form)
     if pick is not None:
         pick.connect("clicked", lambda _: _pick_channels(dialog, config, form, settings, image, drawables))
@@ -68,6 +75,30 @@ def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, f
     for knob in form.knobs:
         if isinstance(knob, NumberKnob) and knob.toggle and knob.name in shown:
             dialog.set_sensitive(knob.name, True, config, knob.toggle, True)
+    if _argument(form, VARIATIONS) is None:  # the films' dialogs: a film has no quick preview
+        return None
+    return _add_preview(dialog, config, form, settings, image, drawables)
+
+
+def _add_preview(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, form: Form, settings: PluginSettings,
+                 image: Gimp.Image | None, drawables: Sequence[Gimp.Drawable]) -> LivePreview | None:
+    """The live preview, left of the settings (imported only now: it brings the live client and its threads)."""
+    from live_preview import LivePreview, can_preview
+
+    if not can_preview(image, drawables):
+        return None
+    preview = LivePreview(dialog, config, form, settings, image, drawables[0])
+    area = dialog.get_content_area()
+    row = Gtk.Box(orientation=Gtk.Orientation.HORIZONTAL, spacing=12)
+    preview.column.set_valign(Gtk.Align.START)
+    row.pack_start(preview.column, False, False, 0)
+    for child in area.get_children():
+        area.remove(child)
+        row.pack_start(child, True, True, 0)
+    area.pack_start(row, True, True, 0)
+    row.show_all()
+    dialog.live_preview = preview  # found by tests of the dialog as the procedure runs it
+    return preview
 
 
 def _lay_out(dialog: GimpUi.ProcedureDialog, form: Form) -> Gtk.Button | None:

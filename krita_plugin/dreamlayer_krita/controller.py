@@ -1,7 +1,8 @@
 """What the docker and the actions share, split by concern: what is dreamed (knob_state.py: the settings
 description, the preset and the knobs' values), what is queued (dream_queue.py: the dreams asked for, in
-lineup.py), and here what is shown and reached: the server (connection.py), the diagnostics and the last errors.
-The docker only shows this state and forwards the artist's presses here.
+lineup.py), what is live (live_watch.py, and Keep in live_keep.py), and here what is shown and reached: the server
+(connection.py), the diagnostics and the last errors. The docker only shows this state and forwards the artist's
+presses here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from .connection import Connection
 from .dream_queue import DreamQueue
 from .knob_state import KnobState
 from .lineup import Lineup
+from .live_keep import LiveKeeping
+from .live_watch import LiveWatch
 from .qt import KRITA_VERSION, QObject, QtCore, app_data_dir, pyqtSignal
 from .server_link import ServerChoice
 from .state import MANAGED
@@ -31,7 +34,7 @@ log = logging.getLogger("dreamlayer_krita")
 SERVER_FIELDS = ("server_mode", "server_url", "token", "server_python", "managed_port", "managed_device")
 
 
-class Controller(KnobState, DreamQueue, QObject):
+class Controller(LiveKeeping, KnobState, DreamQueue, QObject):
     message = pyqtSignal(str)  # a readable line for the docker
     description_changed = pyqtSignal(object)  # Description: the knobs to build
 
@@ -47,6 +50,7 @@ class Controller(KnobState, DreamQueue, QObject):
         self.errors = diagnostics.LastErrors()
         self.connection = Connection(self.log_file, os.getpid())
         self.lineup = Lineup()
+        self.live = LiveWatch(self)  # Live Dream: the switch, the live layer, the lane
         self._last: ServerTask | None = None
         self.connection.changed.connect(self._connection_changed)
         self.connection.described.connect(self._described)
@@ -107,6 +111,7 @@ class Controller(KnobState, DreamQueue, QObject):
     def shutdown(self) -> None:
         """Krita is quitting: nothing more is sent, and the server the plugin started stops with it."""
         self.lineup.cancel()
+        self.live.close()
         self.connection.watch(False)
         self.connection.link.stop()
 

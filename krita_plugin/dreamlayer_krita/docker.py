@@ -1,6 +1,6 @@
 """The dreamlayer docker: the knobs (built from the server's description of the settings), Dream, Dream again,
-Vary and Cancel, Variations, progress and the dreams waiting, a preview of the octaves and then of the result, and
-the Server section.
+Vary and Cancel, Live and Keep (live_buttons.py), Variations, progress and the dreams waiting, a preview of the
+octaves and then of the result, and the Server section.
 
 It fits a small screen beside Krita's default dockers: the knobs sit in a scroll area, the advanced, zoom,
 animation and server knobs fold away, and the preview takes whatever height is left. The docker keeps no state of
@@ -19,6 +19,7 @@ from .channel_choice import ChannelChoice
 from .controller import controller
 from .feedback import Feedback
 from .guide_picker import GuidePicker
+from .live_buttons import LiveButtons
 from .panel import KnobPanel
 from .qt import QtCore, QtWidgets
 from .server_section import ServerSection
@@ -56,6 +57,7 @@ class DreamDocker(DockWidget):
         self.variations = QtWidgets.QSpinBox()
         self.zoom_button = QtWidgets.QPushButton("Make a zoom film")
         self.animate_button = QtWidgets.QPushButton("Dream the animation")
+        self.live = LiveButtons(self.ctl)  # Live and Keep
         self.log_view: LogView | None = None
         self.feedback = Feedback(self, self.bar, self.message, self.preview, self.waiting, self.ctl.lineup)
         self.channel_choice = ChannelChoice(self, self.ctl.connection.link, self.panel, self.feedback.say)
@@ -69,7 +71,10 @@ class DreamDocker(DockWidget):
         layout.addWidget(self.panel.preset_box)
         layout.addWidget(self._scroll_area(), 1)
         layout.addLayout(self._buttons())
-        layout.addWidget(self.bar)
+        bar_row = QtWidgets.QHBoxLayout()  # Live and Keep beside the bar: no row of their own on a short screen
+        bar_row.addWidget(self.bar, 1)
+        bar_row.addWidget(self.live)
+        layout.addLayout(bar_row)
         layout.addWidget(self.message)
         layout.addWidget(self.waiting)
         self.preview_section.body_layout.addWidget(self.preview)

@@ -1,5 +1,5 @@
-"""Krita's entry points: the Dream, Dream again, Vary, Zoom, Dream the animation and Cancel actions (in Tools >
-Scripts, shortcut-configurable)."""
+"""Krita's entry points: the Dream, Dream again, Vary, Zoom, Dream the animation, Cancel and Live dream actions (in
+Tools > Scripts, shortcut-configurable; Live dream has Ctrl+Alt+L)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,5 @@ class DreamExtension(Extension):
         animate.triggered.connect(lambda: controller().animate_active())
         cancel = window.createAction("dreamlayer_cancel", "Cancel dream (dreamlayer)", "tools/scripts")
         cancel.triggered.connect(lambda: controller().cancel())
+        live = window.createAction("dreamlayer_live", "Live dream on/off (dreamlayer)", "tools/scripts")
+        live.triggered.connect(lambda: controller().live.toggle())  # the docker's Live switch follows

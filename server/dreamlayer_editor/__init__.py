@@ -10,6 +10,7 @@ Talking to the server:
 - ``protocol``: the default address, errors, job states, raw pictures and a job's status;
 - ``client``: ``DreamClient``, one server's API; ``wire``: multipart bodies and PNGs without a library;
 - ``follow``: when a job is lost, and sending it again, once;
+- ``live``: ``LiveDreamer``, one document's live dreams: the newest offer wins, never blocking the editor;
 - ``films``: a film's disk need and the server's caps, checked before sending;
 - ``launcher``: starting and looking after a managed server.
 

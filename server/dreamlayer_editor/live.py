@@ -83,11 +83,15 @@ class LiveDreamer:
         with self._lock:
             return self._next is not None or self._in_flight > 0
 
-    def close(self) -> None:
-        """No more offers; the server forgets the lane (in the background, best effort)."""
+    def close(self, wait: float = 0.0) -> None:
+        """No more offers; the server forgets the lane, in the background (best effort), waiting up to ``wait``
+        seconds for it: a plug-in about to exit waits, or the lane stays until the server forgets it by itself."""
         with self._lock:
             self._closed, self._next, self._answer = True, None, None
-        threading.Thread(target=self._forget, name="dreamlayer-live-forget", daemon=True).start()
+        forget = threading.Thread(target=self._forget, name="dreamlayer-live-forget", daemon=True)
+        forget.start()
+        if wait > 0:
+            forget.join(wait)
 
     # -- the sender threads ------------------------------------------------------------------------------------
     def _send(self) -> None:

@@ -17,6 +17,8 @@ import animation_cases  # these, beside this file
 import batch_cases
 import docker_cases
 import layout_cases
+import live_bench_cases
+import live_cases
 import managed_cases
 import picker_cases
 import setup_cases
@@ -302,7 +304,7 @@ def setup_case(krita, dreamlayer_krita, server):
             "plugin_file": dreamlayer_krita.__file__,
             "actions": {name: krita.action(name) is not None for name in
                         ("dreamlayer_dream", "dreamlayer_dream_again", "dreamlayer_vary", "dreamlayer_zoom",
-                         "dreamlayer_zoom_noise", "dreamlayer_dream_animation", "dreamlayer_cancel")},
+                         "dreamlayer_zoom_noise", "dreamlayer_dream_animation", "dreamlayer_cancel", "dreamlayer_live")},
             "dockers": [d.windowTitle() for d in krita.dockers()]}
 
 
@@ -365,6 +367,18 @@ GROUPS = {
         "hand_started": docker_case(managed_cases.hand_started_case),
         "diagnostics": docker_case(managed_cases.diagnostics_case),
     },
+    # Live Dream (issue 23): the docker's Live switch and Keep, the Live action, the live layer; on 1600×1000 for the GIF.
+    "live": {
+        "setup": setup_case,
+        "gif": docker_case(live_cases.gif_case),  # first, so only its picture is open in the screenshots
+        "live": docker_case(live_cases.live_case),
+        "supersede": docker_case(live_cases.supersede_case),
+        "follow": docker_case(live_cases.follow_case),
+        "film": docker_case(live_cases.film_case),
+        "unreachable": docker_case(live_cases.unreachable_case),
+    },
+    # bench/bench_live.py's strokes (and its quick mode, in test_krita_live_bench.py).
+    "live_bench": {"strokes": docker_case(live_bench_cases.strokes_case)},
     # Installed with --dest, the docker on the managed port where a server started by hand answers.
     "setups": {
         "setup": setup_case,

@@ -17,6 +17,9 @@ from live_cases import big_document, ctl, dab
 
 DABS, DAB, DAB_SECONDS = 6, 40, 0.03
 REST_SECONDS = 1.0  # between a stroke's live dream and the next stroke
+# Then a burst: strokes this far apart, longer than the pause and shorter than a live dream, so each new stroke's
+# live dream supersedes the one under way; its latency is the last stroke's.
+BURST, BURST_SECONDS = 6, 0.5
 IDLE_SECONDS = 5.0  # Live on, nothing painted: what Krita and the server do meanwhile
 
 
@@ -50,6 +53,22 @@ def _stroke(doc, source, rng, size):
     return time.monotonic()
 
 
+def _counts(before, after):
+    return {key: after[key] - before[key] for key in ("dreamed", "unchanged", "superseded", "failed")}
+
+
+def _burst(doc, source, rng, size, spot, shown_at):
+    """BURST strokes BURST_SECONDS apart, then the time from the last one to its live dream."""
+    settle(REST_SECONDS)
+    for _ in range(BURST):
+        ended = _stroke(doc, source, rng, size)
+        offers_at_end = spot.offers
+        settle(BURST_SECONDS)
+    wait_until(lambda: spot.shown_offer > offers_at_end, 60, "the burst's last live dream")
+    return {"strokes": BURST, "apart": BURST_SECONDS, "latency": round(shown_at[-1] - ended, 4)}
+    yield  # a generator, as the cases are
+
+
 def strokes_case(krita, server):
     sizes = [int(s) for s in os.environ.get("DREAMLAYER_BENCH_SIZES", "1024").split(",")]
     strokes = int(os.environ.get("DREAMLAYER_BENCH_STROKES", "3"))
@@ -77,6 +96,9 @@ def strokes_case(krita, server):
                 continue
             latencies.append(round(shown_at[-1] - ended, 4) if len(shown_at) > shows_before else None)
         spot = ctl().live.spot
+        measured = _health(server)
+        burst = yield from _burst(doc, source, rng, size, spot, shown_at)
+        spot = ctl().live.spot
         idle_from, krita_cpu = time.time(), time.process_time()
         settle(IDLE_SECONDS)
         krita_idle = (time.process_time() - krita_cpu) / IDLE_SECONDS
@@ -84,11 +106,10 @@ def strokes_case(krita, server):
         after = _health(server)
         out["sizes"][str(size)] = {
             "latencies": latencies, "missed": missed, "offers": spot.offers - first_offers,
-            "server": {key: after[key] - before[key] for key in ("dreamed", "unchanged", "superseded", "failed")},
-            "krita_cpu_idle": round(krita_idle, 4), "idle_window": idle}
+            "server": _counts(before, measured), "krita_cpu_idle": round(krita_idle, 4), "idle_window": idle,
+            "burst": {**burst, "server": _counts(measured, after)}}
         docker.live.live_button.click()  # Live off: the live layer goes
-        doc.setModified(False)
-        doc.close()
+        doc.setModified(False)  # left open: closing a document from Python can take Krita 5.1 down
     path = os.environ.get("DREAMLAYER_BENCH_OUT")
     if path:
         with open(path, "w") as f:
