@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 
 class DeviceTurn:
@@ -19,19 +19,17 @@ class DeviceTurn:
         self._held = False
         self._first_waiting = 0  # live dreams waiting for the turn
 
-    @contextmanager
-    def taken(self) -> Iterator[None]:
+    def taken(self) -> AbstractContextManager[None]:
         """Hold the turn (after any live dream waiting for it)."""
-        self._take(first=False)
-        try:
-            yield
-        finally:
-            self._give()
+        return self._held_while(first=False)
+
+    def first(self) -> AbstractContextManager[None]:
+        """Hold the turn ahead of everyone else, as soon as its holder reaches its next step."""
+        return self._held_while(first=True)
 
     @contextmanager
-    def first(self) -> Iterator[None]:
-        """Hold the turn ahead of everyone else, as soon as its holder reaches its next step."""
-        self._take(first=True)
+    def _held_while(self, first: bool) -> Iterator[None]:
+        self._take(first)
         try:
             yield
         finally:
