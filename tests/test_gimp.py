@@ -134,6 +134,15 @@ def gimp_gui(gimp, atlas_server):
         "DREAMLAYER_TEST_ATLAS_SERVER": atlas_server.url, "DREAMLAYER_TEST_MISSING_MODEL": missing})
 
 
+def gui_case(gimp_gui: tuple[dict, str], name: str) -> dict:
+    """The interface run's case ``name``; if it did not get that far, what stopped it (its traceback, or GIMP's
+    last words)."""
+    results, output = gimp_gui
+    if name not in results:
+        pytest.fail(f"the case '{name}' did not run: {results.get('crash') or output[-3000:]}")
+    return results[name]
+
+
 def ran_the_preset(record: dict, preset: str, **changes) -> None:
     """``record`` (a layer's parasite) says ``preset`` ran, with ``changes`` and nothing else changed."""
     assert record["preset"] == preset
@@ -387,14 +396,14 @@ def test_dialog_offers_no_guide_until_one_is_chosen_and_shows_the_servers_settin
 
 
 def test_a_token_typed_in_the_dialog_is_kept_by_the_plugin_not_by_gimp(gimp_gui):
-    c = gimp_gui[0]["token"]
+    c = gui_case(gimp_gui, "token")
     assert c["keys_pressed"] and c["status"] == "success", c["error"]
     assert c["layers"] == 2 and c["kept"] == TOKEN and c["mode"] == "0o600"
     assert not c["in_last_values"] and c["in_image"] == []
 
 
 def test_ok_in_the_dialog_runs_what_it_shows(gimp_gui):
-    ok = gimp_gui[0]["ok"]
+    ok = gui_case(gimp_gui, "ok")
     assert ok["keys_pressed"] and ok["status"] == "success", ok["error"]
     ran_the_preset(ok["recorded"], "deep", octaves=2, steps=2)
     assert re.fullmatch(r"Dream \d{1,5} · deep", ok["names"][0])
@@ -402,7 +411,7 @@ def test_ok_in_the_dialog_runs_what_it_shows(gimp_gui):
 
 def test_help_opens_the_plugins_own_page_and_cancel_changes_nothing(gimp_gui):
     results = gimp_gui[0]
-    cancelled = results["help_and_cancel"]
+    cancelled = gui_case(gimp_gui, "help_and_cancel")
     assert cancelled["keys_pressed"] and cancelled["status"] == "cancel" and cancelled["layers"] == 1
     page = "/plug-ins/dreamlayer/help/en/dreamlayer.html"
     assert len(results["help_from_dialog"]) == 1 and results["help_from_dialog"][0].endswith(page + "#deepdream")
@@ -411,7 +420,7 @@ def test_help_opens_the_plugins_own_page_and_cancel_changes_nothing(gimp_gui):
 
 
 def test_the_channel_picker_shows_the_layers_pictures_as_they_are_made_strongest_on_the_selection_first(gimp_gui, gimp):
-    c = gimp_gui[0]["picker"]
+    c = gui_case(gimp_gui, "picker")
     assert c["pick_pressed"] and c["title"] == "Channels of block1", c
     first = c["first_tick"]  # the cache started empty: the first answer has the pictures still to make
     assert first["cells"] == 24 and first["pictures"] < 24 and first["progress_shown"], first
@@ -434,7 +443,7 @@ def test_the_channel_picker_shows_the_layers_pictures_as_they_are_made_strongest
 
 
 def test_channels_picked_with_a_click_and_a_ctrl_click_go_into_the_channels_argument_and_cancel_keeps_them(gimp_gui):
-    c = gimp_gui[0]["picker"]
+    c = gui_case(gimp_gui, "picker")
     a, b = c["clicked"]
     assert c["clicks_pressed"] and c["selected"] == [a, b] and c["choice_line"] == f"OK: 2 channels: {a},{b}"
     assert c["field_before"] == "all"  # the preset's: every channel
@@ -447,7 +456,7 @@ def test_channels_picked_with_a_click_and_a_ctrl_click_go_into_the_channels_argu
 
 
 def test_the_channel_picker_says_when_the_server_is_out_of_reach_and_stops_asking_once_closed(gimp_gui):
-    c = gimp_gui[0]["picker_server_down"]
+    c = gui_case(gimp_gui, "picker_server_down")
     assert c["pick_pressed"] and c["polling_while_open"] and c["ticks_while_open"] >= 2, c
     assert "Can't reach the dreamlayer server at http://127.0.0.2:9" in c["error"] and "Traceback" not in c["error"]
     assert c["escape_pressed"] and c["closed"]
