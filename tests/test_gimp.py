@@ -74,6 +74,7 @@ def gimp_run(suite: str, server_url: str, token_url: str, gui: bool, more_env: d
         run = run_in(suite, [*gimp, "--batch-interpreter", "python-fu-eval", "-b", script, "--quit"], env, timeout=600)
         results = read_results(here / "out.json", "GIMP", run)
         results["left_running"] = [port for port in results.get("managed_ports", []) if _still_open(port)]
+        results["exit_code"] = run.returncode  # negative: GIMP was killed by that signal
         return results, run.stdout + run.stderr
 
 
@@ -139,7 +140,8 @@ def gui_case(gimp_gui: tuple[dict, str], name: str) -> dict:
     last words)."""
     results, output = gimp_gui
     if name not in results:
-        pytest.fail(f"the case '{name}' did not run: {results.get('crash') or output[-3000:]}")
+        pytest.fail(f"the case '{name}' did not run (GIMP's exit code {results.get('exit_code')}): "
+                    f"{results.get('crash') or output[-3000:]}")
     return results[name]
 
 

@@ -110,7 +110,7 @@ def test_delete_cancels_and_forgets_a_job_whether_it_waits_runs_or_has_ended(que
     assert wait_for(url, done["id"], ("done",))["state"] == "done"
     assert queue.stats()["kept_bytes"] > 0
     assert requests.delete(f"{url}/v1/jobs/{done['id']}", timeout=5).status_code == 204
-    assert queue.stats() == {"queued": 0, "running": None, "kept": 0, "kept_bytes": 0}
+    assert queue.stats() == {"queued": 0, "running": None, "kept": 0, "kept_bytes": 0, "running_jobs": [], "workers": 1}
     assert requests.delete(f"{url}/v1/jobs/{done['id']}", timeout=5).status_code == 404
 
 

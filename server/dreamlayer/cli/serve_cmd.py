@@ -41,6 +41,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="on a CUDA GPU, skip choosing kernels and capturing graphs for common sizes at start-up")
     parser.add_argument("--compile", action="store_true",
                         help="torch.compile the network for each new size (tens of seconds each; off by default)")
+    cluster = parser.add_argument_group("a studio's server on Ray (pip install 'dreamlayer[cluster]'; see the README)")
+    cluster.add_argument("--cluster", metavar="ADDRESS",
+                         help="dream on the Ray cluster whose head is ADDRESS (HOST:6379, as `ray start --head` "
+                              "printed it), or 'auto': the Ray running on this machine, else one started for the "
+                              "server. Each GPU gets a worker; a cluster without GPUs gets CPU workers")
+    cluster.add_argument("--worker-cpus", type=number(int, 1), default=1, metavar="N",
+                         help="with --cluster and no GPU: the cores each worker takes (default: %(default)s)")
+    cluster.add_argument("--workers", type=number(int, 1), metavar="N",
+                         help="with --cluster: at most N workers (default: one per GPU, or per --worker-cpus cores)")
     parser.add_argument("--log-file", metavar="FILE", help="write the server's log to FILE (appending) instead of the terminal")
     parser.add_argument("--parent-pid", type=number(int, 1), metavar="PID",
                         help="stop when process PID ends (the editor plugins pass their editor's, so no server is orphaned)")
@@ -90,11 +99,42 @@ def log_to_file(path: str) -> None:
     os.dup2(log.fileno(), 2)
 
 
+def check_cluster(address: str) -> None:
+    """--cluster needs Ray, and a Ray head that answers at ADDRESS: say so at once, before anything loads (Ray itself
+    would try for minutes)."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        raise InvalidParameter("--cluster needs Ray, which is not installed here. Install dreamlayer's cluster extra "
+                               "(pip install 'dreamlayer[cluster]', or -e '.[cluster]' in a checkout) on every "
+                               "machine of the cluster.")
+    if address == "auto":
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise InvalidParameter(f"--cluster {address}: give the Ray head's HOST:PORT, as `ray start --head` printed it "
+                               "(such as 192.168.1.20:6379), or auto.")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=3).close()
+    except OSError as exc:
+        raise InvalidParameter(f"No Ray head answers at {address} ({exc.strerror or exc}). Start it there first with "
+                               "`ray start --head --port=6379`, or give --cluster auto for one on this machine.") from None
+
+
+def where(app) -> str:
+    services = app.extensions["dreamlayer"]
+    return services.cluster.description if services.cluster else str(services.runner.device)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..server.startup import check_bind, check_film_folder, check_port
     from .dream_cmd import check_device
 
     check_device(args.device)
+    if args.cluster:
+        check_cluster(args.cluster)
+    elif args.workers or args.worker_cpus != 1:
+        raise InvalidParameter("--workers and --worker-cpus are for a cluster: give --cluster ADDRESS (or auto) too.")
     check_host(args.host)
     token = read_token(args)
     check_bind(args.host, token)  # these checks come before torch and the model load: a bad start fails fast
@@ -115,11 +155,13 @@ def run(args: argparse.Namespace) -> int:
                       "MAX_KEPT_BYTES": args.result_memory * 2**20, "GPU_MEMORY_BUDGET": args.gpu_memory,
                       "FILM_FOLDER": args.film_folder,
                       "FILM_DISK": int(args.film_disk * 2**30) if args.film_disk is not None else None,
-                      "WARM_UP": args.warm_up, "COMPILE": args.compile})
+                      "WARM_UP": args.warm_up, "COMPILE": args.compile, "CLUSTER": args.cluster,
+                      "WORKER_CPUS": args.worker_cpus, "CLUSTER_WORKERS": args.workers})
     ready = time.perf_counter()
     # What the artist waits for when a plugin starts the server: bench/bench_serve_start.py reads this line.
     say_on_stderr(f"ready in {ready - started:.2f} s: torch and the server's code {imported - started:.2f} s, "
-                  f"the model and its warm-up {ready - imported:.2f} s, on {app.extensions['dreamlayer'].runner.device}.")
+                  f"{'the workers and their model' if args.cluster else 'the model and its warm-up'} {ready - imported:.2f} s, "
+                  f"on {where(app)}.")
     code = serve(app, args.host, args.port, parent_pid=args.parent_pid, idle_exit=args.idle_exit)
     # serve() has stopped the worker and closed every connection. Tearing the interpreter down with torch loaded
     # takes seconds more on a busy machine (its final garbage collection), which broke the promise of exiting

@@ -57,6 +57,11 @@ DEFAULTS: dict[str, Any] = {
     "GPU_MEMORY_BUDGET": None,
     "WARM_UP": True,  # on a CUDA GPU: choose kernels and capture graphs for common shapes at start-up
     "COMPILE": False,  # torch.compile the network per shape: tens of seconds per new shape, so off by default
+    # A Ray cluster to dream on (serve --cluster): "auto" (this machine's Ray, or one started for the server), or its
+    # head's HOST:PORT; None: this machine's device. Live dreams and atlases stay on this machine's device.
+    "CLUSTER": None,
+    "WORKER_CPUS": 1,  # a cluster's CPU workers: cores (and torch threads) each
+    "CLUSTER_WORKERS": None,  # at most this many workers; None: one per GPU, or per WORKER_CPUS cores
     "CACHE_FOLDER": None,  # where channel atlases are kept; None: $DREAMLAYER_CACHE or the user's cache folder
 }
 # Form parts beside a video's frames: its settings, each at most once (duplicates are refused).
@@ -90,18 +95,21 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
     app.debug = False  # never: the Werkzeug debugger runs code for whoever can reach it
     app.json.sort_keys = False  # keep the model's order: presets gentle to deep, settings as an editor shows them
 
-    runner = runner or DreamRunner(pick_device(app.config["DEVICE"]), app.config["WARM_MODEL"],
+    cluster = _join_cluster(app.config) if app.config["CLUSTER"] else None
+    # On a cluster, this machine's own device makes live dreams and atlases only: its model loads when first asked.
+    runner = runner or DreamRunner(pick_device(app.config["DEVICE"]), None if cluster else app.config["WARM_MODEL"],
                                    options=engine_options(app.config), warm_up=app.config["WARM_UP"])
-    queue = JobQueue(runner, app.config["MAX_QUEUED"], app.config["RESULT_TTL"], app.config["MAX_KEPT_BYTES"])
+    queue = JobQueue(cluster or runner, app.config["MAX_QUEUED"], app.config["RESULT_TTL"], app.config["MAX_KEPT_BYTES"],
+                     workers=cluster.workers if cluster else 1, local_device=cluster is None)
     limits = Limits(app.config["MAX_PIXELS"], app.config["MAX_COST"],
                     FilmFolder(app.config["FILM_FOLDER"], app.config["FILM_DISK"]), app.config["MAX_UPLOAD_BYTES"],
                     app.config["MAX_VIDEO_UPLOAD_BYTES"], app.config["MAX_VIDEO_FRAMES"],
-                    torch.device(runner.device).type)
+                    torch.device((cluster or runner).device).type)
     activity = Activity()
     atlas_maker = AtlasMaker(lambda name: runner.net(name), queue, Path(app.config["CACHE_FOLDER"] or default_cache_folder()))
     live = LiveLanes(lambda job, memory, stop: job.run(runner, memory, stop), queue.turn)
     app.extensions[EXTENSION_KEY] = Services(queue, runner, limits, StreamGate(app.config["MAX_STREAMS"]), activity,
-                                             atlas_maker, live)
+                                             atlas_maker, live, cluster)
     app.before_request(activity.touch)
     init_security(app)
     register_error_handlers(app)
@@ -110,3 +118,10 @@ def create_app(config: Mapping[str, Any] | None = None, runner: DreamRunner | No
     app.register_blueprint(live_routes)
     queue.start()
     return app
+
+
+def _join_cluster(config: Mapping[str, Any]) -> Any:
+    from ..cluster import ClusterOptions, start_cluster  # Ray is imported here only: never without --cluster
+
+    return start_cluster(ClusterOptions(config["CLUSTER"], config["WORKER_CPUS"], config["CLUSTER_WORKERS"],
+                                        config["WARM_MODEL"]), engine_options(config))

@@ -157,6 +157,20 @@ class FrameStore:
         except OSError:
             return None  # removed meanwhile (cancelled, forgotten)
 
+    def forget_frames(self) -> None:
+        """The job starts again from the start (its cluster worker was lost): the frames it made, and its film, go."""
+        with self._lock:
+            self.count = 0
+            self._cache.clear()
+        for frame in self.path.glob("frame_*.png"):  # counted as written (_write); a film is counted when it ends
+            size = frame.stat().st_size
+            frame.unlink(missing_ok=True)
+            with self._lock:
+                self.held -= size
+                self._written -= size
+        for film in self.path.glob("film.*"):
+            film.unlink(missing_ok=True)
+
     def film_path(self, film_format: str) -> Path:
         return self.path / f"film.{film_format}"
 

@@ -105,6 +105,9 @@ class Job:
     followers: int = 0  # open event streams: following a job counts as asking about it
     fetched: bool = False  # its result was downloaded at least once; such results make room first
     deleted: bool = False  # forgotten at its client's request: nothing of it is kept once it ends
+    worker: str | None = None  # the cluster's worker that runs it (none on a single-machine server)
+    retries: int = 0  # times it ran again after losing its worker
+    notice: str | None = None  # why it did
     between_steps: Callable[[], None] = field(default=lambda: None)  # the device turn's, while it runs (jobs.py)
 
     def should_stop(self) -> bool:
@@ -156,7 +159,7 @@ def status(job: Job, queue_position: int) -> dict[str, Any]:
         "queue_position": queue_position, "error": job.error, "created": job.created, "started": job.started,
         "finished": job.finished, "has_preview": job.preview is not None,
         "preset": settings.preset if settings else None, "settings": settings.dream if settings else None,
-        "film": settings.film if settings else None,
+        "film": settings.film if settings else None, "worker": job.worker, "retries": job.retries, "notice": job.notice,
     }
 
 

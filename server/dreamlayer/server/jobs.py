@@ -1,4 +1,8 @@
-"""The job queue: a bounded line of dreams in front of the one worker thread that owns the GPU.
+"""The job queue: a bounded line of dreams in front of the worker threads that run them.
+
+A single-machine server has one worker thread, which owns the device. A cluster's (``dreamlayer serve --cluster``,
+see dreamlayer.cluster) has one per Ray worker, so as many jobs run at once as there are workers; the jobs still
+queue, run, report and end here, in the front's memory, whichever worker dreams them.
 
 Jobs' records live in memory only; a film's frames and film live in its job folder on disk (films.py). Finished
 jobs are kept for a time-to-live within a memory budget (see retention.py), then forgotten with their folders, so
@@ -18,11 +22,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from ..engine import Progress
 from .device_turn import DeviceTurn
 from .errors import ApiError, shutting_down
 from .films import FrameStore
-from .job import CANCELLED, FAILED, QUEUED, RUNNING, Job, JobSettings, Result, run_to_the_end, share_done, status
+from .job import CANCELLED, FAILED, QUEUED, RUNNING, Job, JobSettings, Result, run_to_the_end, status
+from .job_reports import JobReports
 from .retention import Retention
 
 log = logging.getLogger("dreamlayer.server")
@@ -30,23 +34,29 @@ log = logging.getLogger("dreamlayer.server")
 Runner = Callable[[Job, "JobQueue"], Result]
 
 
-class JobQueue:
-    def __init__(self, runner: Runner, max_queued: int = 8, result_ttl: float = 600.0, max_kept_bytes: int = 2**30):
+class JobQueue(JobReports):
+    def __init__(self, runner: Runner, max_queued: int = 8, result_ttl: float = 600.0, max_kept_bytes: int = 2**30,
+                 workers: int = 1, local_device: bool = True):
+        """``workers`` jobs run at once; ``local_device``: they run on this process's device, so each holds its turn
+        (a cluster's run on Ray workers, and leave this process's device to live dreams and atlases)."""
         self._runner = runner
+        self._local_device = local_device
         self.max_queued = max_queued
         self._changed = threading.Condition()
         self._jobs: dict[str, Job] = {}
         self._pending: deque[Job] = deque()
-        self._running: Job | None = None
+        self._running: list[Job] = []
         self.turn = DeviceTurn()  # a job holds it while it runs, lending it to live dreams between its steps
         self._accepting = True
         self.retention = Retention(result_ttl, max_kept_bytes, Job.drop_pictures)
         self._durations: deque[float] = deque(maxlen=20)
-        self._worker = threading.Thread(target=self._work, name="dreamlayer-worker", daemon=True)
+        self._workers = [threading.Thread(target=self._work, name=f"dreamlayer-worker-{n}", daemon=True)
+                         for n in range(max(1, workers))]
 
     # -- used by the routes ------------------------------------------------------------------------------------
     def start(self) -> None:
-        self._worker.start()
+        for worker in self._workers:
+            worker.start()
 
     def submit(self, request: Any, kind: str = "dream", lease: float = 0.0, settings: JobSettings | None = None,
                store: FrameStore | None = None) -> Job:
@@ -138,12 +148,14 @@ class JobQueue:
     def busy(self) -> bool:
         """Whether a dream runs or waits."""
         with self._changed:
-            return self._running is not None or bool(self._pending)
+            return bool(self._running) or bool(self._pending)
 
     def stats(self) -> dict[str, Any]:
         with self._changed:
-            return {"queued": len(self._pending), "running": self._running.id if self._running else None,
-                    "kept": len(self._jobs), "kept_bytes": self.retention.kept_bytes}
+            # "running": the first running job's id (a single-machine server runs one); "running_jobs": all of them.
+            return {"queued": len(self._pending), "running": self._running[0].id if self._running else None,
+                    "kept": len(self._jobs), "kept_bytes": self.retention.kept_bytes,
+                    "running_jobs": [job.id for job in self._running], "workers": len(self._workers)}
 
     @property
     def accepting(self) -> bool:
@@ -151,50 +163,31 @@ class JobQueue:
 
     # -- stopping ------------------------------------------------------------------------------------------------
     def begin_shutdown(self) -> tuple[str | None, int]:
-        """Refuse new jobs, cancel the waiting ones and ask the running one to stop.
+        """Refuse new jobs, cancel the waiting ones and ask the running ones to stop.
 
-        Returns the running job's id (None when idle) and how many waiting jobs were cancelled."""
+        Returns the first running job's id (None when idle) and how many waiting jobs were cancelled."""
         with self._changed:
             self._accepting = False
             cancelled = len(self._pending)
             while self._pending:
                 self._end(self._pending.popleft(), CANCELLED)
-            if self._running is not None:
-                self._running.cancel_requested.set()
+            for job in self._running:
+                job.cancel_requested.set()
             self._changed.notify_all()
-            return (self._running.id if self._running else None), cancelled
+            return (self._running[0].id if self._running else None), cancelled
 
     def wait_stopped(self, timeout: float) -> bool:
-        """Wait for the worker to finish (after begin_shutdown); True if it did within ``timeout`` seconds."""
-        if self._worker.is_alive():
-            self._worker.join(timeout)
-        return not self._worker.is_alive()
+        """Wait for the workers to finish (after begin_shutdown); True if they did within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        for worker in self._workers:
+            if worker.is_alive():
+                worker.join(max(0.0, deadline - time.monotonic()))
+        return not any(worker.is_alive() for worker in self._workers)
 
     def shutdown(self, timeout: float = 8.0) -> bool:
-        """Refuse new jobs, cancel the waiting ones and the running one, and wait for the worker to stop."""
+        """Refuse new jobs, cancel the waiting ones and the running ones, and wait for the workers to stop."""
         self.begin_shutdown()
         return self.wait_stopped(timeout)
-
-    # -- used by the runner ------------------------------------------------------------------------------------
-    def report_progress(self, job: Job, progress: Progress) -> None:
-        with self._changed:
-            job.progress = progress
-            job.pace.step(time.time(), share_done(job), progress.octave)
-            job.version += 1
-            self._changed.notify_all()
-
-    def report_frame(self, job: Job, png: bytes) -> None:
-        """A film's frame is made: into its job folder (a disk write: outside the lock), and it is the preview."""
-        if job.store is not None:
-            job.store.add_frame(png)
-        with self._changed:
-            job.preview, job.version = png, job.version + 1
-            self._changed.notify_all()
-
-    def report_preview(self, job: Job, png: bytes) -> None:
-        with self._changed:
-            job.preview, job.version = png, job.version + 1
-            self._changed.notify_all()
 
     # -- the worker ----------------------------------------------------------------------------------------------
     def _work(self) -> None:
@@ -206,21 +199,25 @@ class JobQueue:
                     return
                 if not self._pending:
                     continue
-                job = self._running = self._pending.popleft()
+                job = self._pending.popleft()
+                self._running.append(job)
                 job.state, job.started = RUNNING, time.time()
                 job.version += 1
                 self._changed.notify_all()
             self._run(job)
 
     def _run(self, job: Job) -> None:
-        job.between_steps = self.turn.between_steps
-        with self.turn.taken():
+        if self._local_device:
+            job.between_steps = self.turn.between_steps
+            with self.turn.taken():
+                outcome, result, error = run_to_the_end(job, lambda: self._runner(job, self))
+        else:
             outcome, result, error = run_to_the_end(job, lambda: self._runner(job, self))
         with self._changed:
             job.result, job.error = result, error
             self._durations.append(time.time() - (job.started or time.time()))
             self._end(job, outcome)
-            self._running = None
+            self._running.remove(job)
 
     def _end(self, job: Job, state: str) -> None:
         job.state, job.finished, job.request = state, time.time(), None

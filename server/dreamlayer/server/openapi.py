@@ -195,6 +195,9 @@ def _job_status() -> dict[str, Any]:
             "settings": {"type": ["object", "null"], "description": "the dream settings that run, seed and scale resolved"},
             "film": {"type": ["object", "null"], "description": "a zoom's or a video's film settings"},
             "urls": {"type": "object", "additionalProperties": {"type": "string"}},
+            "worker": {"type": ["string", "null"], "description": "on a cluster: the worker that runs it"},
+            "retries": {**counts, "description": "on a cluster: times it ran again, from the start, after losing its worker"},
+            "notice": {"type": ["string", "null"], "description": "why it ran again"},
         },
     }
 
@@ -211,6 +214,7 @@ def _components() -> dict[str, Any]:
                 "started": {"type": "number", "description": "when the server started, in seconds since the epoch"},
                 "models_loaded": {"type": "array", "items": {"type": "string"}},
                 "queue": obj, "live": obj, "accepting": {"type": "boolean"},
+                "cluster": {"type": "object", "description": "on a cluster (serve --cluster): its address and workers"},
                 "limits": {"type": "object", "description": "every cap on what the server takes",
                            "properties": {**{name: {"type": "integer", "minimum": 0} for name in STATED_CAPS},
                                           "precisions": {"type": "array", "items": {"type": "string"},

@@ -51,10 +51,11 @@ def _enqueue(parse, kind: str):
 def health():
     """Version, device, loaded models, queue length, when the server started, and every cap on what it takes."""
     s = services()
-    return jsonify(version=__version__, device=str(s.runner.device), started=current_app.config["STARTED"],
-                   models_loaded=s.runner.loaded_models,
+    cluster = {"cluster": {"address": current_app.config["CLUSTER"], "workers": s.cluster.describe()}} if s.cluster else {}
+    return jsonify(version=__version__, device=s.cluster.description if s.cluster else str(s.runner.device),
+                   started=current_app.config["STARTED"], models_loaded=s.runner.loaded_models,
                    queue=s.queue.stats(), live=s.live.stats(), accepting=s.queue.accepting, limits=s.limits.describe(),
-                   event_streams={"open": s.streams.open, "limit": s.streams.limit})
+                   event_streams={"open": s.streams.open, "limit": s.streams.limit}, **cluster)
 
 
 @v1.get("/models")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 
@@ -26,6 +27,7 @@ class Services:
     activity: Activity
     atlas: AtlasMaker
     live: LiveLanes
+    cluster: Any = None  # the ClusterRunner on a cluster (serve --cluster); typed loosely so Ray is never imported here
 
 
 def services() -> Services:

@@ -53,6 +53,8 @@ def stop_in_order(server: Any, app: Flask, reason: str, say: Say = say_on_stderr
         services.live.stop()  # what waits answers at once; what runs stops at its next step
         services.atlas.stop()  # after its step under way, at most; its pictures so far stay in the cache
         _stop_jobs(services.queue, running, waiting, say)
+        if services.cluster is not None:
+            services.cluster.leave()
         streams = services.streams.close_all(services.queue, STREAMS_WAIT)
         if streams:
             say(f"{streams} open event stream{'s' if streams != 1 else ''} ended.")
