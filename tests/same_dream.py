@@ -55,19 +55,29 @@ def install_with_dest(editor: str, dest: Path, home: Path) -> str:
 @contextlib.contextmanager
 def served_by_hand(log: Path) -> Iterator[str]:
     """``dreamlayer serve`` on a free port, started as an artist starts it; its URL while it answers."""
+    with serve_process(["--device", "cpu"], log, {**ENV, "HOME": os.environ.get("HOME", "/root")}) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_process(arguments: list[str], log: Path, env: dict[str, str], ready_seconds: float = 180) -> Iterator[str]:
+    """``dreamlayer serve ARGUMENTS`` on a free port, its output into ``log``; its URL while it answers."""
     port = free_port()
     with open(log, "ab") as out:
-        server = subprocess.Popen([sys.executable, "-m", "dreamlayer", "serve", "--port", str(port), "--device", "cpu"],
-                                  env={**ENV, "HOME": os.environ.get("HOME", "/root")}, stdout=out, stderr=out)
+        server = subprocess.Popen([sys.executable, "-m", "dreamlayer", "serve", "--port", str(port), *arguments],
+                                  env=env, stdout=out, stderr=out)
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + ready_seconds
         while probe("127.0.0.1", port, timeout=1.0) != "dreamlayer":
             assert server.poll() is None and time.monotonic() < deadline, f"dreamlayer serve did not start:\n{log.read_text()}"
             time.sleep(0.5)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def the_picture(folder: Path, width: int, height: int) -> dict[str, Path]:

@@ -75,6 +75,9 @@ def gimp_run(suite: str, server_url: str, token_url: str, gui: bool, more_env: d
         results = read_results(here / "out.json", "GIMP", run)
         results["left_running"] = [port for port in results.get("managed_ports", []) if _still_open(port)]
         results["exit_code"] = run.returncode  # negative: GIMP was killed by that signal
+        fault = here / "out.json.fault"
+        if fault.is_file() and fault.stat().st_size:
+            results["fault"] = fault.read_text()  # the plug-in's process crashed: its threads' Python stacks
         return results, run.stdout + run.stderr
 
 
@@ -141,7 +144,7 @@ def gui_case(gimp_gui: tuple[dict, str], name: str) -> dict:
     results, output = gimp_gui
     if name not in results:
         pytest.fail(f"the case '{name}' did not run (GIMP's exit code {results.get('exit_code')}): "
-                    f"{results.get('crash') or output[-3000:]}")
+                    f"{results.get('crash') or results.get('fault', '') + output[-3000:]}")
     return results[name]
 
 
@@ -381,8 +384,8 @@ def test_dialog_shows_the_preset_it_will_run_and_follows_a_new_one(gimp_gui):
     assert (dialog["opened"]["octaves"], dialog["opened"]["steps"], dialog["opened"]["layer"]) == (classic["octaves"], classic["steps"], "network-default")
     assert dialog["opened"]["random-seed"] is True and dialog["opened"]["automatic-scale"] is True
     assert (dialog["deep"]["octaves"], dialog["deep"]["steps"], dialog["deep"]["layer"]) == (deep["octaves"], deep["steps"], deep["layer"])
-    assert dialog["vgg16"] == {"layer": "network-default", "valid": {"block12": False, "relu4_3": True,
-                                                                    "network-default": True, "from-preset": True}}
+    assert dialog["vgg16"] == {"layer": "network-default", "sensitive": {"block12": False, "relu4_3": True,
+                                                                        "network-default": True, "from-preset": True}}
     assert dialog["seed_sensitive_when_random"] is False and dialog["seed_sensitive_when_not_random"] is True
     zoom = gimp_gui[0]["dialogs"]["python-fu-dreamlayer-zoom"]
     assert zoom["opened"]["frames"] > 0 and zoom["deep"]["octaves"] == deep["octaves"]

@@ -69,8 +69,8 @@ def build_dialog(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, f
         token.set_visibility(False)
         token.set_placeholder_text("the kept token, if any")
     if _argument(form, MODEL) and _argument(form, LAYER):
-        _grey_out_other_layers(config, form)
-        config.connect(f"notify::{MODEL}", lambda *_: _grey_out_other_layers(config, form))
+        _grey_out_other_layers(dialog, config, form)
+        config.connect(f"notify::{MODEL}", lambda *_: _grey_out_other_layers(dialog, config, form))
     config.connect(f"notify::{PRESET}", lambda *_: _show(config, form.preset_arguments(config.get_property(PRESET))))
     for knob in form.knobs:
         if isinstance(knob, NumberKnob) and knob.toggle and knob.name in shown:
@@ -195,14 +195,21 @@ def _show(config: Gimp.ProcedureConfig, values: dict) -> None:
         config.set_property(name, values[name])
 
 
-def _grey_out_other_layers(config: Gimp.ProcedureConfig, form: Form) -> None:
+def _grey_out_other_layers(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, form: Form) -> None:
+    """The layers the chosen network lacks are greyed out in this dialog's Layer list, and one of them chosen
+    gives way to the network's default.
+
+    On the list's widget, not on the argument's GimpChoice: that choice is the procedure's, shared by every dialog
+    of the plug-in's process, and in GIMP 3.0.4 changing its sensitivity once an earlier dialog was gone crashed the
+    process (a segfault, in about half the test runs that opened a second dialog)."""
     model = config.get_property(MODEL)
     if model == FROM_PRESET:
         model = form.description.preset_values(config.get_property(PRESET))[MODEL]
     fits = set(form.description.model_layers().get(model, ())) | {FROM_PRESET, NETWORK_DEFAULT}
-    choice = Gimp.param_spec_choice_get_choice(config.find_property(LAYER))
-    for option in _argument(form, LAYER).options:
-        choice.set_sensitive(option.nick, option.nick in fits)
+    layers = dialog.get_widget(LAYER, Gtk.ComboBox.__gtype__)
+    if isinstance(layers, GimpUi.Labeled):  # the list with its label (GimpLabelStringWidget): the list itself
+        layers = layers.get_widget()
+    layers.set_sensitivity(lambda nick, *_: nick in fits)
     if config.get_property(LAYER) not in fits:
         config.set_property(LAYER, NETWORK_DEFAULT)
 

@@ -11,17 +11,14 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from dreamlayer_editor.launcher import probe
-
 from ..editors import REPO, require
-from ..same_dream import free_port
+from ..same_dream import free_port, serve_process
 
 RAY_READY_SECONDS = 120
 
@@ -36,26 +33,6 @@ def environment(threads: int) -> dict[str, str]:
             "RAY_USAGE_STATS_ENABLED": "0",
             # As the README's studio section says: Ray's token authentication, on every node and on the server.
             "RAY_AUTH_MODE": "token"}
-
-
-@contextlib.contextmanager
-def served(arguments: list[str], log: Path, threads: int, ready_seconds: float = 300) -> Iterator[str]:
-    port = free_port()
-    with open(log, "ab") as out:
-        server = subprocess.Popen([sys.executable, "-m", "dreamlayer", "serve", "--port", str(port), *arguments],
-                                  env=environment(threads), stdout=out, stderr=out)
-    try:
-        deadline = time.monotonic() + ready_seconds
-        while probe("127.0.0.1", port, timeout=1.0) != "dreamlayer":
-            assert server.poll() is None and time.monotonic() < deadline, f"dreamlayer serve did not start:\n{log.read_text()}"
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 @contextlib.contextmanager
@@ -82,7 +59,8 @@ def studio(tmp_path_factory) -> Iterator[str]:
     """The cluster's server's URL: two CPU workers of one core each, on two Ray nodes."""
     require(importlib.util.find_spec("ray") is not None, "Ray (pip install -e '.[cluster]')")
     folder = tmp_path_factory.mktemp("studio")
-    with studio_ray(folder) as address, served(["--cluster", address, "--device", "cpu"], folder / "serve.log", 1) as url:
+    with studio_ray(folder) as address, \
+            serve_process(["--cluster", address, "--device", "cpu"], folder / "serve.log", environment(1), 300) as url:
         health = requests.get(f"{url}/v1/health", timeout=10).json()
         assert len(health["cluster"]["workers"]) == 2, health
         yield url
@@ -92,5 +70,5 @@ def studio(tmp_path_factory) -> Iterator[str]:
 def single(tmp_path_factory) -> Iterator[str]:
     """A single-machine server dreaming with one thread, as each worker does."""
     folder = tmp_path_factory.mktemp("single")
-    with served(["--device", "cpu"], folder / "serve.log", 1) as url:
+    with serve_process(["--device", "cpu"], folder / "serve.log", environment(1)) as url:
         yield url

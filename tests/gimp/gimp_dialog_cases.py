@@ -13,6 +13,7 @@ stand-in browser writes each URL it is asked to open into).
 """
 
 import base64
+import faulthandler
 import json
 import os
 import stat
@@ -20,6 +21,11 @@ import subprocess
 import sys
 import time
 import traceback
+
+# A crash of the plug-in's process (GTK or GIMP's libraries under Python) writes every thread's Python stack here,
+# which the test shows: GIMP itself only says "python-eval.py: fatal error".
+_FAULTS = open(os.environ["DREAMLAYER_TEST_OUT"] + ".fault", "w")  # noqa: SIM115 - open until the process ends
+faulthandler.enable(_FAULTS, all_threads=True)
 
 import gi
 
@@ -59,6 +65,21 @@ def make_image():
     return image, layer
 
 
+def shown_sensitive(combo):
+    """Each row of a list's id, and whether the list shows it sensitive: as GTK draws it, its cells' data
+    functions applied."""
+    if isinstance(combo, GimpUi.Labeled):
+        combo = combo.get_widget()
+    area, model, rows = combo.get_area(), combo.get_model(), {}
+    column = combo.get_property("id-column")
+    row = model.get_iter_first()
+    while row is not None:
+        area.apply_attributes(model, row, False, False)
+        rows[model.get_value(row, column)] = all(cell.get_property("sensitive") for cell in area.get_cells())
+        row = model.iter_next(row)
+    return rows
+
+
 def dialog_case(name):
     """The dialog on opening (first run: everything from the preset), then after choosing "deep", then VGG-16."""
     form = FORMS[name]
@@ -81,9 +102,10 @@ def dialog_case(name):
     if "model" in shown:
         config.set_property("layer", "block12")
         config.set_property("model", "vgg16")
-        choice = Gimp.param_spec_choice_get_choice(config.find_property("layer"))
+        pump()
+        rows = shown_sensitive(dialog.get_widget("layer", Gtk.ComboBox.__gtype__))
         out["vgg16"] = {"layer": config.get_property("layer"),
-                        "valid": {n: choice.is_valid(n) for n in ("block12", "relu4_3", "network-default", "from-preset")}}
+                        "sensitive": {n: rows.get(n) for n in ("block12", "relu4_3", "network-default", "from-preset")}}
     if "seed" in shown:
         seed = dialog.get_widget("seed", GObject.TYPE_NONE)
         config.set_property("random-seed", True)

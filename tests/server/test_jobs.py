@@ -13,6 +13,8 @@ import requests
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from dreamlayer.server.jobs import JobQueue
+
 from ..held_runner import HeldRunner
 from ..live_server import TINY, png_bytes, start_server
 
@@ -259,3 +261,16 @@ def test_thirty_clients_each_get_all_five_dreams():
         assert not [code for code in statuses if code >= 500 and code != 503]
     finally:
         live.stop()
+
+
+def test_a_clusters_jobs_leave_this_machines_device_to_atlases_and_live_dreams():
+    """Queued but never started (the queues' workers are not started): busy either way; the device only here."""
+    def never_runs(job, queue):
+        raise AssertionError("not started")
+
+    here, cluster = JobQueue(never_runs), JobQueue(never_runs, workers=2, local_device=False)
+    for queue in (here, cluster):
+        queue.submit(object())
+        assert queue.busy()
+    assert here.device_busy() and not cluster.device_busy()
+    assert cluster.stats()["workers"] == 2

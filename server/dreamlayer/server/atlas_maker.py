@@ -125,8 +125,8 @@ class AtlasMaker:
 
     @contextmanager
     def _turn(self) -> Iterator[None]:
-        """Wait until no dream runs or waits, then hold the device for one step."""
-        while self._queue.busy() and not self._stopping:
+        """Wait until no dream runs or waits for this machine's device, then hold the device for one step."""
+        while self._queue.device_busy() and not self._stopping:
             time.sleep(IDLE_POLL)
         with self._queue.turn.taken():
             yield

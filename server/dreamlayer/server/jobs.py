@@ -6,9 +6,9 @@ queue, run, report and end here, in the front's memory, whichever worker dreams 
 
 Jobs' records live in memory only; a film's frames and film live in its job folder on disk (films.py). Finished
 jobs are kept for a time-to-live within a memory budget (see retention.py), then forgotten with their folders, so
-memory stays bounded over thousands of jobs. Cancelling a queued job means it never starts; a
-running job sees its cancel flag at the next gradient step. Deleting a job cancels it and forgets it at once: its
-status answers 404 from then on, and its pictures and job folder go as soon as it has stopped.
+memory stays bounded over thousands of jobs. Cancelling a queued job means it never starts; a running job sees its
+cancel flag at the next gradient step. Deleting a job cancels it and forgets it at once: its status answers 404
+from then on, and its pictures and job folder go as soon as it has stopped.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ Runner = Callable[[Job, "JobQueue"], Result]
 class JobQueue(JobReports):
     def __init__(self, runner: Runner, max_queued: int = 8, result_ttl: float = 600.0, max_kept_bytes: int = 2**30,
                  workers: int = 1, local_device: bool = True):
-        """``workers`` jobs run at once; ``local_device``: they run on this process's device, so each holds its turn
-        (a cluster's run on Ray workers, and leave this process's device to live dreams and atlases)."""
+        """``workers`` jobs run at once; ``local_device``: on this process's device, holding its turn (not a cluster's)."""
         self._runner = runner
         self._local_device = local_device
         self.max_queued = max_queued
@@ -149,6 +148,10 @@ class JobQueue(JobReports):
         """Whether a dream runs or waits."""
         with self._changed:
             return bool(self._running) or bool(self._pending)
+
+    def device_busy(self) -> bool:
+        """Whether a job runs or waits for this machine's device: never on a cluster, whose jobs run on Ray workers."""
+        return self._local_device and self.busy()
 
     def stats(self) -> dict[str, Any]:
         with self._changed:
