@@ -61,7 +61,8 @@ def gimp_run(suite: str, server_url: str, token_url: str, gui: bool, more_env: d
             "[Default Applications]\n" + "".join(f"{kind}=record-url.desktop\n" for kind in (
                 "text/html", "x-scheme-handler/file", "x-scheme-handler/http", "x-scheme-handler/https")))
         cases = cases or ("gimp_dialog_cases.py" if gui else "gimp_cases.py")
-        for name in (cases, "press_key.py", *(("picker_cases.py",) if cases == "gimp_dialog_cases.py" else ())):
+        helpers = ("press_key.py", "gtk_pump.py", *(("picker_cases.py",) if cases == "gimp_dialog_cases.py" else ()))
+        for name in (cases, *helpers):
             (here / name).write_text((HERE / name).read_text())
         env = {"HOME": str(there / "home"), "DREAMLAYER_TEST_SERVER": server_url, "DREAMLAYER_TEST_OUT": str(there / "out.json"),
                "DREAMLAYER_TEST_TOKEN_SERVER": token_url, "DREAMLAYER_TEST_TOKEN": TOKEN,

@@ -14,8 +14,6 @@ which stops when the window closes.
 import base64
 import os
 import re
-import subprocess
-import sys
 import time
 
 import gi
@@ -28,6 +26,7 @@ from gi.repository import Gdk, Gegl, Gimp, GimpUi, GObject, Gtk  # noqa: E402
 
 import channel_picker  # noqa: E402 - the plug-in's folder is on the path (gimp_dialog_cases.py)
 import gimp_dialog  # noqa: E402
+from gtk_pump import press, pump  # noqa: E402 - beside this file, on the path too (gimp_dialog_cases.py)
 from dreamlayer_editor.client import DreamClient  # noqa: E402
 from dreamlayer_editor.protocol import RawImage, RawMask  # noqa: E402
 
@@ -37,15 +36,6 @@ W, H = 96, 64
 SELECTED = (48, 0, 48, 64)  # x, y, width, height: the right half, whose picture differs from the left's
 PROCEDURE = "python-fu-dreamlayer"
 
-
-def pump(seconds=0.0):
-    end = time.monotonic() + seconds
-    while True:
-        while Gtk.events_pending():
-            Gtk.main_iteration()
-        if time.monotonic() >= end:
-            return
-        time.sleep(0.02)
 
 
 def pixels():
@@ -95,19 +85,6 @@ def on_screen(widget):
     x, y = widget.translate_coordinates(top, widget.get_allocated_width() // 2, widget.get_allocated_height() // 2)
     origin = top.get_window().get_origin()
     return origin[-2] + x, origin[-1] + y
-
-
-def press(title, keys, timeout=60):
-    """``keys`` pressed in the window titled ``title`` while GTK goes on running here; whether they all were."""
-    presser = subprocess.Popen([sys.executable, os.environ["DREAMLAYER_TEST_KEYS"], title, *keys])
-    end = time.monotonic() + timeout
-    while presser.poll() is None and time.monotonic() < end:
-        pump(0.05)
-    if presser.poll() is None:
-        presser.kill()
-        return False
-    pump(0.5)  # what the last key did
-    return presser.returncode == 0
 
 
 def picker_window(timeout=30):

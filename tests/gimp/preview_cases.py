@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 import traceback
@@ -29,7 +28,9 @@ from gi.repository import Gdk, Gegl, Gimp, GimpUi, GLib, Gtk  # noqa: E402
 
 PLUGIN = os.path.join(Gimp.directory(), "plug-ins", "dreamlayer")
 sys.path.insert(0, PLUGIN)
+sys.path.insert(0, os.path.dirname(os.environ["DREAMLAYER_TEST_KEYS"]))  # gtk_pump.py, beside this file
 import gimp_dialog  # noqa: E402
+from gtk_pump import press, pump  # noqa: E402 - beside this file
 from dreamlayer_editor.client import DreamClient  # noqa: E402
 from dreamlayer_editor.description import Description  # noqa: E402
 from dreamlayer_editor.live import LiveDreamer, LiveResult  # noqa: E402
@@ -44,15 +45,6 @@ SETTINGS = PluginSettings.in_gimp_folder(Gimp.directory())
 WAIT = 180  # seconds: a bound on waiting for a live dream on two busy cores, never an assertion
 CLOSE = 3  # how near (per channel) screen pixels count as the same picture: the display's rounding
 
-
-def pump(seconds=0.0):
-    end = time.monotonic() + seconds
-    while True:
-        while Gtk.events_pending():
-            Gtk.main_iteration()
-        if time.monotonic() >= end:
-            return
-        time.sleep(0.02)
 
 
 def pixels(width=W, height=H):
@@ -96,19 +88,6 @@ def configure(config):
     config.set_property("server-url", SERVER)
     config.set_property("random-seed", False)
     config.set_property("seed", 3)
-
-
-def press(title, keys, timeout=60):
-    """``keys`` pressed in the window titled ``title`` while GTK runs here; whether they all were."""
-    presser = subprocess.Popen([sys.executable, os.environ["DREAMLAYER_TEST_KEYS"], title, *keys])
-    end = time.monotonic() + timeout
-    while presser.poll() is None and time.monotonic() < end:
-        pump(0.05)
-    if presser.poll() is None:
-        presser.kill()
-        return False
-    pump(0.3)
-    return presser.returncode == 0
 
 
 def on_screen(widget):

@@ -12,6 +12,7 @@ import logging
 import threading
 from typing import Any
 
+import ray
 from ray.exceptions import ObjectLostError, RayActorError, WorkerCrashedError
 
 from ..errors import Cancelled
@@ -42,8 +43,6 @@ class ClusterRunner:
 
     def leave(self) -> None:
         """At shutdown, once the jobs have stopped: the workers go, and a Ray this server started stops with it."""
-        import ray
-
         self.pool.close()
         for worker in self.pool.workers:
             try:
@@ -88,8 +87,6 @@ class ClusterRunner:
 
     @staticmethod
     def _relay(job: Job, queue: JobQueue, events: Any) -> Result:
-        import ray
-
         film = job.request.store.film_path(job.request.settings.format) if job.request.store is not None else None
         out = open(film, "wb") if film is not None else None  # noqa: SIM115 - closed below, whatever happens
         try:

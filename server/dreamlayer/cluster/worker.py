@@ -107,8 +107,9 @@ class DreamWorker:
             yield from _ending(outcome[0])
         finally:
             self._jobs.pop(job_id, None)
-            if isinstance(request.store if hasattr(request, "store") else None, WorkerFolder):
-                request.store.remove()
+            store = getattr(request, "store", None)
+            if isinstance(store, WorkerFolder):
+                store.remove()
 
 
 def _ending(outcome: object) -> Iterator[object]:
